@@ -1,0 +1,1 @@
+"""django-ormbench: the harness that measures and checks Django ORM patterns."""

@@ -1,0 +1,48 @@
+"""The scenario catalogue as the parent process sees it: names, labels, and `-k` selection.
+
+Importing scenarios imports the models, which needs Django configured; the parent has no
+database of its own, so it configures an in-memory SQLite that no scenario ever queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bench import dataset
+from bench.errors import BenchError
+from bench.scenario import Scenario, cases, discover
+
+
+def scenarios() -> dict[str, Scenario]:
+    from django.conf import settings
+
+    if not settings.configured:
+        from bench.settings import configure
+
+        configure({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
+    return discover()
+
+
+def select(databases: Sequence[str], scale: str, keyword: str | None) -> list[str]:
+    """Ids of the cases a run will time; BenchError when `-k` matches none of them."""
+    every = [
+        f"{database}-{case.id}"
+        for database in databases
+        for case in cases(scenarios(), dataset.scale(scale).max_n)
+    ]
+    if not keyword:
+        return every
+    # pytest's own -k grammar (and, or, not, substrings), so the worker selects the same cases.
+    from _pytest.mark.expression import Expression, ParseError
+
+    try:
+        expression = Expression.compile(keyword)
+    except ParseError as exc:
+        raise BenchError(f"invalid -k expression {keyword!r}: {exc.message}") from None
+    chosen = [
+        case_id for case_id in every
+        if expression.evaluate(lambda sub, case_id=case_id: sub.lower() in case_id.lower())
+    ]
+    if not chosen:
+        raise BenchError(f"no scenario matches -k {keyword!r}: `python -m bench list` shows them")
+    return chosen

@@ -1,0 +1,219 @@
+"""The dataset: seeded, identical on every database, at named scales.
+
+Faker is slow per call (about 9 000 rows/s for a name and a sentence), so it only fills small
+pools of realistic values; a `random.Random` seeded from the same seed combines them into rows.
+Same Faker release + same seed + same scale = same rows, same primary keys, same checksum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bench.errors import BenchError
+
+DEFAULT_SEED = 20261123
+LOAD_BATCH = 2_000  # rows per INSERT: large enough to amortise round trips, small enough for SQLite
+COUNTERS = 10
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    publishers: int
+    authors: int
+    tags: int
+    books: int
+    reviews: int
+    articles: int
+
+    @property
+    def max_n(self) -> int:
+        """The largest n a scenario may ask for: every size indexes into the books."""
+        return self.books
+
+
+SCALES = {
+    s.name: s
+    for s in (
+        Scale("xs", publishers=5, authors=40, tags=20, books=250, reviews=400, articles=40),
+        Scale("s", publishers=20, authors=400, tags=50, books=2_500, reviews=4_000, articles=400),
+        Scale("m", publishers=100, authors=4_000, tags=200, books=25_000, reviews=40_000,
+              articles=4_000),
+        Scale("l", publishers=500, authors=40_000, tags=500, books=250_000, reviews=400_000,
+              articles=40_000),
+    )
+}
+
+
+def scale(name: str) -> Scale:
+    try:
+        return SCALES[name]
+    except KeyError:
+        raise BenchError(f"unknown scale {name!r}: choose one of {', '.join(SCALES)}") from None
+
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows per model label, in primary-key order, with the column names they fill."""
+
+    tables: dict[str, tuple[tuple[str, ...], list[Row]]]
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(rows) for _, rows in self.tables.values())
+
+
+GENRES = ["fiction", "mystery", "fantasy", "biography", "history", "science", "poetry", "travel",
+          "romance", "thriller", "essay", "cooking", "children", "horror", "philosophy", "art"]
+LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "ja", "zh", "ru"]
+SECTIONS = ["news", "culture", "opinion", "science", "sport", "travel", "books", "tech"]
+STATUSES = ["draft", "review", "published", "archived"]
+EPOCH = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+
+
+def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
+    """Build every row of the dataset in memory, deterministically."""
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    first = [fake.first_name() for _ in range(300)]
+    last = [fake.last_name() for _ in range(500)]
+    words = [w for w in {fake.word() for _ in range(3_000)}]
+    words.sort()
+    sentences = [fake.sentence(nb_words=12) for _ in range(1_000)]
+    paragraphs = [fake.paragraph(nb_sentences=6) for _ in range(300)]
+    countries = [fake.country() for _ in range(100)]
+    companies = sorted({fake.company() for _ in range(max(size.publishers * 3, 50))})
+    rng = random.Random(seed)
+
+    def title(i: int) -> str:
+        return " ".join(rng.sample(words, rng.randint(2, 5))).title()
+
+    publishers = [(i, f"{companies[i % len(companies)]} {i}", rng.choice(countries))
+                  for i in range(1, size.publishers + 1)]
+    authors = []
+    for i in range(1, size.authors + 1):
+        f, la = rng.choice(first), rng.choice(last)
+        authors.append((i, f"{f} {la}", f"{f}.{la}.{i}@example.com".lower(),
+                        rng.randint(1920, 2000), rng.randint(1, size.publishers)))
+    tags = [(i, f"{words[(i * 7) % len(words)]}-{i}") for i in range(1, size.tags + 1)]
+    books = [
+        (i, title(i), f"978{i:010d}", rng.randint(1, size.authors), rng.randint(1, size.publishers),
+         Decimal(rng.randint(199, 9_999)) / 100, rng.randint(40, 1_200),
+         dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(27_000)), rng.choice(GENRES),
+         rng.choice(LANGUAGES), rng.randrange(10_000))
+        for i in range(1, size.books + 1)
+    ]
+    book_tags = []
+    for book_id in range(1, size.books + 1):
+        for tag_id in sorted(rng.sample(range(1, size.tags + 1), rng.randint(1, 3))):
+            book_tags.append((len(book_tags) + 1, book_id, tag_id))
+    reviews = [
+        (i, rng.randint(1, size.books), f"{rng.choice(first)}.{rng.choice(last)}{i}".lower(),
+         rng.randint(1, 5), rng.choice(sentences),
+         EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000)))
+        for i in range(1, size.reviews + 1)
+    ]
+    articles = []
+    for i in range(1, size.articles + 1):
+        head = title(i)
+        body = "\n\n".join(rng.choices(paragraphs, k=8))
+        published = EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000))
+        articles.append((
+            i, rng.randint(1, size.authors), head, f"{head.lower().replace(' ', '-')}-{i}",
+            rng.choice(sentences), body, len(body.split()), rng.choice(STATUSES),
+            rng.choice(SECTIONS), rng.randint(-100, 1_000), rng.random() < 0.1, published,
+            published + dt.timedelta(seconds=rng.randrange(10_000_000)),
+        ))
+    counters = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
+    return Dataset({
+        "publisher": (("id", "name", "country"), publishers),
+        "author": (("id", "name", "email", "birth_year", "agent_id"), authors),
+        "tag": (("id", "name"), tags),
+        "book": (("id", "title", "isbn", "author_id", "publisher_id", "price", "pages",
+                  "published", "genre", "language", "view_count"), books),
+        "book_tags": (("id", "book_id", "tag_id"), book_tags),
+        "review": (("id", "book_id", "reviewer", "rating", "body", "created"), reviews),
+        "article": (("id", "author_id", "title", "slug", "summary", "body", "word_count",
+                     "status", "section", "score", "is_featured", "published", "updated"),
+                    articles),
+        "counter": (("id", "name", "value"), counters),
+    })
+
+
+def models_in_load_order() -> dict[str, Any]:
+    """Model classes by dataset table name, parents before children."""
+    from models_app import models as m
+
+    return {
+        "publisher": m.Publisher, "author": m.Author, "tag": m.Tag, "book": m.Book,
+        "book_tags": m.Book.tags.through, "review": m.Review, "article": m.Article,
+        "counter": m.Counter,
+    }
+
+
+def load(data: Dataset) -> None:
+    """Insert every row with its primary key, then move the sequences past them."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    model_for = models_in_load_order()
+    with transaction.atomic():
+        for table, (columns, rows) in data.tables.items():
+            model = model_for[table]
+            objs = (model(**dict(zip(columns, row, strict=True))) for row in rows)
+            for batch in _batches(objs, LOAD_BATCH):
+                model.objects.bulk_create(batch)
+        sequence_sql = connection.ops.sequence_reset_sql(no_style(), list(model_for.values()))
+        with connection.cursor() as cursor:
+            for sql in sequence_sql:
+                cursor.execute(sql)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def checksum() -> str:
+    """SHA-256 over every row of every table, read back from the database in pk order.
+
+    Values are written in one canonical form (decimals as text, datetimes in UTC ISO form) so
+    the same data gives the same checksum on every backend.
+    """
+    digest = hashlib.sha256()
+    for table, model in models_in_load_order().items():
+        fields = [f.attname for f in model._meta.concrete_fields]
+        digest.update(f"#{table}:{','.join(fields)}\n".encode())
+        for row in model.objects.order_by("pk").values_list(*fields).iterator(chunk_size=5_000):
+            digest.update("\x1f".join(_canonical(v) for v in row).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def row_counts() -> dict[str, int]:
+    return {table: model.objects.count() for table, model in models_in_load_order().items()}
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, bool):
+        return str(int(value))
+    return "" if value is None else str(value)

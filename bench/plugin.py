@@ -1,0 +1,70 @@
+"""pytest plugin: every (scenario, variant, n) becomes one item timed by pytest-benchmark.
+
+The worker runs `pytest bench/timed_cases.py` with this plugin, against one database that Django
+is already configured for; the plugin parametrizes the one test function there over the cases. `-k` selects cases by their ids,
+`<database>-<scenario>-<variant>-n<n>`. Items that fail or are skipped are written to a sidecar
+file so the run can report them next to the timings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.measure import Harness
+from bench.scenario import Case
+
+_HARNESS_KEY = pytest.StashKey[Harness]()
+_CASES_KEY = pytest.StashKey[list[Case]]()
+_OUTCOMES_KEY = pytest.StashKey[dict[str, list[dict[str, str]]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ormbench")
+    group.addoption("--ormbench-outcomes", help="where to write failed and skipped items (JSON)")
+
+
+def install(config: pytest.Config, harness: Harness, cases: list[Case]) -> None:
+    """Give the plugin its harness and cases (called by the worker before collection)."""
+    config.stash[_HARNESS_KEY] = harness
+    config.stash[_CASES_KEY] = cases
+    config.stash[_OUTCOMES_KEY] = {"failed": [], "skipped": []}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        harness = metafunc.config.stash[_HARNESS_KEY]
+        cases = metafunc.config.stash[_CASES_KEY]
+        metafunc.parametrize("case", cases, ids=[f"{harness.database}-{c.id}" for c in cases])
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return request.config.stash[_HARNESS_KEY]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    callspec = getattr(item, "callspec", None)
+    if report.outcome == "passed" or callspec is None or "case" not in callspec.params:
+        return
+    case: Case = callspec.params["case"]
+    entry = {"scenario": case.scenario.name, "variant": case.variant.name, "n": str(case.n)}
+    outcomes = item.config.stash[_OUTCOMES_KEY]
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        outcomes["skipped"].append({**entry, "reason": reason.removeprefix("Skipped: ")})
+    else:
+        message = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
+        outcomes["failed"].append({**entry, "phase": report.when, "error": message.splitlines()[0]})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--ormbench-outcomes")
+    if path and _OUTCOMES_KEY in session.config.stash:
+        Path(path).write_text(json.dumps(session.config.stash[_OUTCOMES_KEY], indent=1))

@@ -1,0 +1,61 @@
+"""Benchmarks of a run file, arranged for display: per scenario, n and variant, per database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    variant: str
+    role: str
+    database: str
+    n: int
+    median: float
+    iqr: float
+    rounds: int
+    queries: int
+    memory: int | None
+    valid: bool
+    error: str
+    speedup: float | None  # naive median / this median, same scenario, database and n
+    data: tuple[float, ...]
+
+    @property
+    def noisy(self) -> bool:
+        return self.iqr > NOISY_IQR_RATIO * self.median
+
+
+def rows(doc: dict[str, Any]) -> list[Row]:
+    """Every benchmark of a run, with its speedup against the naive variant."""
+    naive: dict[tuple[str, str, int], float] = {}
+    for b in doc["benchmarks"]:
+        info = b["extra_info"]
+        if info.get("role") == "naive" and info.get("valid"):
+            naive[(info["scenario"], info["database"], info["n"])] = b["stats"]["median"]
+    out = []
+    for b in doc["benchmarks"]:
+        info, stats = b["extra_info"], b["stats"]
+        base = naive.get((info["scenario"], info["database"], info["n"]))
+        valid = bool(info.get("valid"))
+        out.append(Row(
+            scenario=info["scenario"], variant=info["variant"], role=info.get("role", ""),
+            database=info["database"], n=info["n"], median=stats["median"], iqr=stats["iqr"],
+            rounds=stats["rounds"], queries=info.get("queries", 0),
+            memory=info.get("peak_memory_bytes"), valid=valid, error=info.get("error", ""),
+            speedup=base / stats["median"] if valid and base and stats["median"] else None,
+            data=tuple(stats.get("data") or ()),
+        ))
+    return out
+
+
+def by_scenario(all_rows: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in all_rows:
+        grouped[row.scenario].append(row)
+    return dict(sorted(grouped.items()))

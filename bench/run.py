@@ -1,0 +1,186 @@
+"""A bench run: a server per database, a worker process per database, one stored results file.
+
+Databases run one after another, each with its own throwaway server (or the user's), so that
+they do not compete for the two cores. Whatever happens in a worker, the server is stopped and
+its folder removed before the next database starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import dataset, store
+from bench.errors import BenchError
+from bench.servers import DATABASES, Database, ServerUnavailable, ServerURL, provide
+from bench.servers import url as server_url
+from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
+
+URL_ENVIRONMENT = {"postgresql": "ORMBENCH_POSTGRESQL_URL", "mysql": "ORMBENCH_MYSQL_URL"}
+WORKER_STOP_SECONDS = 20  # grace for a worker to finish its current item after Ctrl-C
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    databases: tuple[str, ...]
+    scale: str
+    seed: int = dataset.DEFAULT_SEED
+    keyword: str | None = None
+    urls: dict[str, ServerURL] = field(default_factory=dict)
+    rounds: int | None = None
+    no_fsync: bool = False
+    results: Path = Path("results")
+
+
+def build_request(
+    databases: Sequence[str], scale: str, urls: Sequence[str], **options: Any
+) -> RunRequest:
+    """Validate everything the user typed before any server starts."""
+    dataset.scale(scale)
+    parsed = [server_url.parse(u) for u in urls]
+    parsed += [server_url.parse(os.environ[var]) for vendor, var in URL_ENVIRONMENT.items()
+               if os.environ.get(var) and vendor not in {p.vendor for p in parsed}]
+    by_vendor = {p.vendor: p for p in parsed}
+    unknown = [d for d in databases if d not in DATABASES]
+    if unknown:
+        raise BenchError(f"unknown database {unknown[0]!r}: choose from {', '.join(DATABASES)}")
+    chosen = tuple(dict.fromkeys(databases)) or (
+        tuple(by_vendor) if urls else DATABASES
+    )
+    return RunRequest(chosen, scale, urls=by_vendor, **options)
+
+
+def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, dict[str, Any]]:
+    """Run every database; return (exit status, stored file or None, the run document)."""
+    store.ensure_writable(request.results)
+    started = time.time()
+    pieces: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="ormbench-run-") as scratch:
+        for name in request.databases:
+            pieces.append(_one_database(request, name, Path(scratch)))
+        doc = merge(request, pieces, started)
+    measured = bool(doc["benchmarks"])
+    path = store.save_run(doc, request.results) if measured else None
+    failed = any(p.get("error") for p in pieces) or doc["ormbench"]["failed"] or not measured
+    invalid = [b for b in doc["benchmarks"] if not b["extra_info"].get("valid", False)]
+    return (1 if failed or invalid else 0), path, doc
+
+
+def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, Any]:
+    print(f"== {name}: starting server", flush=True)
+    try:
+        with provide(name, request.urls.get(name), no_fsync=request.no_fsync) as db:
+            print(f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
+                  flush=True)
+            return _run_worker(request, db, scratch)
+    except ServerUnavailable as exc:
+        print(f"== {name}: skipped: {exc}", flush=True)
+        return {"database": name, "skipped": str(exc)}
+    except BenchError as exc:
+        print(f"== {name}: FAILED: {exc}", flush=True)
+        return {"database": name, "error": str(exc)}
+
+
+def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "bench.worker", "--database", db.name, "--scale",
+            request.scale, "--seed", str(request.seed), "--out", str(scratch)]
+    if request.rounds:
+        argv += ["--rounds", str(request.rounds)]
+    if request.keyword:
+        argv += ["-k", request.keyword]
+    env = {**os.environ, ENV_DATABASE: json.dumps(db.django)}
+    proc = subprocess.Popen(argv, env=env)
+    try:
+        code = proc.wait()
+    finally:
+        _stop_worker(proc)
+    meta = _read_json(scratch / f"{db.name}.meta.json")
+    piece: dict[str, Any] = {
+        "database": db.name,
+        "display": db.display,
+        "origin": db.origin,
+        "startup_seconds": db.startup_seconds,
+        "exit_code": code,
+        **meta,
+        "benchmark_json": _read_json(scratch / f"{db.name}.json"),
+        "outcomes": _read_json(scratch / f"{db.name}.outcomes.json"),
+    }
+    if code == EXIT_SETUP_FAILED or not meta:
+        piece["error"] = meta.get("error") or f"worker exited with status {code}"
+        print(f"== {db.name}: FAILED before timing: {piece['error']}", flush=True)
+    return piece
+
+
+def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """After Ctrl-C (which the worker also received) or SIGTERM, give it time, then insist."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(2)
+    try:
+        proc.wait(WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> dict[str, Any]:
+    """One pytest-benchmark document for all databases, plus the run's own metadata."""
+    base: dict[str, Any] = {}
+    benchmarks: list[dict[str, Any]] = []
+    failed, skipped, databases = [], [], {}
+    scenarios: dict[str, Any] = {}
+    for piece in pieces:
+        name = piece["database"]
+        produced = piece.pop("benchmark_json", {}) or {}
+        outcomes = piece.pop("outcomes", {}) or {}
+        if produced and not base:
+            base = {k: v for k, v in produced.items() if k != "benchmarks"}
+        benchmarks += produced.get("benchmarks", [])
+        failed += [{**f, "database": name} for f in outcomes.get("failed", [])]
+        skipped += [{**s, "database": name} for s in outcomes.get("skipped", [])]
+        scenarios = scenarios or piece.pop("scenarios", {})
+        piece.pop("scenarios", None)
+        databases[name] = piece
+    import django
+
+    return {
+        **base,
+        "benchmarks": benchmarks,
+        "ormbench": {
+            "schema_version": store.SCHEMA_VERSION,
+            "scale": request.scale,
+            "seed": request.seed,
+            "keyword": request.keyword,
+            "no_fsync": request.no_fsync,
+            "rounds": request.rounds,
+            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
+            "wall_seconds": time.time() - started,
+            "environment": {
+                "django": django.get_version(),
+                "python": platform.python_version(),
+                "implementation": platform.python_implementation(),
+                "platform": platform.platform(),
+            },
+            "databases": databases,
+            "scenarios": scenarios,
+            "failed": failed,
+            "skipped": skipped,
+        },
+    }

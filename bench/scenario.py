@@ -1,0 +1,198 @@
+"""The declaration API: a scenario times a naive variant against optimized ones.
+
+A scenario module in `scenarios/` builds one `Scenario` and decorates its variants::
+
+    fk = Scenario("fk_access", sizes=(10, 100, 1000))
+
+    @fk.naive(queries=lambda n: n + 1)
+    def lazy_loop(n):
+        \"\"\"One SELECT for the books, then one per author.\"\"\"
+        return [(b.title, b.author.name) for b in Book.objects.all()[:n]]
+
+    @fk.optimized(queries=1)
+    def select_related(n): ...
+
+The module docstring labels the scenario and each variant's docstring labels the variant: the
+report prints them, there is no separate description. Variants return plain data and do no setup;
+the harness checks every variant against the naive one and its declared query count before it
+times anything. Importing a scenario module must not touch the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+QueryCount = int | Callable[[int], int]
+QuerySpec = QueryCount | Mapping[str, QueryCount]
+"""An exact count, a function of n, or either per vendor (`{"sqlite": ..., "default": ...}`)."""
+
+Role = Literal["naive", "optimized"]
+
+DEFAULT_SIZES = (10, 100, 1000)
+
+_REGISTRY: dict[str, Scenario] = {}
+
+
+@dataclass(frozen=True)
+class Variant:
+    scenario: str
+    name: str
+    role: Role
+    fn: Callable[[int], Any]
+    queries: QuerySpec
+    requires: tuple[str, ...] = ()
+    """Names of `connection.features` flags the variant needs; without them it is skipped."""
+    vendors: tuple[str, ...] | None = None
+    """Vendors the variant runs on (None: all); elsewhere it is skipped with the reason."""
+    skip_reason: str = ""
+
+    @property
+    def label(self) -> str:
+        return inspect.getdoc(self.fn) or self.name
+
+    @property
+    def source(self) -> str:
+        return inspect.getsource(self.fn)
+
+    def expected_queries(self, n: int, vendor: str) -> int:
+        spec = self.queries
+        if isinstance(spec, Mapping):
+            spec = spec.get(vendor, spec.get("default"))
+            if spec is None:
+                raise KeyError(f"{self.scenario}/{self.name} declares no query count for {vendor}")
+        return spec(n) if callable(spec) else spec
+
+    def unsupported_reason(self, vendor: str, features: object) -> str | None:
+        """Why this variant cannot run on this backend, or None when it can."""
+        if self.vendors is not None and vendor not in self.vendors:
+            return self.skip_reason or f"not applicable to {vendor}"
+        missing = [flag for flag in self.requires if not getattr(features, flag, False)]
+        if missing:
+            return self.skip_reason or f"{vendor} lacks {', '.join(missing)}"
+        return None
+
+
+@dataclass
+class Scenario:
+    """One ORM pattern. Give it a unique name; sizes are the n each variant is called with.
+
+    writes:  variants change rows; each call runs in a transaction that is rolled back.
+    restore: variants commit (the scenario is about commits); this callable puts the tables
+             back after every call, outside the timed region. Implies writes.
+    state:   reads what a writing variant left behind, so that variants can be checked equal by
+             their effect rather than their return value; runs inside the variant's transaction,
+             after it, and its queries are not counted.
+    explain: returns the QuerySet whose `explain()` output is stored with the results.
+    threads: variants open their own connections in threads (no wrapping transaction works).
+    """
+
+    name: str
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    writes: bool = False
+    restore: Callable[[], Any] | None = None
+    state: Callable[[int], Any] | None = None
+    explain: Callable[[int], Any] | None = None
+    threads: bool = False
+    variants: list[Variant] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.name in _REGISTRY:
+            raise ValueError(f"duplicate scenario name {self.name!r}")
+        if len(self.sizes) < 2:
+            raise ValueError(f"scenario {self.name!r} needs two or more sizes to show growth")
+        _REGISTRY[self.name] = self
+
+    @property
+    def module(self) -> str:
+        return self.naive_variant.fn.__module__
+
+    @property
+    def label(self) -> str:
+        """The first line of the scenario module's docstring."""
+        doc = inspect.getdoc(sys.modules[self.module]) or self.name
+        return doc.splitlines()[0]
+
+    @property
+    def commits(self) -> bool:
+        return self.restore is not None
+
+    @property
+    def naive_variant(self) -> Variant:
+        return next(v for v in self.variants if v.role == "naive")
+
+    def naive(self, *, queries: QuerySpec) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        if any(v.role == "naive" for v in self.variants):
+            raise ValueError(f"scenario {self.name!r} already has a naive variant")
+        return self._register("naive", queries, (), None, "")
+
+    def optimized(
+        self,
+        *,
+        queries: QuerySpec,
+        requires: tuple[str, ...] = (),
+        vendors: tuple[str, ...] | None = None,
+        skip_reason: str = "",
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        return self._register("optimized", queries, requires, vendors, skip_reason)
+
+    def _register(
+        self,
+        role: Role,
+        queries: QuerySpec,
+        requires: tuple[str, ...],
+        vendors: tuple[str, ...] | None,
+        skip_reason: str,
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        def decorate(fn: Callable[[int], Any]) -> Callable[[int], Any]:
+            if any(v.name == fn.__name__ for v in self.variants):
+                raise ValueError(f"duplicate variant {fn.__name__!r} in {self.name!r}")
+            self.variants.append(
+                Variant(self.name, fn.__name__, role, fn, queries, requires, vendors, skip_reason)
+            )
+            return fn
+
+        return decorate
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark: a variant of a scenario at one n."""
+
+    scenario: Scenario
+    variant: Variant
+    n: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.scenario.name}-{self.variant.name}-n{self.n}"
+
+
+def discover(package: str = "scenarios") -> dict[str, Scenario]:
+    """Import every module of the scenarios package and return the scenarios by name."""
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__, prefix=f"{package}."):
+        if info.name not in sys.modules:
+            importlib.import_module(info.name)
+    for scenario in _REGISTRY.values():
+        if not any(v.role == "naive" for v in scenario.variants):
+            raise ValueError(f"scenario {scenario.name!r} has no naive variant")
+        if len(scenario.variants) < 2:
+            raise ValueError(f"scenario {scenario.name!r} has nothing to compare its naive with")
+    return dict(sorted(_REGISTRY.items()))
+
+
+def cases(scenarios: Mapping[str, Scenario], max_n: int) -> list[Case]:
+    """Every (scenario, variant, n) with n no larger than the dataset can serve."""
+    return [
+        Case(scenario, variant, n)
+        for scenario in scenarios.values()
+        for n in scenario.sizes
+        if n <= max_n
+        for variant in scenario.variants
+    ]

@@ -1,0 +1,216 @@
+"""What every server path shares: the Database value, temporary folders, ports, processes.
+
+A throwaway server lives in a folder `/tmp/ormbench-*` that records its owner's pid. If a run
+dies without cleaning up (SIGKILL), the next run finds folders whose owner is gone, stops the
+server recorded there and removes the folder (`reap_orphans`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError
+
+WORKSPACE_PREFIX = "ormbench-"
+OWNER_FILE = "owner.json"
+# Socket paths are limited to 107 bytes, so folders go right under /tmp, never a deep tmp path.
+WORKSPACE_ROOT = Path("/tmp")
+START_TIMEOUT = 60.0  # seconds; a cold initdb + start takes about 1 s here, a loaded CI box more
+STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database ready for a run.
+
+    `django` is the DATABASES entry and may hold a password: it is passed to the worker through
+    its environment and never printed. `display` is the safe description for logs and results.
+    """
+
+    name: str
+    vendor: str
+    django: dict[str, Any]
+    origin: str
+    display: str
+    startup_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    """A loopback port that is free now (the server start retries if another process wins it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unprivileged_account() -> pwd.struct_passwd | None:
+    """The account to run servers as when we are root (initdb and postgres refuse root)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise BenchError("running as root and no 'postgres' or 'nobody' account exists to run servers")
+
+
+@contextlib.contextmanager
+def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Path]:
+    """A fresh folder for one server, removed on every exit path."""
+    reap_orphans()
+    path = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{kind}-", dir=WORKSPACE_ROOT))
+    try:
+        (path / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "kind": kind}))
+        if owner is not None:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def reap_orphans() -> list[Path]:
+    """Stop servers and remove folders left by runs that died without cleaning up."""
+    reaped = []
+    for folder in WORKSPACE_ROOT.glob(f"{WORKSPACE_PREFIX}*"):
+        try:
+            owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
+        except (OSError, ValueError, KeyError):
+            continue
+        if _alive(owner):
+            continue
+        for pid in _server_pids(folder):
+            _kill_and_wait(pid)
+        shutil.rmtree(folder, ignore_errors=True)
+        reaped.append(folder)
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _server_pids(folder: Path) -> list[int]:
+    """Pids recorded in a server folder whose command line names that folder."""
+    pids = []
+    for pidfile in (*folder.glob("**/postmaster.pid"), *folder.glob("*.pid")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(pidfile.read_text().split()[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            if str(folder).encode() in cmdline:
+                pids.append(pid)
+    return pids
+
+
+def _kill_and_wait(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def start_process(
+    argv: list[str], log: Path, owner: pwd.struct_passwd | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a server as a direct child in its own session.
+
+    Its own session keeps a terminal's Ctrl-C away from it: the harness stops it, in order,
+    after the work that uses it has been interrupted.
+    """
+    user_kwargs: dict[str, Any] = {}
+    if owner is not None:
+        user_kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **user_kwargs,
+        )
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Ask a server to shut down, then insist."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], connect: Callable[[], object], what: str, log: Path
+) -> None:
+    """Poll `connect` until it succeeds; fail with the server's last log line if it exits."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise BenchError(f"{what} exited during start: {last_line(log)}")
+        try:
+            connect()
+            return
+        except Exception:  # noqa: BLE001 - any failure to connect means "not yet"
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"{what} did not accept connections within {START_TIMEOUT:.0f} s: "
+                    f"{last_line(log)}"
+                ) from None
+            time.sleep(0.05)
+
+
+def last_line(log: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1].strip()
+    return "(no log output)"
+
+
+def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = None) -> None:
+    """Run a setup command (initdb, install-db); on failure say which and show its last line."""
+    user_kwargs: dict[str, Any] = {}
+    if owner is not None:
+        user_kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+    done = subprocess.run(
+        argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, **user_kwargs
+    )
+    if done.returncode != 0:
+        output = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
+        raise BenchError(f"{what} failed (exit {done.returncode}): {output[-1]}")
+
+
+def find_binary(name: str, extra_dirs: list[Path]) -> Path | None:
+    """A binary on PATH or in one of the given folders."""
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    for folder in extra_dirs:
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None

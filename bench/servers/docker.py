@@ -1,0 +1,68 @@
+"""Servers from `docker-compose.yml`, where a Docker engine runs (none runs on our CI box)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.errors import BenchError
+from bench.servers.base import Database, free_port
+
+COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+SERVICES = {"postgresql": ("postgresql", 5432), "mysql": ("mysql", 3306)}
+COMPOSE_TIMEOUT = 300  # seconds: pulling an image on first use takes a while
+
+
+def available() -> bool:
+    """True when a Docker engine answers (the client alone is not enough)."""
+    if shutil.which("docker") is None or not COMPOSE_FILE.is_file():
+        return False
+    try:
+        done = subprocess.run(["docker", "info"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@contextlib.contextmanager
+def container(vendor: str) -> Iterator[Database]:
+    """`docker compose up --wait` one service on a free loopback port; `down -v` afterwards."""
+    started = time.monotonic()
+    service, _ = SERVICES[vendor]
+    port = free_port()
+    project = f"ormbench-{os.getpid()}-{vendor}"
+    env = {**os.environ, "ORMBENCH_PORT": str(port)}
+    compose = ["docker", "compose", "-f", str(COMPOSE_FILE), "-p", project]
+    try:
+        done = subprocess.run(
+            [*compose, "up", "-d", "--wait", service],
+            env=env, capture_output=True, text=True, timeout=COMPOSE_TIMEOUT,
+        )
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise BenchError(f"docker compose could not start {service}: {tail}")
+        user = "postgres" if vendor == "postgresql" else "root"
+        yield Database(
+            name=vendor,
+            vendor=vendor,
+            django={
+                "ENGINE": f"django.db.backends.{vendor}",
+                "NAME": "ormbench",
+                "USER": user,
+                "PASSWORD": "ormbench",
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                **({"OPTIONS": {"charset": "utf8mb4"}} if vendor == "mysql" else {}),
+            },
+            origin=f"docker compose service {service}",
+            display=f"{vendor}://{user}@127.0.0.1:{port}/ormbench",
+            startup_seconds=time.monotonic() - started,
+        )
+    finally:
+        subprocess.run([*compose, "down", "-v", "--timeout", "10"], env=env,
+                       capture_output=True, timeout=COMPOSE_TIMEOUT)

@@ -1,0 +1,120 @@
+"""Throwaway MariaDB (or MySQL) servers from local binaries."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.errors import BenchError
+from bench.servers.base import (
+    Database,
+    find_binary,
+    free_port,
+    last_line,
+    run_quietly,
+    start_process,
+    stop_process,
+    wait_until_ready,
+    workspace,
+)
+
+DATABASE_NAME = "ormbench"
+PORT_ATTEMPTS = 3
+SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]
+
+# Durability off: less disk noise, but commits stop paying for an fsync. Opt-in, recorded.
+NO_FSYNC_SETTINGS = {
+    "innodb-flush-log-at-trx-commit": "0",
+    "innodb-doublewrite": "0",
+    "innodb-flush-method": "nosync",
+}
+
+
+def local_binaries() -> tuple[Path, Path] | None:
+    """(install-db, server) for MariaDB, or None when they are not installed."""
+    server = find_binary("mariadbd", SBIN) or find_binary("mysqld", SBIN)
+    install = find_binary("mariadb-install-db", SBIN) or find_binary("mysql_install_db", SBIN)
+    if server is None or install is None:
+        return None
+    return install, server
+
+
+@contextlib.contextmanager
+def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterator[Database]:
+    """Start MariaDB in a temporary folder on a free loopback port; stop and remove it after."""
+    started = time.monotonic()
+    as_root = ["--user=root"] if os.geteuid() == 0 else []
+    with workspace("mysql") as folder:
+        data = folder / "data"
+        # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
+        run_quietly(
+            [str(install), "--no-defaults", f"--datadir={data}",
+             "--auth-root-authentication-method=normal", "--skip-test-db",
+             "--skip-name-resolve", "--innodb-log-file-size=16M", *as_root],
+            "MariaDB install-db",
+        )
+        settings = NO_FSYNC_SETTINGS if no_fsync else {}
+        for attempt in range(PORT_ATTEMPTS):
+            port = free_port()
+            log = folder / f"error-{port}.log"
+            argv = [
+                str(server), "--no-defaults", *as_root, f"--datadir={data}",
+                f"--socket={folder}/mysqld.sock", f"--port={port}", "--bind-address=127.0.0.1",
+                f"--pid-file={folder}/mysqld.pid", f"--log-error={log}", "--skip-log-bin",
+                "--skip-name-resolve", "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci", "--local-infile=1",
+                *(f"--{key}={value}" for key, value in settings.items()),
+            ]
+            proc = start_process(argv, folder / "stdout.log")
+            try:
+                wait_until_ready(proc, lambda: _connect(port).close(), "MariaDB", log)
+                break
+            except BenchError:
+                stop_process(proc, signal.SIGTERM)
+                if attempt == PORT_ATTEMPTS - 1 or "Address already in use" not in last_line(log):
+                    raise
+        try:
+            conn = _connect(port)
+            try:
+                conn.cursor().execute(
+                    f"CREATE DATABASE `{DATABASE_NAME}` CHARACTER SET utf8mb4 "
+                    "COLLATE utf8mb4_unicode_ci"
+                )
+            finally:
+                conn.close()
+            yield Database(
+                name="mysql",
+                vendor="mysql",
+                django={
+                    "ENGINE": "django.db.backends.mysql",
+                    "NAME": DATABASE_NAME,
+                    "USER": "root",
+                    "PASSWORD": "",
+                    "HOST": "127.0.0.1",
+                    "PORT": str(port),
+                    "OPTIONS": {"charset": "utf8mb4"},
+                },
+                origin=f"throwaway server ({server})",
+                display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME}",
+                startup_seconds=time.monotonic() - started,
+                extra={"server_pid": proc.pid, "folder": str(folder)},
+            )
+        finally:
+            stop_process(proc, signal.SIGTERM)
+
+
+def _connect(port: int):  # type: ignore[no-untyped-def]
+    import MySQLdb
+
+    return MySQLdb.connect(host="127.0.0.1", port=port, user="root", connect_timeout=2)
+
+
+def install_hint() -> str:
+    return (
+        "MariaDB/MySQL not found: install mariadb-server (apt), or run Docker, "
+        "or pass --db-url mysql://..."
+    )

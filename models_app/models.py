@@ -1,0 +1,124 @@
+"""The schema under test: a small bookshop that gives every ORM pattern something real to do.
+
+Publisher 1-n Book n-1 Author, Book n-m Tag, Book 1-n Review, Author 1-n Article (wide rows with a
+large text column), Counter (rows that concurrent writers increment).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Publisher(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    country = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    email = models.EmailField(unique=True)
+    birth_year = models.PositiveSmallIntegerField()
+    # A second-level relation for chained select_related (book -> author -> agent publisher).
+    agent = models.ForeignKey(
+        Publisher, on_delete=models.PROTECT, related_name="signed_authors"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    isbn = models.CharField(max_length=13, unique=True)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="books")
+    tags = models.ManyToManyField(Tag, related_name="books")
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    pages = models.PositiveIntegerField()
+    published = models.DateField()
+    # Deliberately unindexed: the lookup scenario compares it with the indexed `language`.
+    genre = models.CharField(max_length=40)
+    language = models.CharField(max_length=8)
+    view_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["language"], name="book_language_idx"),
+            models.Index(fields=["published"], name="book_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Review(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.CharField(max_length=100)
+    rating = models.PositiveSmallIntegerField()
+    body = models.TextField()
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "reviewer"], name="one_review_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.book_id}"
+
+
+class Article(models.Model):
+    """A wide row: a dozen small columns and one large text column."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(max_length=300)
+    body = models.TextField()
+    word_count = models.PositiveIntegerField()
+    status = models.CharField(max_length=12)
+    section = models.CharField(max_length=40)
+    score = models.IntegerField()
+    is_featured = models.BooleanField()
+    published = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Counter(models.Model):
+    """Rows that several writers increment at once (the lost-update scenario)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

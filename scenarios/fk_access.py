@@ -1,0 +1,18 @@
+"""Reading each book's author: the N+1 loop against select_related."""
+
+from bench.scenario import Scenario
+from models_app.models import Book
+
+fk = Scenario("fk_access")
+
+
+@fk.naive(queries=lambda n: n + 1)
+def lazy_loop(n):
+    """One SELECT for the books, then one per book for its author."""
+    return [(b.title, b.author.name) for b in Book.objects.all()[:n]]
+
+
+@fk.optimized(queries=1)
+def select_related(n):
+    """One SELECT joining books to their authors."""
+    return [(b.title, b.author.name) for b in Book.objects.select_related("author")[:n]]
