@@ -10,35 +10,37 @@ from collections.abc import Sequence
 
 from bench import dataset
 from bench.errors import BenchError
-from bench.scenario import Scenario, cases, discover
+from bench.scenario import DEFAULT_PACKAGES, Scenario, cases, discover
 
 
-def scenarios() -> dict[str, Scenario]:
+def scenarios(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
     from django.conf import settings
 
     if not settings.configured:
         from bench.settings import configure
 
         configure({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
-    return discover()
+    return discover(packages)
 
 
-def select(databases: Sequence[str], scale: str, keyword: str | None) -> list[str]:
+def select(
+    databases: Sequence[str], scale: str, keyword: str | None, packages: Sequence[str]
+) -> list[str]:
     """Ids of the cases a run will time; BenchError when `-k` matches none of them."""
     every = [
         f"{database}-{case.id}"
         for database in databases
-        for case in cases(scenarios(), dataset.scale(scale).max_n)
+        for case in cases(scenarios(packages), dataset.scale(scale).max_n)
     ]
     if not keyword:
         return every
     # pytest's own -k grammar (and, or, not, substrings), so the worker selects the same cases.
-    from _pytest.mark.expression import Expression, ParseError
+    from _pytest.mark.expression import Expression
 
     try:
         expression = Expression.compile(keyword)
-    except ParseError as exc:
-        raise BenchError(f"invalid -k expression {keyword!r}: {exc.message}") from None
+    except SyntaxError as exc:  # pytest 8.4+ raises SyntaxError, older ParseError(SyntaxError)
+        raise BenchError(f"invalid -k expression {keyword!r}: {exc.msg}") from None
     chosen = [
         case_id for case_id in every
         if expression.evaluate(lambda sub, case_id=case_id: sub.lower() in case_id.lower())

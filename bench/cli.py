@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from bench import dataset
 from bench.errors import BenchError
+from bench.scenario import DEFAULT_PACKAGES
 
 EXIT_INTERRUPTED = 130
 
@@ -60,9 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="throwaway servers skip fsync: less noise, but commits cost less than "
                           "on a real server (recorded in the results)")
     run.add_argument("--results", type=Path, default=Path("results"))
+    run.add_argument("--scenarios", action="append", metavar="PACKAGE",
+                     help="package of scenario modules (default: scenarios); repeatable")
     run.set_defaults(handler=_run)
 
     listing = commands.add_parser("list", help="list scenarios and their variants")
+    listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
     listing.set_defaults(handler=_list)
     return parser
 
@@ -76,8 +80,11 @@ def _run(args: argparse.Namespace) -> int:
     request = run.build_request(
         args.db, args.scale, args.db_url, seed=args.seed, keyword=args.keyword,
         rounds=args.rounds, no_fsync=args.no_fsync, results=args.results,
+        packages=tuple(args.scenarios or DEFAULT_PACKAGES),
     )
-    selected = catalogue.select(request.databases, request.scale, request.keyword)
+    selected = catalogue.select(
+        request.databases, request.scale, request.keyword, request.packages
+    )
     print(f"{len(selected)} benchmarks on {', '.join(request.databases)} at scale "
           f"{request.scale}", flush=True)
     status, path, doc = run.execute(request, selected)
@@ -92,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from bench import catalogue
 
-    for scenario in catalogue.scenarios().values():
+    for scenario in catalogue.scenarios(args.scenarios or DEFAULT_PACKAGES).values():
         print(f"{scenario.name}: {scenario.label}")
         for variant in scenario.variants:
             print(f"    {variant.role:<9} {variant.name}: {variant.label.splitlines()[0]}")

@@ -47,6 +47,14 @@ class Harness:
 
     def __post_init__(self) -> None:
         self._naive: dict[tuple[str, int], Check] = {}
+        self._scenario_ends: set[str] = set()
+
+    def plan(self, selected: list[Case]) -> None:
+        """Note the last selected case of each scenario: the dataset is verified after it."""
+        self._scenario_ends = {
+            next(c for c in reversed(selected) if c.scenario.name == name).id
+            for name in {c.scenario.name for c in selected}
+        }
 
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection
@@ -88,7 +96,7 @@ class Harness:
             rounds=self.fixed_rounds or rounds_for(check.seconds),
             warmup_rounds=0 if self.fixed_rounds else WARMUP_ROUNDS,
         )
-        if scenario.writes or scenario.commits:
+        if case.id in self._scenario_ends:
             self.assert_isolated(scenario)
         if problems:
             raise ScenarioMismatch(scenario.name, variant.name, self.database, "; ".join(problems))
@@ -121,7 +129,7 @@ class Harness:
                 tracemalloc.stop()
 
     def assert_isolated(self, scenario: Scenario) -> None:
-        """A writing scenario must leave the dataset exactly as it found it."""
+        """Every scenario must leave the dataset exactly as it found it (row counts included)."""
         if dataset.checksum() != self.baseline_checksum:
             raise ScenarioMismatch(scenario.name, "(after all rounds)", self.database,
                                    "left the database changed: its writes were not undone")

@@ -46,6 +46,14 @@ def harness(request: pytest.FixtureRequest) -> Harness:
     return request.config.stash[_HARNESS_KEY]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the harness which cases survived `-k`, so it can check isolation after each scenario."""
+    if _HARNESS_KEY in session.config.stash:
+        session.config.stash[_HARNESS_KEY].plan(
+            [item.callspec.params["case"] for item in session.items if hasattr(item, "callspec")]
+        )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import dataset, store
 from bench.errors import BenchError
+from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import DATABASES, Database, ServerUnavailable, ServerURL, provide
 from bench.servers import url as server_url
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
@@ -40,6 +41,7 @@ class RunRequest:
     rounds: int | None = None
     no_fsync: bool = False
     results: Path = Path("results")
+    packages: tuple[str, ...] = DEFAULT_PACKAGES
 
 
 def build_request(
@@ -98,6 +100,8 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         argv += ["--rounds", str(request.rounds)]
     if request.keyword:
         argv += ["-k", request.keyword]
+    for package in request.packages:
+        argv += ["--scenarios", package]
     env = {**os.environ, ENV_DATABASE: json.dumps(db.django)}
     proc = subprocess.Popen(argv, env=env)
     try:
@@ -168,6 +172,7 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
             "scale": request.scale,
             "seed": request.seed,
             "keyword": request.keyword,
+            "scenario_packages": list(request.packages),
             "no_fsync": request.no_fsync,
             "rounds": request.rounds,
             "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),

@@ -24,9 +24,11 @@ import importlib
 import inspect
 import pkgutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from bench.errors import BenchError
 
 QueryCount = int | Callable[[int], int]
 QuerySpec = QueryCount | Mapping[str, QueryCount]
@@ -110,7 +112,7 @@ class Scenario:
 
     @property
     def module(self) -> str:
-        return self.naive_variant.fn.__module__
+        return self.variants[0].fn.__module__ if self.variants else ""
 
     @property
     def label(self) -> str:
@@ -173,18 +175,27 @@ class Case:
         return f"{self.scenario.name}-{self.variant.name}-n{self.n}"
 
 
-def discover(package: str = "scenarios") -> dict[str, Scenario]:
-    """Import every module of the scenarios package and return the scenarios by name."""
-    pkg = importlib.import_module(package)
-    for info in pkgutil.iter_modules(pkg.__path__, prefix=f"{package}."):
-        if info.name not in sys.modules:
-            importlib.import_module(info.name)
-    for scenario in _REGISTRY.values():
+DEFAULT_PACKAGES = ("scenarios",)
+
+
+def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
+    """Import every module of the given packages and return their scenarios by name."""
+    for package in packages:
+        try:
+            pkg = importlib.import_module(package)
+        except ModuleNotFoundError:
+            raise BenchError(f"no scenario package {package!r} on the Python path") from None
+        for info in pkgutil.iter_modules(pkg.__path__, prefix=f"{package}."):
+            if info.name not in sys.modules:
+                importlib.import_module(info.name)
+    found = {name: s for name, s in _REGISTRY.items()
+             if any(s.module.startswith(f"{package}.") for package in packages)}
+    for scenario in found.values():
         if not any(v.role == "naive" for v in scenario.variants):
             raise ValueError(f"scenario {scenario.name!r} has no naive variant")
         if len(scenario.variants) < 2:
             raise ValueError(f"scenario {scenario.name!r} has nothing to compare its naive with")
-    return dict(sorted(_REGISTRY.items()))
+    return dict(sorted(found.items()))
 
 
 def cases(scenarios: Mapping[str, Scenario], max_n: int) -> list[Case]:

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--rounds", type=int)
     parser.add_argument("-k", dest="keyword")
+    parser.add_argument("--scenarios", action="append", required=True)
     args = parser.parse_args(argv)
     entry = json.loads(os.environ[ENV_DATABASE])
     meta_path = args.out / f"{args.database}.meta.json"
@@ -64,7 +65,7 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
     dataset.load(data)
     loaded = time.perf_counter()
     checksum = dataset.checksum()
-    scenarios = discover()
+    scenarios = discover(args.scenarios)
     meta = {
         "database": args.database,
         "vendor": connection.vendor,

@@ -125,6 +125,10 @@ def _admin(server: ServerURL, sql: str, *, create: bool) -> None:
                 conn.close()
     except Exception as exc:  # noqa: BLE001 - driver errors become one user-facing line
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if "requirement \"!none\" failed" in first_line:
+            first_line = ("the server let us in without checking the password (trust "
+                          "authentication): is this the server you meant? To use it, drop the "
+                          "password from the URL")
         verb = "create a database on" if create else "drop the benchmark database on"
         raise BenchError(
             f"could not {verb} {server.safe_display}: {server.scrub(first_line)}"

