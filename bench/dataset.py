@@ -41,12 +41,12 @@ class Scale:
 SCALES = {
     s.name: s
     for s in (
-        Scale("xs", publishers=5, authors=40, tags=20, books=250, reviews=400, articles=40),
-        Scale("s", publishers=20, authors=400, tags=50, books=2_500, reviews=4_000, articles=400),
+        Scale("xs", publishers=5, authors=40, tags=20, books=250, reviews=400, articles=100),
+        Scale("s", publishers=20, authors=400, tags=50, books=2_500, reviews=4_000, articles=1_000),
         Scale("m", publishers=100, authors=4_000, tags=200, books=25_000, reviews=40_000,
-              articles=4_000),
+              articles=10_000),
         Scale("l", publishers=500, authors=40_000, tags=500, books=250_000, reviews=400_000,
-              articles=40_000),
+              articles=100_000),
     )
 }
 
@@ -108,7 +108,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
                         rng.randint(1920, 2000), rng.randint(1, size.publishers)))
     tags = [(i, f"{words[(i * 7) % len(words)]}-{i}") for i in range(1, size.tags + 1)]
     books = [
-        (i, title(i), f"978{i:010d}", rng.randint(1, size.authors), rng.randint(1, size.publishers),
+        (i, title(i), f"978{i:010d}", f"CAT-{i:08d}", rng.randint(1, size.authors), rng.randint(1, size.publishers),
          Decimal(rng.randint(199, 9_999)) / 100, rng.randint(40, 1_200),
          dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(27_000)), rng.choice(GENRES),
          rng.choice(LANGUAGES), rng.randrange(10_000))
@@ -127,7 +127,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
     articles = []
     for i in range(1, size.articles + 1):
         head = title(i)
-        body = "\n\n".join(rng.choices(paragraphs, k=8))
+        body = "\n\n".join(rng.choices(paragraphs, k=5))
         published = EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000))
         articles.append((
             i, rng.randint(1, size.authors), head, f"{head.lower().replace(' ', '-')}-{i}",
@@ -140,7 +140,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
         "publisher": (("id", "name", "country"), publishers),
         "author": (("id", "name", "email", "birth_year", "agent_id"), authors),
         "tag": (("id", "name"), tags),
-        "book": (("id", "title", "isbn", "author_id", "publisher_id", "price", "pages",
+        "book": (("id", "title", "isbn", "catalog_code", "author_id", "publisher_id", "price", "pages",
                   "published", "genre", "language", "view_count"), books),
         "book_tags": (("id", "book_id", "tag_id"), book_tags),
         "review": (("id", "book_id", "reviewer", "rating", "body", "created"), reviews),

@@ -33,6 +33,7 @@ class Check:
     result: Any
     queries: int
     seconds: float
+    recorded: dict[str, Any]
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Harness:
             peak_memory_bytes=self.peak_memory(scenario, variant.fn, n),
             valid=not problems,
             error="; ".join(problems),
+            recorded=check.recorded,
         )
         if scenario.explain is not None and variant.role == "naive":
             benchmark.extra_info["explain"] = scenario.explain(n).explain()
@@ -116,7 +118,8 @@ class Harness:
                                 "return plain data (a list) so that it is evaluated and timed")
             if scenario.state is not None:
                 result = (result, scenario.state(n))
-        return Check(result, len(captured.captured_queries), seconds)
+            recorded = scenario.record(n) if scenario.record is not None else {}
+        return Check(result, len(captured.captured_queries), seconds, recorded)
 
     def peak_memory(self, scenario: Scenario, fn: Callable[[int], Any], n: int) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""

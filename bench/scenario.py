@@ -91,7 +91,10 @@ class Scenario:
              their effect rather than their return value; runs inside the variant's transaction,
              after it, and its queries are not counted.
     explain: returns the QuerySet whose `explain()` output is stored with the results.
-    threads: variants open their own connections in threads (no wrapping transaction works).
+    record:  reads figures worth keeping from what a variant did (lost updates, say); stored
+             with the result as `recorded`, not compared between variants.
+    vendors: the vendors the whole scenario applies to (None: all).
+    skip_reason: why it does not apply elsewhere.
     """
 
     name: str
@@ -100,7 +103,9 @@ class Scenario:
     restore: Callable[[], Any] | None = None
     state: Callable[[int], Any] | None = None
     explain: Callable[[int], Any] | None = None
-    threads: bool = False
+    record: Callable[[int], dict[str, Any]] | None = None
+    vendors: tuple[str, ...] | None = None
+    skip_reason: str = ""
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -155,7 +160,8 @@ class Scenario:
             if any(v.name == fn.__name__ for v in self.variants):
                 raise ValueError(f"duplicate variant {fn.__name__!r} in {self.name!r}")
             self.variants.append(
-                Variant(self.name, fn.__name__, role, fn, queries, requires, vendors, skip_reason)
+                Variant(self.name, fn.__name__, role, fn, queries, requires,
+                        vendors or self.vendors, skip_reason or self.skip_reason)
             )
             return fn
 

@@ -49,13 +49,14 @@ class Tag(models.Model):
 class Book(models.Model):
     title = models.CharField(max_length=200)
     isbn = models.CharField(max_length=13, unique=True)
+    # A legacy code without an index: the lookup scenario compares it with the unique `isbn`.
+    catalog_code = models.CharField(max_length=20)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
     publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="books")
     tags = models.ManyToManyField(Tag, related_name="books")
     price = models.DecimalField(max_digits=8, decimal_places=2)
     pages = models.PositiveIntegerField()
     published = models.DateField()
-    # Deliberately unindexed: the lookup scenario compares it with the indexed `language`.
     genre = models.CharField(max_length=40)
     language = models.CharField(max_length=8)
     view_count = models.PositiveIntegerField(default=0)

@@ -132,3 +132,32 @@ def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) ->
                  "tests.wrong_scenarios", "-k", "leaky_fixture", results=tmp_path)
     assert done.returncode == 1
     assert "leaky_fixture" in done.stdout and "left the database changed" in done.stdout
+
+
+def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[str, Any]) -> None:
+    race = [b["extra_info"] for b in xs_run["doc"]["benchmarks"]
+            if b["extra_info"]["scenario"] == "counter_race"]
+    assert {info["database"] for info in race} == {"postgresql", "mysql"}
+    for info in race:
+        lost = info["recorded"]["lost_updates"]
+        if info["variant"] == "f_update":
+            assert lost == 0, info
+        else:
+            assert lost >= 0
+    # Four threads doing 100 read-modify-writes each: some of the 400 always collide.
+    assert all(info["recorded"]["lost_updates"] > 0 for info in race
+               if info["variant"] == "python_increment" and info["n"] == 100)
+
+
+def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any]) -> None:
+    skipped = {(s["database"], s["scenario"], s["variant"]): s["reason"]
+               for s in xs_run["doc"]["ormbench"]["skipped"]}
+    assert "lacks supports_update_conflicts_with_target" in \
+        skipped[("mysql", "upsert", "bulk_upsert_on_name")]
+    assert "database is locked" in skipped[("sqlite", "counter_race", "python_increment")]
+
+
+def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> None:
+    explained = {b["extra_info"]["database"] for b in xs_run["doc"]["benchmarks"]
+                 if b["extra_info"].get("explain")}
+    assert explained == set(DATABASES)

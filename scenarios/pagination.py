@@ -1,0 +1,23 @@
+"""Reading the page of 20 books that starts at row n: OFFSET against keyset pagination.
+
+OFFSET makes the database walk past n rows; a keyset (WHERE id > last seen id) jumps there by
+the index. Sizes are offsets: the deeper the page, the wider the gap.
+"""
+
+from bench.scenario import Scenario
+from models_app.models import Book
+
+PAGE = 20
+pagination = Scenario("pagination", sizes=(10, 100, 1_000, 10_000, 100_000))
+
+
+@pagination.naive(queries=1)
+def offset_page(n):
+    """Book.objects.all()[n:n + 20]: LIMIT 20 OFFSET n."""
+    return [b.title for b in Book.objects.all()[n:n + PAGE]]
+
+
+@pagination.optimized(queries=1)
+def keyset_page(n):
+    """filter(pk__gt=last_id)[:20], where last_id ends the previous page (ids start at 1)."""
+    return [b.title for b in Book.objects.filter(pk__gt=n)[:PAGE]]

@@ -1,0 +1,43 @@
+"""n saves that each commit (autocommit) against the same saves in one transaction.atomic().
+
+The commits are real: nothing wraps the variants in a transaction, and the table is restored
+after every call, outside the timed region. Each commit pays the server's fsync, unless the run
+used --no-fsync (recorded in the results).
+"""
+
+import datetime as dt
+
+from django.db import transaction
+
+from bench.scenario import Scenario
+from models_app.models import Review
+
+PREFIX = "tx-"
+WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def save_reviews(n):
+    for i in range(n):
+        Review(book_id=1 + i % 200, reviewer=f"{PREFIX}{i}", rating=3, body="Committed.",
+               created=WHEN).save()
+
+
+transactions = Scenario(
+    "transactions",
+    restore=lambda: Review.objects.filter(reviewer__startswith=PREFIX).delete(),
+    state=lambda n: list(Review.objects.filter(reviewer__startswith=PREFIX)
+                         .order_by("reviewer").values_list("book_id", "reviewer")),
+)
+
+
+@transactions.naive(queries=lambda n: n)
+def autocommit_each(n):
+    """Autocommit: every INSERT is its own transaction, with its own commit."""
+    save_reviews(n)
+
+
+@transactions.optimized(queries=lambda n: n + 2)
+def one_atomic_block(n):
+    """The same INSERTs inside transaction.atomic(): BEGIN, the INSERTs, one COMMIT."""
+    with transaction.atomic():
+        save_reviews(n)

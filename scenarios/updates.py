@@ -1,0 +1,43 @@
+"""Adding 10 pages to n books: save() in a loop, save(update_fields=...), bulk_update(), update()."""
+
+import math
+
+from django.db.models import F
+
+from bench.scenario import Scenario
+from models_app.models import Book
+
+updates = Scenario("updates", writes=True,
+                   state=lambda n: list(Book.objects.filter(pk__lte=n)
+                                        .values_list("id", "pages", "title")))
+
+
+@updates.naive(queries=lambda n: 1 + n)
+def save_loop(n):
+    """Load the books, then one UPDATE of every column per book."""
+    for book in Book.objects.filter(pk__lte=n):
+        book.pages += 10
+        book.save()
+
+
+@updates.optimized(queries=lambda n: 1 + n)
+def save_update_fields(n):
+    """Same loop, but each UPDATE writes only the pages column."""
+    for book in Book.objects.filter(pk__lte=n):
+        book.pages += 10
+        book.save(update_fields=["pages"])
+
+
+@updates.optimized(queries=lambda n: 1 + math.ceil(n / 100))
+def bulk_update_100(n):
+    """bulk_update(books, ["pages"], batch_size=100): one UPDATE ... CASE per 100 books."""
+    books = list(Book.objects.filter(pk__lte=n))
+    for book in books:
+        book.pages += 10
+    Book.objects.bulk_update(books, ["pages"], batch_size=100)
+
+
+@updates.optimized(queries=1)
+def queryset_update(n):
+    """filter(...).update(pages=F("pages") + 10): one UPDATE, computed by the database."""
+    Book.objects.filter(pk__lte=n).update(pages=F("pages") + 10)
