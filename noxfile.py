@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -14,7 +17,11 @@ GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
 
 
 def install(session: nox.Session, *extras: str) -> None:
-    session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+    """Install the project; a lock keeps two runs started at once from installing together."""
+    lock = Path(session.virtualenv.location) / ".install.lock"
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        session.install("-e", f".[{','.join(extras)}]" if extras else ".")
 
 
 @nox.session
@@ -39,3 +46,10 @@ def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "dev"))
     session.run("ruff", "check", "bench", "models_app", "scenarios", "tests", "noxfile.py")
     session.run("mypy", "bench")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Rebuild results/report/ (HTML + PNG) from the newest stored run, or the one given."""
+    install(session)
+    session.run("python", "-m", "bench", "report", *session.posargs)

@@ -23,6 +23,16 @@ def scenarios(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]
     return discover(packages)
 
 
+class _Matcher:
+    """pytest's keyword matching: a case-insensitive substring of the case id."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id.lower()
+
+    def __call__(self, name: str, /, **kwargs: object) -> bool:
+        return name.lower() in self.case_id
+
+
 def select(
     databases: Sequence[str], scale: str, keyword: str | None, packages: Sequence[str]
 ) -> list[str]:
@@ -41,10 +51,7 @@ def select(
         expression = Expression.compile(keyword)
     except SyntaxError as exc:  # pytest 8.4+ raises SyntaxError, older ParseError(SyntaxError)
         raise BenchError(f"invalid -k expression {keyword!r}: {exc.msg}") from None
-    chosen = [
-        case_id for case_id in every
-        if expression.evaluate(lambda sub, case_id=case_id: sub.lower() in case_id.lower())
-    ]
+    chosen = [case_id for case_id in every if expression.evaluate(_Matcher(case_id))]
     if not chosen:
         raise BenchError(f"no scenario matches -k {keyword!r}: `python -m bench list` shows them")
     return chosen

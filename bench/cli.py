@@ -48,22 +48,49 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="start servers, load the dataset, time every scenario")
-    run.add_argument("--db", action="append", default=[], metavar="NAME",
-                     help="sqlite, postgresql or mysql; repeat for several (default: all)")
+    run.add_argument(
+        "--db",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="sqlite, postgresql or mysql; repeat for several (default: all)",
+    )
     run.add_argument("--scale", default="s", help=f"dataset scale: {', '.join(dataset.SCALES)}")
-    run.add_argument("-k", dest="keyword", help="pytest -k expression over case ids "
-                     "(<database>-<scenario>-<variant>-n<n>)")
-    run.add_argument("--db-url", action="append", default=[], metavar="URL",
-                     help="your own server: postgresql://user:pw@host:port/db or mysql://...")
+    run.add_argument(
+        "-k",
+        dest="keyword",
+        help="pytest -k expression over case ids (<database>-<scenario>-<variant>-n<n>)",
+    )
+    run.add_argument(
+        "--db-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="your own server: postgresql://user:pw@host:port/db or mysql://...",
+    )
     run.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     run.add_argument("--rounds", type=int, help="fixed rounds per benchmark (default: calibrated)")
-    run.add_argument("--no-fsync", action="store_true",
-                     help="throwaway servers skip fsync: less noise, but commits cost less than "
-                          "on a real server (recorded in the results)")
+    run.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="throwaway servers skip fsync: less noise, but commits cost less than "
+        "on a real server (recorded in the results)",
+    )
     run.add_argument("--results", type=Path, default=Path("results"))
-    run.add_argument("--scenarios", action="append", metavar="PACKAGE",
-                     help="package of scenario modules (default: scenarios); repeatable")
+    run.add_argument(
+        "--scenarios",
+        action="append",
+        metavar="PACKAGE",
+        help="package of scenario modules (default: scenarios); repeatable",
+    )
     run.set_defaults(handler=_run)
+
+    report = commands.add_parser("report", help="build results/report/ from a stored run")
+    report.add_argument(
+        "run", nargs="?", type=Path, help="a results/runs/*.json file (default: the newest)"
+    )
+    report.add_argument("--results", type=Path, default=Path("results"))
+    report.set_defaults(handler=_report)
 
     listing = commands.add_parser("list", help="list scenarios and their variants")
     listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
@@ -78,22 +105,50 @@ def _run(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
         raise BenchError("--rounds must be 1 or more")
     request = run.build_request(
-        args.db, args.scale, args.db_url, seed=args.seed, keyword=args.keyword,
-        rounds=args.rounds, no_fsync=args.no_fsync, results=args.results,
+        args.db,
+        args.scale,
+        args.db_url,
+        seed=args.seed,
+        keyword=args.keyword,
+        rounds=args.rounds,
+        no_fsync=args.no_fsync,
+        results=args.results,
         packages=tuple(args.scenarios or DEFAULT_PACKAGES),
     )
-    selected = catalogue.select(
-        request.databases, request.scale, request.keyword, request.packages
+    selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
+    print(
+        f"{len(selected)} benchmarks on {', '.join(request.databases)} at scale {request.scale}",
+        flush=True,
     )
-    print(f"{len(selected)} benchmarks on {', '.join(request.databases)} at scale "
-          f"{request.scale}", flush=True)
     status, path, doc = run.execute(request, selected)
     print(table.render(doc))
     if path is not None:
         print(f"\nresults: {path}")
+        print(f"report:  {build_report(path, request.results)}")
     if status:
         print("\nFAILED: see the FAILED/INVALID lines above", file=sys.stderr)
     return status
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bench import store
+
+    run = args.run
+    if run is None:
+        newest = store.newest_runs(args.results, 1)
+        if not newest:
+            raise BenchError(
+                f"no stored run under {store.runs_dir(args.results)}: run `nox -s bench` first"
+            )
+        run = newest[0]
+    print(f"report: {build_report(run, args.results)}")
+    return 0
+
+
+def build_report(run: Path, results: Path) -> Path:
+    from bench.report.build import build
+
+    return build(run, results)
 
 
 def _list(args: argparse.Namespace) -> int:

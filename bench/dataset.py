@@ -43,10 +43,24 @@ SCALES = {
     for s in (
         Scale("xs", publishers=5, authors=40, tags=20, books=250, reviews=400, articles=100),
         Scale("s", publishers=20, authors=400, tags=50, books=2_500, reviews=4_000, articles=1_000),
-        Scale("m", publishers=100, authors=4_000, tags=200, books=25_000, reviews=40_000,
-              articles=10_000),
-        Scale("l", publishers=500, authors=40_000, tags=500, books=250_000, reviews=400_000,
-              articles=100_000),
+        Scale(
+            "m",
+            publishers=100,
+            authors=4_000,
+            tags=200,
+            books=25_000,
+            reviews=40_000,
+            articles=10_000,
+        ),
+        Scale(
+            "l",
+            publishers=500,
+            authors=40_000,
+            tags=500,
+            books=250_000,
+            reviews=400_000,
+            articles=100_000,
+        ),
     )
 }
 
@@ -72,8 +86,24 @@ class Dataset:
         return sum(len(rows) for _, rows in self.tables.values())
 
 
-GENRES = ["fiction", "mystery", "fantasy", "biography", "history", "science", "poetry", "travel",
-          "romance", "thriller", "essay", "cooking", "children", "horror", "philosophy", "art"]
+GENRES = [
+    "fiction",
+    "mystery",
+    "fantasy",
+    "biography",
+    "history",
+    "science",
+    "poetry",
+    "travel",
+    "romance",
+    "thriller",
+    "essay",
+    "cooking",
+    "children",
+    "horror",
+    "philosophy",
+    "art",
+]
 LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "ja", "zh", "ru"]
 SECTIONS = ["news", "culture", "opinion", "science", "sport", "travel", "books", "tech"]
 STATUSES = ["draft", "review", "published", "archived"]
@@ -99,29 +129,53 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
     def title(i: int) -> str:
         return " ".join(rng.sample(words, rng.randint(2, 5))).title()
 
-    publishers = [(i, f"{companies[i % len(companies)]} {i}", rng.choice(countries))
-                  for i in range(1, size.publishers + 1)]
+    publishers = [
+        (i, f"{companies[i % len(companies)]} {i}", rng.choice(countries))
+        for i in range(1, size.publishers + 1)
+    ]
     authors = []
     for i in range(1, size.authors + 1):
         f, la = rng.choice(first), rng.choice(last)
-        authors.append((i, f"{f} {la}", f"{f}.{la}.{i}@example.com".lower(),
-                        rng.randint(1920, 2000), rng.randint(1, size.publishers)))
+        authors.append(
+            (
+                i,
+                f"{f} {la}",
+                f"{f}.{la}.{i}@example.com".lower(),
+                rng.randint(1920, 2000),
+                rng.randint(1, size.publishers),
+            )
+        )
     tags = [(i, f"{words[(i * 7) % len(words)]}-{i}") for i in range(1, size.tags + 1)]
     books = [
-        (i, title(i), f"978{i:010d}", f"CAT-{i:08d}", rng.randint(1, size.authors), rng.randint(1, size.publishers),
-         Decimal(rng.randint(199, 9_999)) / 100, rng.randint(40, 1_200),
-         dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(27_000)), rng.choice(GENRES),
-         rng.choice(LANGUAGES), rng.randrange(10_000))
+        (
+            i,
+            title(i),
+            f"978{i:010d}",
+            f"CAT-{i:08d}",
+            rng.randint(1, size.authors),
+            rng.randint(1, size.publishers),
+            Decimal(rng.randint(199, 9_999)) / 100,
+            rng.randint(40, 1_200),
+            dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(27_000)),
+            rng.choice(GENRES),
+            rng.choice(LANGUAGES),
+            rng.randrange(10_000),
+        )
         for i in range(1, size.books + 1)
     ]
-    book_tags = []
+    book_tags: list[Row] = []
     for book_id in range(1, size.books + 1):
         for tag_id in sorted(rng.sample(range(1, size.tags + 1), rng.randint(1, 3))):
             book_tags.append((len(book_tags) + 1, book_id, tag_id))
     reviews = [
-        (i, rng.randint(1, size.books), f"{rng.choice(first)}.{rng.choice(last)}{i}".lower(),
-         rng.randint(1, 5), rng.choice(sentences),
-         EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000)))
+        (
+            i,
+            rng.randint(1, size.books),
+            f"{rng.choice(first)}.{rng.choice(last)}{i}".lower(),
+            rng.randint(1, 5),
+            rng.choice(sentences),
+            EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000)),
+        )
         for i in range(1, size.reviews + 1)
     ]
     articles = []
@@ -129,26 +183,69 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
         head = title(i)
         body = "\n\n".join(rng.choices(paragraphs, k=5))
         published = EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000))
-        articles.append((
-            i, rng.randint(1, size.authors), head, f"{head.lower().replace(' ', '-')}-{i}",
-            rng.choice(sentences), body, len(body.split()), rng.choice(STATUSES),
-            rng.choice(SECTIONS), rng.randint(-100, 1_000), rng.random() < 0.1, published,
-            published + dt.timedelta(seconds=rng.randrange(10_000_000)),
-        ))
+        articles.append(
+            (
+                i,
+                rng.randint(1, size.authors),
+                head,
+                f"{head.lower().replace(' ', '-')}-{i}",
+                rng.choice(sentences),
+                body,
+                len(body.split()),
+                rng.choice(STATUSES),
+                rng.choice(SECTIONS),
+                rng.randint(-100, 1_000),
+                rng.random() < 0.1,
+                published,
+                published + dt.timedelta(seconds=rng.randrange(10_000_000)),
+            )
+        )
     counters = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
-    return Dataset({
-        "publisher": (("id", "name", "country"), publishers),
-        "author": (("id", "name", "email", "birth_year", "agent_id"), authors),
-        "tag": (("id", "name"), tags),
-        "book": (("id", "title", "isbn", "catalog_code", "author_id", "publisher_id", "price", "pages",
-                  "published", "genre", "language", "view_count"), books),
-        "book_tags": (("id", "book_id", "tag_id"), book_tags),
-        "review": (("id", "book_id", "reviewer", "rating", "body", "created"), reviews),
-        "article": (("id", "author_id", "title", "slug", "summary", "body", "word_count",
-                     "status", "section", "score", "is_featured", "published", "updated"),
-                    articles),
-        "counter": (("id", "name", "value"), counters),
-    })
+    return Dataset(
+        {
+            "publisher": (("id", "name", "country"), publishers),
+            "author": (("id", "name", "email", "birth_year", "agent_id"), authors),
+            "tag": (("id", "name"), tags),
+            "book": (
+                (
+                    "id",
+                    "title",
+                    "isbn",
+                    "catalog_code",
+                    "author_id",
+                    "publisher_id",
+                    "price",
+                    "pages",
+                    "published",
+                    "genre",
+                    "language",
+                    "view_count",
+                ),
+                books,
+            ),
+            "book_tags": (("id", "book_id", "tag_id"), book_tags),
+            "review": (("id", "book_id", "reviewer", "rating", "body", "created"), reviews),
+            "article": (
+                (
+                    "id",
+                    "author_id",
+                    "title",
+                    "slug",
+                    "summary",
+                    "body",
+                    "word_count",
+                    "status",
+                    "section",
+                    "score",
+                    "is_featured",
+                    "published",
+                    "updated",
+                ),
+                articles,
+            ),
+            "counter": (("id", "name", "value"), counters),
+        }
+    )
 
 
 def models_in_load_order() -> dict[str, Any]:
@@ -156,8 +253,13 @@ def models_in_load_order() -> dict[str, Any]:
     from models_app import models as m
 
     return {
-        "publisher": m.Publisher, "author": m.Author, "tag": m.Tag, "book": m.Book,
-        "book_tags": m.Book.tags.through, "review": m.Review, "article": m.Article,
+        "publisher": m.Publisher,
+        "author": m.Author,
+        "tag": m.Tag,
+        "book": m.Book,
+        "book_tags": m.Book.tags.through,
+        "review": m.Review,
+        "article": m.Article,
         "counter": m.Counter,
     }
 

@@ -94,7 +94,10 @@ class Harness:
             benchmark.extra_info["explain"] = scenario.explain(n).explain()
         setup, teardown = self._round_hooks(scenario)
         benchmark.pedantic(
-            variant.fn, args=(n,), setup=setup, teardown=teardown,
+            variant.fn,
+            args=(n,),
+            setup=setup,
+            teardown=teardown,
             rounds=self.fixed_rounds or rounds_for(check.seconds),
             warmup_rounds=0 if self.fixed_rounds else WARMUP_ROUNDS,
         )
@@ -114,8 +117,10 @@ class Harness:
                 result = fn(n)
                 seconds = time.perf_counter() - started
             if isinstance(result, QuerySet):
-                raise TypeError(f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
-                                "return plain data (a list) so that it is evaluated and timed")
+                raise TypeError(
+                    f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
+                    "return plain data (a list) so that it is evaluated and timed"
+                )
             if scenario.state is not None:
                 result = (result, scenario.state(n))
             recorded = scenario.record(n) if scenario.record is not None else {}
@@ -134,8 +139,12 @@ class Harness:
     def assert_isolated(self, scenario: Scenario) -> None:
         """Every scenario must leave the dataset exactly as it found it (row counts included)."""
         if dataset.checksum() != self.baseline_checksum:
-            raise ScenarioMismatch(scenario.name, "(after all rounds)", self.database,
-                                   "left the database changed: its writes were not undone")
+            raise ScenarioMismatch(
+                scenario.name,
+                "(after all rounds)",
+                self.database,
+                "left the database changed: its writes were not undone",
+            )
 
     def _naive_check(self, case: Case) -> Check:
         key = (case.scenario.name, case.n)

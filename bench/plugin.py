@@ -1,9 +1,9 @@
 """pytest plugin: every (scenario, variant, n) becomes one item timed by pytest-benchmark.
 
 The worker runs `pytest bench/timed_cases.py` with this plugin, against one database that Django
-is already configured for; the plugin parametrizes the one test function there over the cases. `-k` selects cases by their ids,
-`<database>-<scenario>-<variant>-n<n>`. Items that fail or are skipped are written to a sidecar
-file so the run can report them next to the timings.
+is already configured for; the plugin parametrizes the one test function there over the cases.
+`-k` selects cases by their ids, `<database>-<scenario>-<variant>-n<n>`. Items that fail or are
+skipped are written to a sidecar file so the run can report them next to the timings.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def install(config: pytest.Config, harness: Harness, cases: list[Case]) -> None:
     """Give the plugin its harness and cases (called by the worker before collection)."""
     config.stash[_HARNESS_KEY] = harness
     config.stash[_CASES_KEY] = cases
-    config.stash[_OUTCOMES_KEY] = {"failed": [], "skipped": []}
+    outcomes: dict[str, list[dict[str, str]]] = {"failed": [], "skipped": []}
+    config.stash[_OUTCOMES_KEY] = outcomes
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

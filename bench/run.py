@@ -50,19 +50,22 @@ def build_request(
     """Validate everything the user typed before any server starts."""
     dataset.scale(scale)
     parsed = [server_url.parse(u) for u in urls]
-    parsed += [server_url.parse(os.environ[var]) for vendor, var in URL_ENVIRONMENT.items()
-               if os.environ.get(var) and vendor not in {p.vendor for p in parsed}]
+    parsed += [
+        server_url.parse(os.environ[var])
+        for vendor, var in URL_ENVIRONMENT.items()
+        if os.environ.get(var) and vendor not in {p.vendor for p in parsed}
+    ]
     by_vendor = {p.vendor: p for p in parsed}
     unknown = [d for d in databases if d not in DATABASES]
     if unknown:
         raise BenchError(f"unknown database {unknown[0]!r}: choose from {', '.join(DATABASES)}")
-    chosen = tuple(dict.fromkeys(databases)) or (
-        tuple(by_vendor) if urls else DATABASES
-    )
+    chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DATABASES)
     return RunRequest(chosen, scale, urls=by_vendor, **options)
 
 
-def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, dict[str, Any]]:
+def execute(
+    request: RunRequest, selected_ids: list[str]
+) -> tuple[int, Path | None, dict[str, Any]]:
     """Run every database; return (exit status, stored file or None, the run document)."""
     store.ensure_writable(request.results)
     started = time.time()
@@ -82,8 +85,10 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, An
     print(f"== {name}: starting server", flush=True)
     try:
         with provide(name, request.urls.get(name), no_fsync=request.no_fsync) as db:
-            print(f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
-                  flush=True)
+            print(
+                f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
+                flush=True,
+            )
             return _run_worker(request, db, scratch)
     except ServerUnavailable as exc:
         print(f"== {name}: skipped: {exc}", flush=True)
@@ -94,8 +99,19 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, An
 
 
 def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "bench.worker", "--database", db.name, "--scale",
-            request.scale, "--seed", str(request.seed), "--out", str(scratch)]
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.worker",
+        "--database",
+        db.name,
+        "--scale",
+        request.scale,
+        "--seed",
+        str(request.seed),
+        "--out",
+        str(scratch),
+    ]
     if request.rounds:
         argv += ["--rounds", str(request.rounds)]
     if request.keyword:

@@ -65,9 +65,10 @@ class Variant:
     def expected_queries(self, n: int, vendor: str) -> int:
         spec = self.queries
         if isinstance(spec, Mapping):
-            spec = spec.get(vendor, spec.get("default"))
-            if spec is None:
+            found = spec.get(vendor, spec.get("default"))
+            if found is None:
                 raise KeyError(f"{self.scenario}/{self.name} declares no query count for {vendor}")
+            spec = found
         return spec(n) if callable(spec) else spec
 
     def unsupported_reason(self, vendor: str, features: object) -> str | None:
@@ -120,10 +121,13 @@ class Scenario:
         return self.variants[0].fn.__module__ if self.variants else ""
 
     @property
+    def doc(self) -> str:
+        """The scenario module's docstring: its first paragraph is the label."""
+        return inspect.getdoc(sys.modules[self.module]) or self.name
+
+    @property
     def label(self) -> str:
-        """The first line of the scenario module's docstring."""
-        doc = inspect.getdoc(sys.modules[self.module]) or self.name
-        return doc.splitlines()[0]
+        return " ".join(self.doc.split("\n\n")[0].split())
 
     @property
     def commits(self) -> bool:
@@ -133,7 +137,9 @@ class Scenario:
     def naive_variant(self) -> Variant:
         return next(v for v in self.variants if v.role == "naive")
 
-    def naive(self, *, queries: QuerySpec) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+    def naive(
+        self, *, queries: QuerySpec
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         if any(v.role == "naive" for v in self.variants):
             raise ValueError(f"scenario {self.name!r} already has a naive variant")
         return self._register("naive", queries, (), None, "")
@@ -160,21 +166,33 @@ class Scenario:
             if any(v.name == fn.__name__ for v in self.variants):
                 raise ValueError(f"duplicate variant {fn.__name__!r} in {self.name!r}")
             self.variants.append(
-                Variant(self.name, fn.__name__, role, fn, queries, requires,
-                        vendors or self.vendors, skip_reason or self.skip_reason)
+                Variant(
+                    self.name,
+                    fn.__name__,
+                    role,
+                    fn,
+                    queries,
+                    requires,
+                    vendors or self.vendors,
+                    skip_reason or self.skip_reason,
+                )
             )
             return fn
 
         return decorate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Case:
     """One benchmark: a variant of a scenario at one n."""
 
     scenario: Scenario
     variant: Variant
     n: int
+
+    def __repr__(self) -> str:
+        # pytest-benchmark stores parameters by repr: the id is all a reader needs.
+        return self.id
 
     @property
     def id(self) -> str:
@@ -194,8 +212,11 @@ def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
         for info in pkgutil.iter_modules(pkg.__path__, prefix=f"{package}."):
             if info.name not in sys.modules:
                 importlib.import_module(info.name)
-    found = {name: s for name, s in _REGISTRY.items()
-             if any(s.module.startswith(f"{package}.") for package in packages)}
+    found = {
+        name: s
+        for name, s in _REGISTRY.items()
+        if any(s.module.startswith(f"{package}.") for package in packages)
+    }
     for scenario in found.values():
         if not any(v.role == "naive" for v in scenario.variants):
             raise ValueError(f"scenario {scenario.name!r} has no naive variant")

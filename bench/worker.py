@@ -81,9 +81,12 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         "scenarios": {
             s.name: {
                 "label": s.label,
+                "doc": s.doc,
                 "sizes": list(s.sizes),
-                "variants": {v.name: {"role": v.role, "label": v.label, "source": v.source}
-                             for v in s.variants},
+                "variants": {
+                    v.name: {"role": v.role, "label": v.label, "source": v.source}
+                    for v in s.variants
+                },
             }
             for s in scenarios.values()
         },
@@ -105,8 +108,16 @@ def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
     # Only the plugins the measurement needs: nothing else installed hooks into the timed process.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     pytest_args = [
-        timed_cases.__file__, "-p", "pytest_benchmark.plugin", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
-        "--benchmark-quiet", "--benchmark-save-data",
+        timed_cases.__file__,
+        "-p",
+        "pytest_benchmark.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-rN",
+        "--benchmark-quiet",
+        "--benchmark-save-data",
         f"--benchmark-json={args.out / f'{args.database}.json'}",
         f"--ormbench-outcomes={args.out / f'{args.database}.outcomes.json'}",
         *(["-k", args.keyword] if args.keyword else []),

@@ -25,9 +25,7 @@ class Author(models.Model):
     email = models.EmailField(unique=True)
     birth_year = models.PositiveSmallIntegerField()
     # A second-level relation for chained select_related (book -> author -> agent publisher).
-    agent = models.ForeignKey(
-        Publisher, on_delete=models.PROTECT, related_name="signed_authors"
-    )
+    agent = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="signed_authors")
 
     class Meta:
         ordering = ["id"]

@@ -20,6 +20,7 @@ COUNTER = "counter-1"
 
 def in_threads(increment, n):
     """Run increment() n times in each of THREADS threads; return the increments attempted."""
+
     def work():
         try:
             for _ in range(n):
@@ -40,8 +41,11 @@ def lost_updates(n):
 
 
 counter_race = Scenario(
-    "counter_race", sizes=(10, 100), restore=lambda: Counter.objects.update(value=0),
-    record=lost_updates, vendors=("postgresql", "mysql"),
+    "counter_race",
+    sizes=(10, 100),
+    restore=lambda: Counter.objects.update(value=0),
+    record=lost_updates,
+    vendors=("postgresql", "mysql"),
     skip_reason="SQLite serialises writers: concurrent increments fail with 'database is locked'",
 )
 

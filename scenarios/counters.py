@@ -5,9 +5,11 @@ from django.db.models import F
 from bench.scenario import Scenario
 from models_app.models import Book
 
-counters = Scenario("counters", writes=True,
-                    state=lambda n: list(Book.objects.filter(pk__lte=n)
-                                         .values_list("id", "view_count")))
+counters = Scenario(
+    "counters",
+    writes=True,
+    state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "view_count")),
+)
 
 
 @counters.naive(queries=lambda n: 1 + n)

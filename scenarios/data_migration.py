@@ -13,9 +13,13 @@ from django.db.models.functions import Upper
 from bench.scenario import Scenario
 
 data_migration = Scenario(
-    "data_migration", writes=True,
-    state=lambda n: list(project_apps.get_model("models_app", "Book").objects
-                         .filter(pk__lte=n).values_list("id", "language")),
+    "data_migration",
+    writes=True,
+    state=lambda n: list(
+        project_apps.get_model("models_app", "Book")
+        .objects.filter(pk__lte=n)
+        .values_list("id", "language")
+    ),
 )
 
 

@@ -8,9 +8,15 @@ from django.db import connection
 from bench.scenario import Scenario
 from models_app.models import Book, Review
 
-deletes = Scenario("deletes", writes=True,
-                   state=lambda n: (Book.objects.count(), Review.objects.count(),
-                                    Book.tags.through.objects.count()))
+deletes = Scenario(
+    "deletes",
+    writes=True,
+    state=lambda n: (
+        Book.objects.count(),
+        Review.objects.count(),
+        Book.tags.through.objects.count(),
+    ),
+)
 
 
 def batched(n):

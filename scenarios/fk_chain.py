@@ -15,12 +15,16 @@ def lazy_chain(n):
 @fk_chain.optimized(queries=lambda n: 1 + n)
 def select_related_one_level(n):
     """select_related("author"): the author comes joined, the agent still costs a query each."""
-    return [(b.title, b.author.name, b.author.agent.name)
-            for b in Book.objects.select_related("author")[:n]]
+    return [
+        (b.title, b.author.name, b.author.agent.name)
+        for b in Book.objects.select_related("author")[:n]
+    ]
 
 
 @fk_chain.optimized(queries=1)
 def select_related_chain(n):
     """select_related("author__agent"): one SELECT with two JOINs."""
-    return [(b.title, b.author.name, b.author.agent.name)
-            for b in Book.objects.select_related("author__agent")[:n]]
+    return [
+        (b.title, b.author.name, b.author.agent.name)
+        for b in Book.objects.select_related("author__agent")[:n]
+    ]

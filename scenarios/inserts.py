@@ -14,21 +14,34 @@ FIELDS = ["book", "reviewer", "rating", "body", "created"]
 def new_reviews(n):
     """n unsaved reviews, the same on every call, spread over the books."""
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    return [Review(book_id=1 + i % 200, reviewer=f"bench-{i}", rating=1 + i % 5,
-                   body=f"Benchmark review number {i}.", created=when) for i in range(n)]
+    return [
+        Review(
+            book_id=1 + i % 200,
+            reviewer=f"bench-{i}",
+            rating=1 + i % 5,
+            body=f"Benchmark review number {i}.",
+            created=when,
+        )
+        for i in range(n)
+    ]
 
 
 def inserted(n):
-    return list(Review.objects.filter(reviewer__startswith="bench-").order_by("book_id", "reviewer")
-                .values_list("book_id", "reviewer", "rating", "body", "created"))
+    return list(
+        Review.objects.filter(reviewer__startswith="bench-")
+        .order_by("book_id", "reviewer")
+        .values_list("book_id", "reviewer", "rating", "body", "created")
+    )
 
 
 def batches(batch_size):
     """INSERTs bulk_create issues: one per batch, batches capped by the backend's parameters."""
+
     def count(n):
         fields = [Review._meta.get_field(name) for name in FIELDS]
         cap = connection.ops.bulk_batch_size(fields, [None] * n)
         return math.ceil(n / min(batch_size or cap, cap))
+
     return count
 
 
@@ -39,8 +52,13 @@ inserts = Scenario("inserts", writes=True, state=inserted)
 def create_loop(n):
     """One INSERT per row, Review.objects.create() in a loop."""
     for review in new_reviews(n):
-        Review.objects.create(book_id=review.book_id, reviewer=review.reviewer,
-                              rating=review.rating, body=review.body, created=review.created)
+        Review.objects.create(
+            book_id=review.book_id,
+            reviewer=review.reviewer,
+            rating=review.rating,
+            body=review.body,
+            created=review.created,
+        )
 
 
 @inserts.optimized(queries=batches(100))
@@ -53,5 +71,3 @@ def bulk_create_100(n):
 def bulk_create_all(n):
     """bulk_create() with no batch_size: as few INSERTs as the backend allows."""
     Review.objects.bulk_create(new_reviews(n))
-
-

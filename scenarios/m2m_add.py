@@ -8,9 +8,11 @@ from bench.scenario import Scenario
 from models_app.models import Book, Tag
 
 Through = Book.tags.through
-m2m_add = Scenario("m2m_add", writes=True,
-                   state=lambda n: sorted(Tag.objects.get(name="bench-new").books
-                                          .values_list("id", flat=True)))
+m2m_add = Scenario(
+    "m2m_add",
+    writes=True,
+    state=lambda n: sorted(Tag.objects.get(name="bench-new").books.values_list("id", flat=True)),
+)
 
 
 def through_batches(n):

@@ -14,7 +14,7 @@ pagination = Scenario("pagination", sizes=(10, 100, 1_000, 10_000, 100_000))
 @pagination.naive(queries=1)
 def offset_page(n):
     """Book.objects.all()[n:n + 20]: LIMIT 20 OFFSET n."""
-    return [b.title for b in Book.objects.all()[n:n + PAGE]]
+    return [b.title for b in Book.objects.all()[n : n + PAGE]]
 
 
 @pagination.optimized(queries=1)

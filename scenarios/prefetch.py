@@ -13,8 +13,11 @@ GOOD = 4  # a review rated 4 or 5 is "good"
 def lazy_loops(n):
     """One SELECT for the books, then per book one for its tags and one for its reviews."""
     return [
-        (b.title, [t.name for t in b.tags.all()],
-         [r.reviewer for r in b.reviews.all() if r.rating >= GOOD])
+        (
+            b.title,
+            [t.name for t in b.tags.all()],
+            [r.reviewer for r in b.reviews.all() if r.rating >= GOOD],
+        )
         for b in Book.objects.all()[:n]
     ]
 
@@ -23,8 +26,11 @@ def lazy_loops(n):
 def prefetch_related(n):
     """Three SELECTs: books, all their tags, all their reviews; filtered in Python."""
     return [
-        (b.title, [t.name for t in b.tags.all()],
-         [r.reviewer for r in b.reviews.all() if r.rating >= GOOD])
+        (
+            b.title,
+            [t.name for t in b.tags.all()],
+            [r.reviewer for r in b.reviews.all() if r.rating >= GOOD],
+        )
         for b in Book.objects.prefetch_related("tags", "reviews")[:n]
     ]
 
@@ -32,8 +38,9 @@ def prefetch_related(n):
 @prefetch.optimized(queries=3)
 def prefetch_filtered_to_attr(n):
     """Three SELECTs; the database filters the reviews (Prefetch(queryset=..., to_attr=...))."""
-    good = Prefetch("reviews", queryset=Review.objects.filter(rating__gte=GOOD),
-                    to_attr="good_reviews")
+    good = Prefetch(
+        "reviews", queryset=Review.objects.filter(rating__gte=GOOD), to_attr="good_reviews"
+    )
     return [
         (b.title, [t.name for t in b.tags.all()], [r.reviewer for r in b.good_reviews])
         for b in Book.objects.prefetch_related("tags", good)[:n]

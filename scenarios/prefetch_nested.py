@@ -16,8 +16,16 @@ def loop_queries(n):
 
 
 def shape(authors, books_of):
-    return [(a.name, [(b.title, b.publisher.name, sorted(r.rating for r in b.reviews.all()))
-                      for b in books_of(a)]) for a in authors]
+    return [
+        (
+            a.name,
+            [
+                (b.title, b.publisher.name, sorted(r.rating for r in b.reviews.all()))
+                for b in books_of(a)
+            ],
+        )
+        for a in authors
+    ]
 
 
 @prefetch_nested.naive(queries=loop_queries)
@@ -29,13 +37,16 @@ def nested_loops(n):
 @prefetch_nested.optimized(queries=3)
 def nested_prefetch_select_related(n):
     """Three SELECTs: authors; books joined to publishers; reviews of those books."""
-    books = Prefetch("books", queryset=Book.objects.select_related("publisher")
-                     .prefetch_related("reviews"))
+    books = Prefetch(
+        "books", queryset=Book.objects.select_related("publisher").prefetch_related("reviews")
+    )
     return shape(Author.objects.prefetch_related(books)[:n], lambda a: a.books.all())
 
 
 @prefetch_nested.optimized(queries=4)
 def prefetch_lookups(n):
     """prefetch_related("books__publisher", "books__reviews"): one SELECT per level."""
-    return shape(Author.objects.prefetch_related("books__publisher", "books__reviews")[:n],
-                 lambda a: a.books.all())
+    return shape(
+        Author.objects.prefetch_related("books__publisher", "books__reviews")[:n],
+        lambda a: a.books.all(),
+    )

@@ -18,15 +18,19 @@ WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 def save_reviews(n):
     for i in range(n):
-        Review(book_id=1 + i % 200, reviewer=f"{PREFIX}{i}", rating=3, body="Committed.",
-               created=WHEN).save()
+        Review(
+            book_id=1 + i % 200, reviewer=f"{PREFIX}{i}", rating=3, body="Committed.", created=WHEN
+        ).save()
 
 
 transactions = Scenario(
     "transactions",
     restore=lambda: Review.objects.filter(reviewer__startswith=PREFIX).delete(),
-    state=lambda n: list(Review.objects.filter(reviewer__startswith=PREFIX)
-                         .order_by("reviewer").values_list("book_id", "reviewer")),
+    state=lambda n: list(
+        Review.objects.filter(reviewer__startswith=PREFIX)
+        .order_by("reviewer")
+        .values_list("book_id", "reviewer")
+    ),
 )
 
 

@@ -1,4 +1,5 @@
-"""Adding 10 pages to n books: save() in a loop, save(update_fields=...), bulk_update(), update()."""
+"""Adding 10 pages to n books: save() in a loop, save(update_fields=...), bulk_update() and
+update()."""
 
 import math
 
@@ -7,9 +8,11 @@ from django.db.models import F
 from bench.scenario import Scenario
 from models_app.models import Book
 
-updates = Scenario("updates", writes=True,
-                   state=lambda n: list(Book.objects.filter(pk__lte=n)
-                                        .values_list("id", "pages", "title")))
+updates = Scenario(
+    "updates",
+    writes=True,
+    state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "pages", "title")),
+)
 
 
 @updates.naive(queries=lambda n: 1 + n)

@@ -5,7 +5,6 @@ MySQL and MariaDB cannot name the conflict target (unique_fields): each backend 
 variant it supports and the other is skipped with the reason.
 """
 
-
 from bench.scenario import Scenario
 from models_app.models import Counter
 
@@ -23,9 +22,11 @@ def loop_queries(n):
     return 4 * updated + 6 * (n - updated)
 
 
-upsert = Scenario("upsert", writes=True,
-                  state=lambda n: list(Counter.objects.order_by("name")
-                                       .values_list("name", "value")))
+upsert = Scenario(
+    "upsert",
+    writes=True,
+    state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value")),
+)
 
 
 @upsert.naive(queries=loop_queries)
@@ -38,14 +39,16 @@ def update_or_create_loop(n):
 @upsert.optimized(queries=1, requires=("supports_update_conflicts_with_target",))
 def bulk_upsert_on_name(n):
     """bulk_create(update_conflicts=True, unique_fields=["name"]): INSERT ... ON CONFLICT."""
-    Counter.objects.bulk_create(wanted(n), update_conflicts=True, unique_fields=["name"],
-                                update_fields=["value"])
+    Counter.objects.bulk_create(
+        wanted(n), update_conflicts=True, unique_fields=["name"], update_fields=["value"]
+    )
 
 
-@upsert.optimized(queries=1, vendors=("mysql",),
-                  skip_reason="the backend names the conflict target; see bulk_upsert_on_name")
+@upsert.optimized(
+    queries=1,
+    vendors=("mysql",),
+    skip_reason="the backend names the conflict target; see bulk_upsert_on_name",
+)
 def bulk_upsert_any_key(n):
     """bulk_create(update_conflicts=True): INSERT ... ON DUPLICATE KEY UPDATE (MySQL/MariaDB)."""
     Counter.objects.bulk_create(wanted(n), update_conflicts=True, update_fields=["value"])
-
-

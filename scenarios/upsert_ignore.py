@@ -13,9 +13,11 @@ def loop_queries(n):
     return found + 4 * (n - found)
 
 
-upsert_ignore = Scenario("upsert_ignore", writes=True,
-                         state=lambda n: list(Counter.objects.order_by("name")
-                                              .values_list("name", "value")))
+upsert_ignore = Scenario(
+    "upsert_ignore",
+    writes=True,
+    state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value")),
+)
 
 
 @upsert_ignore.naive(queries=loop_queries)
@@ -28,5 +30,6 @@ def get_or_create_loop(n):
 @upsert_ignore.optimized(queries=1, requires=("supports_ignore_conflicts",))
 def bulk_create_ignore_conflicts(n):
     """bulk_create(ignore_conflicts=True): one INSERT; rows that exist are left alone."""
-    Counter.objects.bulk_create([Counter(name=f"counter-{i}", value=0) for i in range(1, n + 1)],
-                                ignore_conflicts=True)
+    Counter.objects.bulk_create(
+        [Counter(name=f"counter-{i}", value=0) for i in range(1, n + 1)], ignore_conflicts=True
+    )

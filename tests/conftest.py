@@ -17,11 +17,16 @@ from bench.servers import Database, provide
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench(*args: str, results: Path, timeout: float = 900, **env: str) -> subprocess.CompletedProcess[str]:
+def bench(
+    *args: str, results: Path, timeout: float = 900, **env: str
+) -> subprocess.CompletedProcess[str]:
     """`python -m bench run ...` as a user runs it; output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "bench", "run", "--results", str(results), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **env},
     )
 
@@ -35,13 +40,33 @@ def newest_run(results: Path) -> dict[str, Any]:
 def ormbench_processes() -> list[str]:
     """Database servers whose data folder is one of ours (the check the CI box also runs)."""
     out = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines()
-            if ("postgres" in line or "mariadbd" in line or "mysqld" in line)
-            and "/tmp/ormbench-" in line]
+    return [
+        line
+        for line in out.splitlines()
+        if ("postgres" in line or "mariadbd" in line or "mysqld" in line)
+        and "/tmp/ormbench-" in line
+    ]
 
 
 def ormbench_folders() -> list[Path]:
     return sorted(Path("/tmp").glob("ormbench-*"))
+
+
+@pytest.fixture(scope="session")
+def xs_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One real run of the whole catalogue at scale xs on all three databases, one round each."""
+    results = tmp_path_factory.mktemp("results")
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    done = bench("--scale", "xs", "--rounds", "1", results=results)
+    runs = sorted((results / "runs").glob("*.json"))
+    return {
+        "proc": done,
+        "results": results,
+        "path": runs[-1] if runs else None,
+        "doc": json.loads(runs[-1].read_text()) if runs else {},
+        "processes_before": processes,
+        "folders_before": folders,
+    }
 
 
 @pytest.fixture(scope="session")

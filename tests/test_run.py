@@ -12,25 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bench import catalogue, store
 from bench.servers import DATABASES
 from tests.conftest import bench, newest_run, ormbench_folders, ormbench_processes
-
-
-@pytest.fixture(scope="module")
-def xs_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    results = tmp_path_factory.mktemp("results")
-    processes, folders = set(ormbench_processes()), set(ormbench_folders())
-    done = bench("--scale", "xs", "--rounds", "1", results=results)
-    return {
-        "proc": done,
-        "doc": newest_run(results) if (results / "runs").exists() else {},
-        "path": store.newest_runs(results, 1)[0] if (results / "runs").exists() else None,
-        "processes_before": processes,
-        "folders_before": folders,
-    }
 
 
 def test_run_succeeds_on_all_three_databases(xs_run: dict[str, Any]) -> None:
@@ -45,8 +29,10 @@ def test_run_succeeds_on_all_three_databases(xs_run: dict[str, Any]) -> None:
 
 def test_every_scenario_and_variant_ran_on_every_database(xs_run: dict[str, Any]) -> None:
     doc = xs_run["doc"]
-    ran = {(b["extra_info"]["database"], b["extra_info"]["scenario"], b["extra_info"]["variant"])
-           for b in doc["benchmarks"]}
+    ran = {
+        (b["extra_info"]["database"], b["extra_info"]["scenario"], b["extra_info"]["variant"])
+        for b in doc["benchmarks"]
+    }
     skipped = {(s["database"], s["scenario"], s["variant"]) for s in doc["ormbench"]["skipped"]}
     for scenario in catalogue.scenarios().values():
         for variant in scenario.variants:
@@ -84,8 +70,15 @@ def test_results_carry_what_a_comparison_needs(xs_run: dict[str, Any]) -> None:
     assert meta["databases"]["postgresql"]["settings"]["fsync"] == "on"
     assert "innodb_flush_log_at_trx_commit" in meta["databases"]["mysql"]["settings"]
     for b in doc["benchmarks"]:
-        assert {"scenario", "variant", "database", "n", "queries", "valid",
-                "peak_memory_bytes"} <= set(b["extra_info"])
+        assert {
+            "scenario",
+            "variant",
+            "database",
+            "n",
+            "queries",
+            "valid",
+            "peak_memory_bytes",
+        } <= set(b["extra_info"])
         assert b["stats"]["data"], "raw round times are kept"
 
 
@@ -111,8 +104,17 @@ def test_pytest_benchmark_compare_reads_the_run(xs_run: dict[str, Any]) -> None:
 
 
 def test_a_wrong_variant_is_caught_marked_invalid_and_fails_the_run(tmp_path: Path) -> None:
-    done = bench("--scale", "xs", "--rounds", "1", "--scenarios", "tests.wrong_scenarios",
-                 "-k", "wrong_fixture", results=tmp_path)
+    done = bench(
+        "--scale",
+        "xs",
+        "--rounds",
+        "1",
+        "--scenarios",
+        "tests.wrong_scenarios",
+        "-k",
+        "wrong_fixture",
+        results=tmp_path,
+    )
     assert done.returncode == 1
     assert "INVALID" in done.stdout
     by_variant: dict[str, list[dict[str, Any]]] = {}
@@ -128,15 +130,29 @@ def test_a_wrong_variant_is_caught_marked_invalid_and_fails_the_run(tmp_path: Pa
 
 
 def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) -> None:
-    done = bench("--db", "sqlite", "--scale", "xs", "--rounds", "1", "--scenarios",
-                 "tests.wrong_scenarios", "-k", "leaky_fixture", results=tmp_path)
+    done = bench(
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "--rounds",
+        "1",
+        "--scenarios",
+        "tests.wrong_scenarios",
+        "-k",
+        "leaky_fixture",
+        results=tmp_path,
+    )
     assert done.returncode == 1
     assert "leaky_fixture" in done.stdout and "left the database changed" in done.stdout
 
 
 def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[str, Any]) -> None:
-    race = [b["extra_info"] for b in xs_run["doc"]["benchmarks"]
-            if b["extra_info"]["scenario"] == "counter_race"]
+    race = [
+        b["extra_info"]
+        for b in xs_run["doc"]["benchmarks"]
+        if b["extra_info"]["scenario"] == "counter_race"
+    ]
     assert {info["database"] for info in race} == {"postgresql", "mysql"}
     for info in race:
         lost = info["recorded"]["lost_updates"]
@@ -145,19 +161,29 @@ def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[s
         else:
             assert lost >= 0
     # Four threads doing 100 read-modify-writes each: some of the 400 always collide.
-    assert all(info["recorded"]["lost_updates"] > 0 for info in race
-               if info["variant"] == "python_increment" and info["n"] == 100)
+    assert all(
+        info["recorded"]["lost_updates"] > 0
+        for info in race
+        if info["variant"] == "python_increment" and info["n"] == 100
+    )
 
 
 def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any]) -> None:
-    skipped = {(s["database"], s["scenario"], s["variant"]): s["reason"]
-               for s in xs_run["doc"]["ormbench"]["skipped"]}
-    assert "lacks supports_update_conflicts_with_target" in \
-        skipped[("mysql", "upsert", "bulk_upsert_on_name")]
+    skipped = {
+        (s["database"], s["scenario"], s["variant"]): s["reason"]
+        for s in xs_run["doc"]["ormbench"]["skipped"]
+    }
+    assert (
+        "lacks supports_update_conflicts_with_target"
+        in skipped[("mysql", "upsert", "bulk_upsert_on_name")]
+    )
     assert "database is locked" in skipped[("sqlite", "counter_race", "python_increment")]
 
 
 def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> None:
-    explained = {b["extra_info"]["database"] for b in xs_run["doc"]["benchmarks"]
-                 if b["extra_info"].get("explain")}
+    explained = {
+        b["extra_info"]["database"]
+        for b in xs_run["doc"]["benchmarks"]
+        if b["extra_info"].get("explain")
+    }
     assert explained == set(DATABASES)

@@ -31,14 +31,22 @@ def query(django_entry: dict, sql: str) -> list[tuple]:
     if engine == "postgresql":
         import psycopg
 
-        with psycopg.connect(host=django_entry["HOST"], port=int(django_entry["PORT"]),
-                             user=django_entry["USER"], dbname=django_entry["NAME"],
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=django_entry["HOST"],
+            port=int(django_entry["PORT"]),
+            user=django_entry["USER"],
+            dbname=django_entry["NAME"],
+            autocommit=True,
+        ) as conn:
             return conn.execute(sql).fetchall()
     import MySQLdb
 
-    conn = MySQLdb.connect(host=django_entry["HOST"], port=int(django_entry["PORT"]),
-                           user=django_entry["USER"], database=django_entry["NAME"])
+    conn = MySQLdb.connect(
+        host=django_entry["HOST"],
+        port=int(django_entry["PORT"]),
+        user=django_entry["USER"],
+        database=django_entry["NAME"],
+    )
     try:
         cursor = conn.cursor()
         cursor.execute(sql)

@@ -12,8 +12,11 @@ from bench.errors import BenchError
 
 
 def minimal_run() -> dict:
-    return {"benchmarks": [], "commit_info": {"id": "abc123"},
-            "ormbench": {"schema_version": store.SCHEMA_VERSION, "scale": "xs"}}
+    return {
+        "benchmarks": [],
+        "commit_info": {"id": "abc123"},
+        "ormbench": {"schema_version": store.SCHEMA_VERSION, "scale": "xs"},
+    }
 
 
 def test_saved_run_round_trips(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ class Row:
     n: int
     median: float
     iqr: float
+    q1: float | None
+    q3: float | None
     rounds: int
     queries: int
     memory: int | None
@@ -43,14 +45,26 @@ def rows(doc: dict[str, Any]) -> list[Row]:
         info, stats = b["extra_info"], b["stats"]
         base = naive.get((info["scenario"], info["database"], info["n"]))
         valid = bool(info.get("valid"))
-        out.append(Row(
-            scenario=info["scenario"], variant=info["variant"], role=info.get("role", ""),
-            database=info["database"], n=info["n"], median=stats["median"], iqr=stats["iqr"],
-            rounds=stats["rounds"], queries=info.get("queries", 0),
-            memory=info.get("peak_memory_bytes"), valid=valid, error=info.get("error", ""),
-            speedup=base / stats["median"] if valid and base and stats["median"] else None,
-            data=tuple(stats.get("data") or ()),
-        ))
+        out.append(
+            Row(
+                scenario=info["scenario"],
+                variant=info["variant"],
+                role=info.get("role", ""),
+                database=info["database"],
+                n=info["n"],
+                median=stats["median"],
+                iqr=stats["iqr"],
+                q1=stats.get("q1"),
+                q3=stats.get("q3"),
+                rounds=stats["rounds"],
+                queries=info.get("queries", 0),
+                memory=info.get("peak_memory_bytes"),
+                valid=valid,
+                error=info.get("error", ""),
+                speedup=base / stats["median"] if valid and base and stats["median"] else None,
+                data=tuple(stats.get("data") or ()),
+            )
+        )
     return out
 
 

@@ -13,13 +13,17 @@ CELL = 26
 def render(doc: dict[str, Any]) -> str:
     """Per scenario: one line per (n, variant), one column per database."""
     meta = doc["ormbench"]
-    databases = [d for d, info in meta["databases"].items() if "error" not in info
-                 and "skipped" not in info]
+    databases = [
+        d for d, info in meta["databases"].items() if "error" not in info and "skipped" not in info
+    ]
     lines = []
     for scenario, scenario_rows in by_scenario(rows(doc)).items():
         label = meta["scenarios"].get(scenario, {}).get("label", "")
-        lines += ["", f"{scenario}: {label}",
-                  f"  {'n':>6}  {'variant':<28}" + "".join(f"{d:<{CELL}}" for d in databases)]
+        lines += [
+            "",
+            f"{scenario}: {label}",
+            f"  {'n':>6}  {'variant':<28}" + "".join(f"{d:<{CELL}}" for d in databases),
+        ]
         cells = {(r.n, r.variant, r.database): r for r in scenario_rows}
         order = sorted({(r.n, r.role != "naive", r.variant) for r in scenario_rows})
         for n, _, variant in order:
@@ -43,17 +47,24 @@ def _cell(row: Row | None) -> str:
 
 
 def _problems(meta: dict[str, Any]) -> list[str]:
-    lines = ["", "median time, speedup against the naive variant, queries; ~ marks a noisy "
-             "figure (IQR above 25% of the median)"]
+    lines = [
+        "",
+        "median time, speedup against the naive variant, queries; ~ marks a noisy "
+        "figure (IQR above 25% of the median)",
+    ]
     for name, info in meta["databases"].items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")
         elif "error" in info:
             lines.append(f"FAILED {name}: {info['error']}")
     for skip in meta.get("skipped", []):
-        lines.append(f"skipped {skip['database']} {skip['scenario']}/{skip['variant']} "
-                     f"n={skip['n']}: {skip['reason']}")
+        lines.append(
+            f"skipped {skip['database']} {skip['scenario']}/{skip['variant']} "
+            f"n={skip['n']}: {skip['reason']}"
+        )
     for fail in meta.get("failed", []):
-        lines.append(f"FAILED {fail['database']} {fail['scenario']}/{fail['variant']} "
-                     f"n={fail['n']}: {fail['error']}")
+        lines.append(
+            f"FAILED {fail['database']} {fail['scenario']}/{fail['variant']} "
+            f"n={fail['n']}: {fail['error']}"
+        )
     return lines

@@ -8,7 +8,7 @@ the caller with `ServerUnavailable`'s one line, which names what to install.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ContextManager
+from contextlib import AbstractContextManager as ContextManager
 
 from bench.errors import BenchError
 from bench.servers import docker, mysql, postgresql, sqlite, url

@@ -41,7 +41,10 @@ def container(vendor: str) -> Iterator[Database]:
     try:
         done = subprocess.run(
             [*compose, "up", "-d", "--wait", service],
-            env=env, capture_output=True, text=True, timeout=COMPOSE_TIMEOUT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=COMPOSE_TIMEOUT,
         )
         if done.returncode != 0:
             tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -64,5 +67,9 @@ def container(vendor: str) -> Iterator[Database]:
             startup_seconds=time.monotonic() - started,
         )
     finally:
-        subprocess.run([*compose, "down", "-v", "--timeout", "10"], env=env,
-                       capture_output=True, timeout=COMPOSE_TIMEOUT)
+        subprocess.run(
+            [*compose, "down", "-v", "--timeout", "10"],
+            env=env,
+            capture_output=True,
+            timeout=COMPOSE_TIMEOUT,
+        )

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "work_mem",
-               "effective_cache_size", "wal_level", "jit", "max_connections")
-MYSQL_SETTINGS = ("innodb_flush_log_at_trx_commit", "innodb_doublewrite", "innodb_flush_method",
-                  "innodb_buffer_pool_size", "innodb_log_file_size", "sync_binlog", "log_bin",
-                  "transaction_isolation", "tx_isolation", "max_connections")
+PG_SETTINGS = (
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "shared_buffers",
+    "work_mem",
+    "effective_cache_size",
+    "wal_level",
+    "jit",
+    "max_connections",
+)
+MYSQL_SETTINGS = (
+    "innodb_flush_log_at_trx_commit",
+    "innodb_doublewrite",
+    "innodb_flush_method",
+    "innodb_buffer_pool_size",
+    "innodb_log_file_size",
+    "sync_binlog",
+    "log_bin",
+    "transaction_isolation",
+    "tx_isolation",
+    "max_connections",
+)
 SQLITE_PRAGMAS = ("journal_mode", "synchronous", "cache_size", "page_size", "foreign_keys")
 
 
@@ -34,7 +52,8 @@ def describe(connection: Any) -> dict[str, Any]:
             # SHOW VARIABLES skips names a server lacks (MariaDB < 11.1 has tx_isolation).
             cursor.execute(
                 "SHOW GLOBAL VARIABLES WHERE Variable_name IN ("
-                + ", ".join(["%s"] * len(MYSQL_SETTINGS)) + ")",
+                + ", ".join(["%s"] * len(MYSQL_SETTINGS))
+                + ")",
                 MYSQL_SETTINGS,
             )
             settings = dict(cursor.fetchall())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -52,9 +53,16 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
         data = folder / "data"
         # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
         run_quietly(
-            [str(install), "--no-defaults", f"--datadir={data}",
-             "--auth-root-authentication-method=normal", "--skip-test-db",
-             "--skip-name-resolve", "--innodb-log-file-size=16M", *as_root],
+            [
+                str(install),
+                "--no-defaults",
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--skip-name-resolve",
+                "--innodb-log-file-size=16M",
+                *as_root,
+            ],
             "MariaDB install-db",
         )
         settings = NO_FSYNC_SETTINGS if no_fsync else {}
@@ -62,16 +70,25 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
             port = free_port()
             log = folder / f"error-{port}.log"
             argv = [
-                str(server), "--no-defaults", *as_root, f"--datadir={data}",
-                f"--socket={folder}/mysqld.sock", f"--port={port}", "--bind-address=127.0.0.1",
-                f"--pid-file={folder}/mysqld.pid", f"--log-error={log}", "--skip-log-bin",
-                "--skip-name-resolve", "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci", "--local-infile=1",
+                str(server),
+                "--no-defaults",
+                *as_root,
+                f"--datadir={data}",
+                f"--socket={folder}/mysqld.sock",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={folder}/mysqld.pid",
+                f"--log-error={log}",
+                "--skip-log-bin",
+                "--skip-name-resolve",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+                "--local-infile=1",
                 *(f"--{key}={value}" for key, value in settings.items()),
             ]
             proc = start_process(argv, folder / "stdout.log")
             try:
-                wait_until_ready(proc, lambda: _connect(port).close(), "MariaDB", log)
+                wait_until_ready(proc, functools.partial(_close_connection, port), "MariaDB", log)
                 break
             except BenchError:
                 stop_process(proc, signal.SIGTERM)
@@ -105,6 +122,10 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
             )
         finally:
             stop_process(proc, signal.SIGTERM)
+
+
+def _close_connection(port: int) -> None:
+    _connect(port).close()
 
 
 def _connect(port: int):  # type: ignore[no-untyped-def]

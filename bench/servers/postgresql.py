@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import signal
 import stat
@@ -35,9 +36,7 @@ NO_FSYNC_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_wri
 
 def local_bindir() -> Path | None:
     """The folder of `initdb`/`postgres` on PATH, or Debian's newest /usr/lib/postgresql/*/bin."""
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name)
-    )
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name))
     initdb = find_binary("initdb", list(reversed(debian)))
     if initdb is None:
         return None
@@ -76,8 +75,20 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
             bindir = folder / "pginstall" / "bin"
         data = folder / "data"
         run_quietly(
-            [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
-             "--locale=C", "--no-sync", "--no-instructions"],
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
             "PostgreSQL initdb",
             owner,
         )
@@ -90,7 +101,9 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
                 argv += ["-c", f"{key}={value}"]
             proc = start_process(argv, log, owner)
             try:
-                wait_until_ready(proc, lambda: _connect(port, "postgres").close(), "PostgreSQL", log)
+                wait_until_ready(
+                    proc, functools.partial(_close_connection, port), "PostgreSQL", log
+                )
                 break
             except BenchError:
                 stop_process(proc, signal.SIGINT)
@@ -119,6 +132,10 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
         finally:
             # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
             stop_process(proc, signal.SIGINT)
+
+
+def _close_connection(port: int) -> None:
+    _connect(port, "postgres").close()
 
 
 def _connect(port: int, dbname: str):  # type: ignore[no-untyped-def]

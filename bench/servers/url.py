@@ -11,13 +11,18 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bench.errors import BenchError
 from bench.servers.base import Database
 
-SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql",
-           "mariadb": "mysql"}
+SCHEMES = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 ENGINES = {"postgresql": "django.db.backends.postgresql", "mysql": "django.db.backends.mysql"}
 
@@ -46,8 +51,9 @@ def parse(url: str) -> ServerURL:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise BenchError("malformed --db-url: expected scheme://user:password@host:port/dbname") \
-            from None
+        raise BenchError(
+            "malformed --db-url: expected scheme://user:password@host:port/dbname"
+        ) from None
     vendor = SCHEMES.get(parts.scheme)
     if vendor is None:
         raise BenchError(
@@ -102,21 +108,30 @@ def _admin(server: ServerURL, sql: str, *, create: bool) -> None:
         if server.vendor == "postgresql":
             import psycopg
 
-            kwargs = {}
+            kwargs: dict[str, Any] = {}
             if server.password:
                 # A password the server never checks (trust authentication) usually means the
                 # URL points at another server than the one meant: refuse rather than ignore it.
                 kwargs["require_auth"] = "!none"
             with psycopg.connect(
-                host=server.host, port=server.port, user=server.user, password=server.password,
-                dbname=server.database, connect_timeout=5, autocommit=True, **kwargs,
+                host=server.host,
+                port=server.port,
+                user=server.user,
+                password=server.password,
+                dbname=server.database,
+                connect_timeout=5,
+                autocommit=True,
+                **kwargs,
             ) as conn:
                 conn.execute(sql)  # type: ignore[arg-type]
         else:
             import MySQLdb
 
             conn = MySQLdb.connect(
-                host=server.host, port=server.port, user=server.user, password=server.password,
+                host=server.host,
+                port=server.port,
+                user=server.user,
+                password=server.password,
                 connect_timeout=5,
             )
             try:
@@ -125,10 +140,12 @@ def _admin(server: ServerURL, sql: str, *, create: bool) -> None:
                 conn.close()
     except Exception as exc:  # noqa: BLE001 - driver errors become one user-facing line
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        if "requirement \"!none\" failed" in first_line:
-            first_line = ("the server let us in without checking the password (trust "
-                          "authentication): is this the server you meant? To use it, drop the "
-                          "password from the URL")
+        if 'requirement "!none" failed' in first_line:
+            first_line = (
+                "the server let us in without checking the password (trust "
+                "authentication): is this the server you meant? To use it, drop the "
+                "password from the URL"
+            )
         verb = "create a database on" if create else "drop the benchmark database on"
         raise BenchError(
             f"could not {verb} {server.safe_display}: {server.scrub(first_line)}"

@@ -1,0 +1,221 @@
+"""The static HTML page: no JavaScript, no network, every run-supplied text escaped."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from bench.report import numbers
+from bench.report.rows import Row
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
+max-width:1180px;padding:1.5em;color:#222}
+h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+img{max-width:100%;height:auto;display:block;margin:.6em 0}
+table{border-collapse:collapse;margin:.6em 0;font-size:12.5px}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;vertical-align:top}
+th{background:#f5f5f5}td.l,th.l{text-align:left}
+pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em;overflow-x:auto;font-size:12px}
+.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:600}
+.ok{background:#e3f4e8;color:#1e6b34}.bad{background:#fbe3e3;color:#a11}
+.noisy{background:#fff3d6;color:#8a5a00}.muted{color:#777}
+nav ul{columns:3;list-style:none;padding:0}details{margin:.4em 0}
+"""
+
+
+def page(doc: dict[str, Any], source: str, rows: list[Row], charts: dict[str, Any]) -> str:
+    """The whole report. `charts` maps 'overview', 'compact' and scenario names to file names."""
+    meta = doc["ormbench"]
+    scenarios = sorted({r.scenario for r in rows})
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>django-ormbench report: {escape(source)}</title><style>{CSS}</style></head><body>",
+        "<h1>django-ormbench report</h1>",
+        f"<p class='muted'>{escape(_summary(doc, source))}</p>",
+        "<nav><ul>",
+        *[f"<li><a href='#s-{escape(s)}'>{escape(s)}</a></li>" for s in scenarios],
+        "<li><a href='#environment'>environment</a></li></ul></nav>",
+        "<h2 id='overview'>Overview</h2>",
+        _img(charts["overview"], "Heatmap of the best optimized speedup per scenario and database"),
+        f"<p class='muted'>A compact version for a README: <a href='{charts['compact']}'>"
+        f"{charts['compact']}</a>. Invalid results are shown as INVALID, never as a speedup.</p>",
+        _problems(meta, rows),
+    ]
+    for scenario in scenarios:
+        parts.append(
+            _scenario(
+                scenario,
+                meta["scenarios"].get(scenario, {}),
+                [r for r in rows if r.scenario == scenario],
+                charts.get(scenario, {}),
+                doc,
+            )
+        )
+    parts += [_environment(doc), "</body></html>"]
+    return "\n".join(parts)
+
+
+def _summary(doc: dict[str, Any], source: str) -> str:
+    meta, commit = doc["ormbench"], doc.get("commit_info", {})
+    dirty = " (dirty)" if commit.get("dirty") else ""
+    return (
+        f"{source} · commit {str(commit.get('id', '?'))[:10]}{dirty} · scale {meta['scale']}"
+        f" · seed {meta['seed']} · Django {meta['environment']['django']} · "
+        f"{len(doc['benchmarks'])} benchmarks · started {meta.get('started', '?')}"
+    )
+
+
+def _img(name: str, alt: str) -> str:
+    return f"<img src='{escape(name)}' alt='{escape(alt)}' loading='lazy'>"
+
+
+def _problems(meta: dict[str, Any], rows: list[Row]) -> str:
+    items = [
+        f"<li><span class='badge bad'>INVALID</span> {escape(r.database)} "
+        f"{escape(r.scenario)}/{escape(r.variant)} n={r.n}: {escape(r.error)}</li>"
+        for r in rows
+        if not r.valid
+    ]
+    items += [
+        f"<li><span class='badge bad'>FAILED</span> {escape(f['database'])} "
+        f"{escape(f['scenario'])}/{escape(f['variant'])} n={escape(str(f['n']))}: "
+        f"{escape(f['error'])}</li>"
+        for f in meta.get("failed", [])
+    ]
+    items += [
+        f"<li><span class='badge bad'>FAILED</span> {escape(name)}: {escape(info['error'])}</li>"
+        for name, info in meta["databases"].items()
+        if "error" in info
+    ]
+    skipped = [
+        f"<li>{escape(s['database'])} {escape(s['scenario'])}/{escape(s['variant'])} "
+        f"n={escape(str(s['n']))}: {escape(s['reason'])}</li>"
+        for s in meta.get("skipped", [])
+    ]
+    skipped += [
+        f"<li>{escape(name)}: {escape(info['skipped'])}</li>"
+        for name, info in meta["databases"].items()
+        if "skipped" in info
+    ]
+    html = ""
+    if items:
+        html += "<h2 id='problems'>Problems</h2><ul>" + "".join(items) + "</ul>"
+    if skipped:
+        html += (
+            "<details><summary>Skipped (a backend lacks a feature)</summary><ul>"
+            + "".join(skipped)
+            + "</ul></details>"
+        )
+    return html
+
+
+def _scenario(
+    name: str, info: dict[str, Any], rows: list[Row], charts: dict[str, Any], doc: dict[str, Any]
+) -> str:
+    doc_text = info.get("doc", info.get("label", ""))
+    parts = [
+        f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
+        *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
+    ]
+    if "variants" in charts:
+        parts.append(_img(charts["variants"], f"{name}: median time per variant and database"))
+    if "scaling" in charts:
+        parts.append(_img(charts["scaling"], f"{name}: time against n, log-log"))
+        parts += [
+            f"<p class='muted'>Crossover: {escape(note)}</p>"
+            for note in charts.get("crossovers", [])
+        ]
+    if "memory" in charts:
+        parts.append(_img(charts["memory"], f"{name}: peak Python memory against n"))
+    parts.append(_table(rows))
+    parts.append(_variants(info))
+    parts.append(_explain(name, doc))
+    return "\n".join(parts)
+
+
+def _table(rows: list[Row]) -> str:
+    head = (
+        "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
+        "<th>IQR</th><th>rounds</th><th>queries</th><th>peak memory</th><th>speedup</th>"
+        "<th class='l'>status</th></tr>"
+    )
+    body = []
+    for r in sorted(rows, key=lambda r: (r.database, r.n, r.role != "naive", r.variant)):
+        status = (
+            "<span class='badge ok'>valid</span>"
+            if r.valid
+            else f"<span class='badge bad'>INVALID</span> {escape(r.error)}"
+        )
+        if r.noisy:
+            status += " <span class='badge noisy'>noisy</span>"
+        body.append(
+            f"<tr><td class='l'>{escape(r.database)}</td><td>{r.n}</td>"
+            f"<td class='l'>{escape(r.variant)}</td><td>{numbers.seconds(r.median)}</td>"
+            f"<td>{numbers.seconds(r.iqr)}</td><td>{r.rounds}</td><td>{r.queries}</td>"
+            f"<td>{numbers.size(r.memory) if r.memory else '-'}</td>"
+            f"<td>{numbers.ratio(r.speedup) if r.speedup and r.valid else '-'}</td>"
+            f"<td class='l'>{status}</td></tr>"
+        )
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _variants(info: dict[str, Any]) -> str:
+    items = []
+    for name, variant in info.get("variants", {}).items():
+        items.append(
+            f"<h4>{escape(variant['role'])}: {escape(name)}</h4>"
+            f"<p>{escape(variant['label'])}</p><pre>{escape(variant['source'])}</pre>"
+        )
+    return f"<details><summary>What was measured (source)</summary>{''.join(items)}</details>"
+
+
+def _explain(scenario: str, doc: dict[str, Any]) -> str:
+    plans = [
+        (b["extra_info"]["database"], b["extra_info"]["n"], b["extra_info"]["explain"])
+        for b in doc["benchmarks"]
+        if b["extra_info"]["scenario"] == scenario and b["extra_info"].get("explain")
+    ]
+    if not plans:
+        return ""
+    body = "".join(
+        f"<h4>{escape(db)}, n={n}</h4><pre>{escape(plan)}</pre>" for db, n, plan in plans
+    )
+    return f"<details><summary>EXPLAIN of the naive query</summary>{body}</details>"
+
+
+def _environment(doc: dict[str, Any]) -> str:
+    meta = doc["ormbench"]
+    rows = [
+        (
+            "commit",
+            f"{doc.get('commit_info', {}).get('id', '?')}"
+            f"{' (dirty)' if doc.get('commit_info', {}).get('dirty') else ''}",
+        ),
+        ("branch", str(doc.get("commit_info", {}).get("branch", "?"))),
+        ("scale / seed", f"{meta['scale']} / {meta['seed']}"),
+        ("Django", meta["environment"]["django"]),
+        ("Python", f"{meta['environment']['implementation']} {meta['environment']['python']}"),
+        ("platform", meta["environment"]["platform"]),
+        ("CPU", str(doc.get("machine_info", {}).get("cpu", {}).get("brand_raw", "?"))),
+        ("durability", "fsync off (--no-fsync)" if meta.get("no_fsync") else "fsync on"),
+    ]
+    for name, info in meta["databases"].items():
+        if "server_version" in info:
+            dataset = info.get("dataset", {})
+            settings = ", ".join(f"{k}={v}" for k, v in info.get("settings", {}).items())
+            rows += [
+                (f"{name} server", f"{info['server_version']} ({info.get('origin', '')})"),
+                (f"{name} driver", info.get("driver", "")),
+                (f"{name} settings", settings),
+                (
+                    f"{name} dataset",
+                    f"{dataset.get('rows')} rows, checksum {dataset.get('checksum', '')[:16]}…",
+                ),
+            ]
+    body = "".join(
+        f"<tr><th class='l'>{escape(k)}</th><td class='l'>{escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
+    return f"<h2 id='environment'>Environment</h2><table>{body}</table>"

@@ -1,0 +1,56 @@
+"""One look for every chart: sizes, fonts, colours per database and per variant role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display, no GUI toolkit
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update(
+    {
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 9,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+    }
+)
+
+DATABASE_COLORS = {"sqlite": "#4c72b0", "postgresql": "#2a9d8f", "mysql": "#e48e00"}
+NAIVE_COLOR = "#c44e52"
+OPTIMIZED_COLORS = ["#4c72b0", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#937860"]
+INVALID_COLOR = "#9e9e9e"
+
+
+def database_color(name: str) -> str:
+    return DATABASE_COLORS.get(name, "#8c8c8c")
+
+
+def variant_colors(variants: list[str], naive: str) -> dict[str, str]:
+    """The naive variant is always red; optimized ones take the palette in order."""
+    others = [v for v in variants if v != naive]
+    return {
+        naive: NAIVE_COLOR,
+        **{v: OPTIMIZED_COLORS[i % len(OPTIMIZED_COLORS)] for i, v in enumerate(others)},
+    }
+
+
+def figure(width: float, height: float) -> Any:
+    return plt.figure(figsize=(width, height), layout="constrained")
+
+
+def save(fig: Any, path: Path) -> None:
+    fig.savefig(path, format="png", facecolor="white")
+    plt.close(fig)

@@ -1,0 +1,139 @@
+"""The report: built from a stored run of a real bench at xs, readable offline, honest."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench import catalogue, store
+from bench.errors import BenchError
+from bench.report import html
+from bench.report.build import build
+from bench.report.rows import rows
+from bench.servers import DATABASES
+from tests.conftest import ROOT
+
+MIN_SIDE, MAX_SIDE = 300, 5000  # pixels: readable at README size, not absurdly large
+
+
+@pytest.fixture(scope="module")
+def report(xs_run: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results = tmp_path_factory.mktemp("report-results")
+    return build(xs_run["path"], results)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_every_scenario_and_database_appears(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    for scenario in catalogue.scenarios():
+        assert f"id='s-{scenario}'" in page
+    for database in DATABASES:
+        assert f"{database} server" in page
+
+
+def test_every_chart_is_a_png_of_sensible_size_and_every_image_exists(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    pngs = sorted(report.parent.glob("*.png"))
+    assert len(pngs) >= 2 * len(catalogue.scenarios())
+    for png in pngs:
+        width, height = png_size(png)
+        assert MIN_SIDE <= width <= MAX_SIDE and 150 <= height <= MAX_SIDE, png.name
+    for src in set(re.findall(r"<img src='([^']+)'", page)):
+        assert (report.parent / src).is_file(), src
+    assert "http://" not in page and "https://" not in page, "the report loads nothing remote"
+    assert "<script" not in page
+
+
+def test_invalid_results_are_shown_invalid_never_as_a_speedup(xs_run: dict[str, Any]) -> None:
+    doc = json.loads(json.dumps(xs_run["doc"]))
+    target = next(b for b in doc["benchmarks"] if b["extra_info"]["role"] == "optimized")
+    target["extra_info"].update(valid=False, error="returned other data than the naive one")
+    wrong = next(r for r in rows(doc) if r.variant == target["extra_info"]["variant"]
+                 and r.database == target["extra_info"]["database"]
+                 and r.n == target["extra_info"]["n"])
+    assert wrong.speedup is None
+    page = html.page(doc, "run.json", rows(doc), {"overview": "o.png", "compact": "c.png"})
+    assert "INVALID" in page and "returned other data than the naive one" in page
+
+
+def test_run_text_is_escaped(xs_run: dict[str, Any]) -> None:
+    doc = json.loads(json.dumps(xs_run["doc"]))
+    hostile = "<script>alert('x')</script>"
+    scenario = doc["benchmarks"][0]["extra_info"]["scenario"]
+    doc["ormbench"]["scenarios"][scenario]["doc"] = hostile
+    for variant in doc["ormbench"]["scenarios"][scenario]["variants"].values():
+        variant["label"] = hostile
+    page = html.page(doc, "run.json", rows(doc), {"overview": "o.png", "compact": "c.png"})
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_report_of_a_one_database_run(xs_run: dict[str, Any], tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(xs_run["doc"]))
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if b["extra_info"]["database"] == "sqlite"]
+    doc["ormbench"]["databases"] = {"sqlite": doc["ormbench"]["databases"]["sqlite"]}
+    path = store.save_run(doc, tmp_path)
+    page = build(path, tmp_path).read_text(encoding="utf-8")
+    assert "sqlite server" in page and "postgresql server" not in page
+
+
+def test_unknown_schema_is_refused(xs_run: dict[str, Any], tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(xs_run["doc"]))
+    doc["ormbench"]["schema_version"] = 99
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(BenchError, match="schema 99"):
+        build(path, tmp_path)
+    assert not (tmp_path / "report").exists()
+
+
+def test_report_command_rebuilds_from_the_newest_stored_run(xs_run: dict[str, Any]) -> None:
+    results = xs_run["results"]
+    done = subprocess.run([sys.executable, "-m", "bench", "report", "--results", str(results)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (results / "report" / "index.html").is_file()
+    assert not list(results.glob(".report-*")), "no staging folder is left behind"
+
+
+def test_html_renders_in_headless_chromium_without_console_errors(report: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): cannot render")
+    shots = ROOT / "results" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "report.png"
+    profile = report.parent / ".chromium-profile"
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--window-size=1300,2600", "--enable-logging=stderr",
+         "--v=0", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    width, height = png_size(shot)
+    assert (width, height) == (1300, 2600)
+
+
+def test_example_workflow_is_valid_and_publishes_the_report() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "bench.yml").read_text())
+    steps = workflow["jobs"]["bench"]["steps"]
+    assert any("nox -s bench" in step.get("run", "") for step in steps)
+    assert any(step.get("with", {}).get("path") == "results/report" for step in steps)
