@@ -13,6 +13,7 @@ from typing import NoReturn
 from bench import dataset
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
+from bench.servers import SOURCES
 
 EXIT_INTERRUPTED = 130
 
@@ -21,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit 1 like every other user error."""
 
     def error(self, message: str) -> NoReturn:
-        raise BenchError(f"{message} (see `python -m bench {self.prog.split()[-1]} --help`)")
+        raise BenchError(f"{message} (see `{self.prog} --help`)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,6 +77,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="throwaway servers skip fsync: less noise, but commits cost less than "
         "on a real server (recorded in the results)",
     )
+    run.add_argument(
+        "--server",
+        action="append",
+        choices=SOURCES,
+        help="where throwaway servers come from, tried in the order given "
+        f"(default: {', '.join(SOURCES)})",
+    )
     run.add_argument("--results", type=Path, default=Path("results"))
     run.add_argument(
         "--scenarios",
@@ -114,6 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         no_fsync=args.no_fsync,
         results=args.results,
         packages=tuple(args.scenarios or DEFAULT_PACKAGES),
+        sources=tuple(args.server or SOURCES),
     )
     selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
     print(
@@ -125,7 +134,9 @@ def _run(args: argparse.Namespace) -> int:
     if path is not None:
         print(f"\nresults: {path}")
         print(f"report:  {build_report(path, request.results)}")
-    if status:
+    if path is None:
+        print("\nFAILED: nothing was measured (see the lines above)", file=sys.stderr)
+    elif status:
         print("\nFAILED: see the FAILED/INVALID lines above", file=sys.stderr)
     return status
 

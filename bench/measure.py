@@ -12,6 +12,7 @@ import contextlib
 import math
 import time
 import tracemalloc
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,9 @@ class Harness:
         from django.db.models.query import QuerySet
         from django.test.utils import CaptureQueriesContext
 
+        # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more, and a
+        # full log makes CaptureQueriesContext count 0. An unbounded, empty log counts them all.
+        connection.queries_log = deque()
         with effect_undone(scenario):
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()

@@ -23,7 +23,7 @@ from typing import Any
 from bench import dataset, store
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
-from bench.servers import DATABASES, Database, ServerUnavailable, ServerURL, provide
+from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide
 from bench.servers import url as server_url
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
@@ -42,6 +42,7 @@ class RunRequest:
     no_fsync: bool = False
     results: Path = Path("results")
     packages: tuple[str, ...] = DEFAULT_PACKAGES
+    sources: tuple[str, ...] = SOURCES
 
 
 def build_request(
@@ -84,7 +85,10 @@ def execute(
 def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, Any]:
     print(f"== {name}: starting server", flush=True)
     try:
-        with provide(name, request.urls.get(name), no_fsync=request.no_fsync) as db:
+        server = provide(
+            name, request.urls.get(name), no_fsync=request.no_fsync, sources=request.sources
+        )
+        with server as db:
             print(
                 f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
                 flush=True,

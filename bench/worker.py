@@ -21,6 +21,7 @@ from typing import Any
 
 ENV_DATABASE = "ORMBENCH_DATABASE"
 EXIT_SETUP_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     meta_path = args.out / f"{args.database}.meta.json"
     try:
         meta, harness, selected = prepare(args, entry)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line per database
         _write_json(meta_path, {"error": _one_line(exc, entry)})
         return EXIT_SETUP_FAILED

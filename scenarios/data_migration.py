@@ -5,11 +5,10 @@ Each variant is written as a RunPython function takes it, forwards(apps, schema_
 gets its model from `apps`; the benchmark passes the project's app registry.
 """
 
-import math
-
 from django.apps import apps as project_apps
 from django.db.models.functions import Upper
 
+from bench.queries import update_batches
 from bench.scenario import Scenario
 
 data_migration = Scenario(
@@ -49,7 +48,11 @@ def runpython_save_loop(n):
     loop_forwards(project_apps, None, n)
 
 
-@data_migration.optimized(queries=lambda n: 1 + math.ceil(n / 500))
+def bulk_update_batches(n):
+    return update_batches(project_apps.get_model("models_app", "Book"), ["language"], n, 500)
+
+
+@data_migration.optimized(queries=lambda n: 1 + bulk_update_batches(n))
 def runpython_bulk_update(n):
     """bulk_update(books, ["language"], batch_size=500): one UPDATE ... CASE per 500 rows."""
     bulk_update_forwards(project_apps, None, n)

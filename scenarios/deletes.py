@@ -1,10 +1,7 @@
 """Deleting n books with their reviews and tag links (CASCADE): delete() per book against one
 QuerySet.delete()."""
 
-import math
-
-from django.db import connection
-
+from bench.queries import delete_batches
 from bench.scenario import Scenario
 from models_app.models import Book, Review
 
@@ -19,12 +16,6 @@ deletes = Scenario(
 )
 
 
-def batched(n):
-    """Django deletes related rows in batches of the backend's parameter limit."""
-    cap = connection.ops.bulk_batch_size([Book._meta.pk], [None] * n)
-    return math.ceil(n / cap)
-
-
 @deletes.naive(queries=lambda n: 1 + 3 * n)
 def delete_each(n):
     """Per book: DELETE its tag links, its reviews, then the book."""
@@ -32,7 +23,14 @@ def delete_each(n):
         book.delete()
 
 
-@deletes.optimized(queries=lambda n: 1 + 3 * batched(n))
+def queryset_delete_queries(n):
+    """One SELECT, a DELETE of links and of reviews per id batch, then the books themselves
+    in chunks of 100 ids (Django's DeleteQuery)."""
+    related, own = delete_batches(Book, n)
+    return 1 + 2 * related + own
+
+
+@deletes.optimized(queries=queryset_delete_queries)
 def queryset_delete(n):
-    """QuerySet.delete(): one SELECT of the ids, then one DELETE per table (per id batch)."""
+    """QuerySet.delete(): one SELECT of the books, then DELETEs of whole batches per table."""
     Book.objects.filter(pk__lte=n).delete()

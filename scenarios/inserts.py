@@ -1,10 +1,8 @@
 """Inserting n reviews: create() in a loop against bulk_create at several batch sizes."""
 
 import datetime as dt
-import math
 
-from django.db import connection
-
+from bench.queries import insert_batches
 from bench.scenario import Scenario
 from models_app.models import Review
 
@@ -35,14 +33,8 @@ def inserted(n):
 
 
 def batches(batch_size):
-    """INSERTs bulk_create issues: one per batch, batches capped by the backend's parameters."""
-
-    def count(n):
-        fields = [Review._meta.get_field(name) for name in FIELDS]
-        cap = connection.ops.bulk_batch_size(fields, [None] * n)
-        return math.ceil(n / min(batch_size or cap, cap))
-
-    return count
+    """One INSERT per batch; bulk_create caps batches by the backend's parameter limit."""
+    return lambda n: insert_batches(Review, FIELDS, n, batch_size)
 
 
 inserts = Scenario("inserts", writes=True, state=inserted)

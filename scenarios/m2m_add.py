@@ -1,9 +1,6 @@
 """Tagging n books with a new tag: add() per book against one add(*books) or bulk through rows."""
 
-import math
-
-from django.db import connection
-
+from bench.queries import insert_batches
 from bench.scenario import Scenario
 from models_app.models import Book, Tag
 
@@ -16,8 +13,7 @@ m2m_add = Scenario(
 
 
 def through_batches(n):
-    fields = [Through._meta.get_field("book"), Through._meta.get_field("tag")]
-    return math.ceil(n / connection.ops.bulk_batch_size(fields, [None] * n))
+    return insert_batches(Through, ["book", "tag"], n)
 
 
 @m2m_add.naive(queries=lambda n: 2 + n)

@@ -1,10 +1,9 @@
 """Adding 10 pages to n books: save() in a loop, save(update_fields=...), bulk_update() and
 update()."""
 
-import math
-
 from django.db.models import F
 
+from bench.queries import update_batches
 from bench.scenario import Scenario
 from models_app.models import Book
 
@@ -31,7 +30,7 @@ def save_update_fields(n):
         book.save(update_fields=["pages"])
 
 
-@updates.optimized(queries=lambda n: 1 + math.ceil(n / 100))
+@updates.optimized(queries=lambda n: 1 + update_batches(Book, ["pages"], n, 100))
 def bulk_update_100(n):
     """bulk_update(books, ["pages"], batch_size=100): one UPDATE ... CASE per 100 books."""
     books = list(Book.objects.filter(pk__lte=n))

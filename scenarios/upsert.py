@@ -5,6 +5,7 @@ MySQL and MariaDB cannot name the conflict target (unique_fields): each backend 
 variant it supports and the other is skipped with the reason.
 """
 
+from bench.queries import insert_batches
 from bench.scenario import Scenario
 from models_app.models import Counter
 
@@ -36,7 +37,10 @@ def update_or_create_loop(n):
         Counter.objects.update_or_create(name=counter.name, defaults={"value": counter.value})
 
 
-@upsert.optimized(queries=1, requires=("supports_update_conflicts_with_target",))
+@upsert.optimized(
+    queries=lambda n: insert_batches(Counter, ["name", "value"], n),
+    requires=("supports_update_conflicts_with_target",),
+)
 def bulk_upsert_on_name(n):
     """bulk_create(update_conflicts=True, unique_fields=["name"]): INSERT ... ON CONFLICT."""
     Counter.objects.bulk_create(
@@ -45,7 +49,7 @@ def bulk_upsert_on_name(n):
 
 
 @upsert.optimized(
-    queries=1,
+    queries=lambda n: insert_batches(Counter, ["name", "value"], n),
     vendors=("mysql",),
     skip_reason="the backend names the conflict target; see bulk_upsert_on_name",
 )

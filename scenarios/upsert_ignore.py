@@ -1,6 +1,7 @@
 """Making sure n named counters exist (10 already do): get_or_create() in a loop against
 bulk_create(ignore_conflicts=True)."""
 
+from bench.queries import insert_batches
 from bench.scenario import Scenario
 from models_app.models import Counter
 
@@ -27,7 +28,10 @@ def get_or_create_loop(n):
         Counter.objects.get_or_create(name=f"counter-{i}", defaults={"value": 0})
 
 
-@upsert_ignore.optimized(queries=1, requires=("supports_ignore_conflicts",))
+@upsert_ignore.optimized(
+    queries=lambda n: insert_batches(Counter, ["name", "value"], n),
+    requires=("supports_ignore_conflicts",),
+)
 def bulk_create_ignore_conflicts(n):
     """bulk_create(ignore_conflicts=True): one INSERT; rows that exist are left alone."""
     Counter.objects.bulk_create(

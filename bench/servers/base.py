@@ -8,6 +8,7 @@ server recorded there and removes the folder (`reap_orphans`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import pwd
@@ -28,6 +29,7 @@ WORKSPACE_PREFIX = "ormbench-"
 OWNER_FILE = "owner.json"
 # Socket paths are limited to 107 bytes, so folders go right under /tmp, never a deep tmp path.
 WORKSPACE_ROOT = Path("/tmp")
+PORT_ATTEMPTS = 3  # another process may take the free port between our probe and the bind
 START_TIMEOUT = 60.0  # seconds; a cold initdb + start takes about 1 s here, a loaded CI box more
 STOP_TIMEOUT = 30.0
 
@@ -149,6 +151,41 @@ def start_process(
             start_new_session=True,
             **user_kwargs,
         )
+
+
+@contextlib.contextmanager
+def running(
+    command: Callable[[int], tuple[list[str], Path]],
+    ready: Callable[[int], object],
+    *,
+    what: str,
+    stop_signal: signal.Signals,
+    bind_error: str,
+    owner: pwd.struct_passwd | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """Start a server on a free port (retrying if another process wins the port) and yield
+    (process, port) once `ready(port)` succeeds. The server is stopped on every exit path,
+    Ctrl-C during the start included."""
+    proc = None
+    try:
+        for attempt in range(PORT_ATTEMPTS):
+            port = free_port()
+            argv, log = command(port)
+            proc = start_process(argv, log, owner)
+            try:
+                wait_until_ready(proc, functools.partial(ready, port), what, log)
+                break
+            except BenchError:
+                stop_process(proc, stop_signal)
+                proc = None
+                lost_the_port = bind_error in log.read_text(errors="replace")
+                if attempt == PORT_ATTEMPTS - 1 or not lost_the_port:
+                    raise
+        assert proc is not None
+        yield proc, port
+    finally:
+        if proc is not None:
+            stop_process(proc, stop_signal)
 
 
 def stop_process(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.errors import BenchError
 from bench.servers.base import (
     Database,
     find_binary,
-    free_port,
-    last_line,
     run_quietly,
-    start_process,
-    stop_process,
-    wait_until_ready,
+    running,
     workspace,
 )
 
 DATABASE_NAME = "ormbench"
-PORT_ATTEMPTS = 3
 SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]
 
 # Durability off: less disk noise, but commits stop paying for an fsync. Opt-in, recorded.
@@ -66,10 +59,10 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
             "MariaDB install-db",
         )
         settings = NO_FSYNC_SETTINGS if no_fsync else {}
-        for attempt in range(PORT_ATTEMPTS):
-            port = free_port()
+
+        def command(port: int) -> tuple[list[str], Path]:
             log = folder / f"error-{port}.log"
-            argv = [
+            return [
                 str(server),
                 "--no-defaults",
                 *as_root,
@@ -85,16 +78,15 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
                 "--collation-server=utf8mb4_unicode_ci",
                 "--local-infile=1",
                 *(f"--{key}={value}" for key, value in settings.items()),
-            ]
-            proc = start_process(argv, folder / "stdout.log")
-            try:
-                wait_until_ready(proc, functools.partial(_close_connection, port), "MariaDB", log)
-                break
-            except BenchError:
-                stop_process(proc, signal.SIGTERM)
-                if attempt == PORT_ATTEMPTS - 1 or "Address already in use" not in last_line(log):
-                    raise
-        try:
+            ], log
+
+        with running(
+            command,
+            _close_connection,
+            what="MariaDB",
+            stop_signal=signal.SIGTERM,
+            bind_error="Address already in use",
+        ) as (proc, port):
             conn = _connect(port)
             try:
                 conn.cursor().execute(
@@ -120,8 +112,6 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
             )
-        finally:
-            stop_process(proc, signal.SIGTERM)
 
 
 def _close_connection(port: int) -> None:

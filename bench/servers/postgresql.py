@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import shutil
 import signal
 import stat
@@ -11,23 +10,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.errors import BenchError
 from bench.servers.base import (
     Database,
     find_binary,
-    free_port,
-    last_line,
     run_quietly,
-    start_process,
-    stop_process,
+    running,
     unprivileged_account,
-    wait_until_ready,
     workspace,
 )
 
 SUPERUSER = "postgres"
 DATABASE_NAME = "ormbench"
-PORT_ATTEMPTS = 3  # another process may take the free port between our probe and the bind
 
 # Settings that trade durability for less disk noise. Off by default: one commit per save()
 # costs a real fsync on a real server, and hiding that would flatter the naive variants.
@@ -93,23 +86,22 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
             owner,
         )
         settings = {"listen_addresses": "127.0.0.1", **(NO_FSYNC_SETTINGS if no_fsync else {})}
-        for attempt in range(PORT_ATTEMPTS):
-            port = free_port()
-            log = folder / f"postgres-{port}.log"
+
+        def command(port: int) -> tuple[list[str], Path]:
             argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
             for key, value in settings.items():
                 argv += ["-c", f"{key}={value}"]
-            proc = start_process(argv, log, owner)
-            try:
-                wait_until_ready(
-                    proc, functools.partial(_close_connection, port), "PostgreSQL", log
-                )
-                break
-            except BenchError:
-                stop_process(proc, signal.SIGINT)
-                if attempt == PORT_ATTEMPTS - 1 or "could not bind" not in last_line(log):
-                    raise
-        try:
+            return argv, folder / f"postgres-{port}.log"
+
+        # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
+        with running(
+            command,
+            _close_connection,
+            what="PostgreSQL",
+            stop_signal=signal.SIGINT,
+            bind_error="could not bind",
+            owner=owner,
+        ) as (proc, port):
             with _connect(port, "postgres") as conn:
                 conn.autocommit = True
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
@@ -129,9 +121,6 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
             )
-        finally:
-            # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
-            stop_process(proc, signal.SIGINT)
 
 
 def _close_connection(port: int) -> None:
