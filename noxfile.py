@@ -53,3 +53,10 @@ def report(session: nox.Session) -> None:
     """Rebuild results/report/ (HTML + PNG) from the newest stored run, or the one given."""
     install(session)
     session.run("python", "-m", "bench", "report", *session.posargs)
+
+
+@nox.session
+def compare(session: nox.Session) -> None:
+    """Compare two git revisions (benchmarked here, alternating) or two stored run files."""
+    install(session)
+    session.run("python", "-m", "bench", "compare", *session.posargs, **GRACE)

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import NoReturn
 
 from bench import dataset
+from bench.compare import DEFAULT_THRESHOLD
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES
@@ -29,7 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     parser = _build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, rest = parser.parse_known_args(argv)
+        if rest and not getattr(args, "bench_args", False):
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.rest = rest
         return int(args.handler(args))
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -91,7 +95,35 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PACKAGE",
         help="package of scenario modules (default: scenarios); repeatable",
     )
+    run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two git revisions (run here, alternating) or two stored run files",
+        epilog="Other options (--db, --scale, -k, ...) go to each bench run of a revision.",
+    )
+    compare.add_argument("a", help="git revision or results/runs/*.json file")
+    compare.add_argument("b", help="git revision or results/runs/*.json file")
+    compare.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="smallest change worth a verdict (default 0.10 = 10%%)",
+    )
+    compare.add_argument(
+        "--alternations", type=int, default=2, help="A/B run pairs, in A B B A order (default 2)"
+    )
+    compare.add_argument(
+        "--report-only",
+        action="store_true",
+        help="exit 0 even when a significant regression is found",
+    )
+    compare.add_argument(
+        "--force", action="store_true", help="compare runs that are not comparable, with a warning"
+    )
+    compare.add_argument("--results", type=Path, default=Path("results"))
+    compare.set_defaults(handler=_compare, bench_args=True)
 
     report = commands.add_parser("report", help="build results/report/ from a stored run")
     report.add_argument(
@@ -133,7 +165,8 @@ def _run(args: argparse.Namespace) -> int:
     print(table.render(doc))
     if path is not None:
         print(f"\nresults: {path}")
-        print(f"report:  {build_report(path, request.results)}")
+        if not args.no_report:
+            print(f"report:  {build_report(path, request.results)}")
     if path is None:
         print("\nFAILED: nothing was measured (see the lines above)", file=sys.stderr)
     elif status:
@@ -154,6 +187,61 @@ def _report(args: argparse.Namespace) -> int:
         run = newest[0]
     print(f"report: {build_report(run, args.results)}")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from bench import revisions, store
+    from bench.compare import comparability, compare_runs
+    from bench.report import comparison
+
+    is_file = [Path(x).suffix == ".json" or Path(x).is_file() for x in (args.a, args.b)]
+    if all(is_file):
+        if args.rest:
+            raise BenchError(f"bench options {' '.join(args.rest)} apply to revisions, not files")
+        path_a, path_b = Path(args.a), Path(args.b)
+    elif not any(is_file):
+        if args.alternations < 1:
+            raise BenchError("--alternations must be 1 or more")
+        path_a, path_b = revisions.run_revisions(
+            args.a, args.b, args.rest, args.results, args.alternations
+        )
+    else:
+        raise BenchError("compare two revisions or two run files, not one of each")
+    doc_a, doc_b = store.load_run(path_a), store.load_run(path_b)
+    refusals, warnings = comparability(doc_a, doc_b)
+    if refusals and not args.force:
+        raise BenchError(
+            f"runs are not comparable: {'; '.join(refusals)} (--force to compare anyway)"
+        )
+    warnings = refusals + warnings
+    found = compare_runs(doc_a, doc_b, args.threshold)
+    label_a, label_b = _label(args.a, doc_a), _label(args.b, doc_b)
+    print(comparison.terminal(found, label_a, label_b, args.threshold, warnings))
+    folder = store.save_comparison(
+        args.results,
+        {
+            "summary.md": comparison.markdown(found, label_a, label_b, args.threshold, warnings),
+            "index.html": comparison.page(
+                found, label_a, label_b, args.threshold, warnings, "ratios.png"
+            ),
+        },
+        draw={"ratios.png": lambda path: comparison.chart(found, path)},
+    )
+    print(
+        f"\ncomparison: {folder / 'index.html'}\nsummary for a pull request: "
+        f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
+    )
+    regressions = [c for c in found if c.verdict == "slower"]
+    if regressions and not args.report_only:
+        print(f"\nFAILED: {len(regressions)} significant regressions", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _label(given: str, doc: dict) -> str:
+    commit = str(doc.get("commit_info", {}).get("id", "?"))[:10]
+    django = doc["ormbench"]["environment"]["django"]
+    return f"{given} (commit {commit}, Django {django})"
 
 
 def build_report(run: Path, results: Path) -> Path:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 
 def crossover(
@@ -23,3 +26,160 @@ def crossover(
             t = d0 / (d0 - d1)
             return math.exp(math.log(n0) + t * (math.log(n1) - math.log(n0)))
     return None
+
+
+Verdict = str  # "faster", "slower", "unchanged", "too few rounds"
+
+DEFAULT_THRESHOLD = 0.10  # a change smaller than 10% is not worth a reviewer's time
+ALPHA = 0.01  # strict: a full catalogue makes hundreds of comparisons at once
+MIN_ROUNDS = 5  # fewer rounds per side cannot give a meaningful rank test
+BOOTSTRAP_RESAMPLES = 2_000
+BOOTSTRAP_SEED = 12345  # the interval of a given pair of runs is reproducible
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One benchmark measured in run A and run B."""
+
+    database: str
+    scenario: str
+    variant: str
+    n: int
+    rounds_a: int
+    rounds_b: int
+    median_a: float
+    median_b: float
+    ratio: float  # median B / median A: above 1 means B is slower
+    ci_low: float
+    ci_high: float
+    p_value: float
+    verdict: Verdict
+
+    @property
+    def key(self) -> str:
+        return f"{self.database}/{self.scenario}/{self.variant}/n={self.n}"
+
+
+def compare_samples(
+    a: Sequence[float],
+    b: Sequence[float],
+    threshold: float = DEFAULT_THRESHOLD,
+    alpha: float = ALPHA,
+) -> tuple[float, float, float, float, Verdict]:
+    """(ratio of medians B/A, 95% bootstrap interval, Mann-Whitney p, verdict).
+
+    The verdict needs both: a significant rank test (p < alpha) and an effect beyond the
+    threshold that the whole interval agrees with. Too few rounds on a side: no verdict.
+    """
+    import numpy as np
+    from scipy.stats import mannwhitneyu
+
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ratio = float(np.median(xb) / np.median(xa))
+    if len(xa) < MIN_ROUNDS or len(xb) < MIN_ROUNDS:
+        return ratio, math.nan, math.nan, math.nan, "too few rounds"
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    ra = np.median(rng.choice(xa, (BOOTSTRAP_RESAMPLES, len(xa))), axis=1)
+    rb = np.median(rng.choice(xb, (BOOTSTRAP_RESAMPLES, len(xb))), axis=1)
+    low, high = (float(v) for v in np.percentile(rb / ra, [2.5, 97.5]))
+    p_value = float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
+    verdict = "unchanged"
+    if p_value < alpha and ratio > 1 + threshold and low > 1:
+        verdict = "slower"
+    elif p_value < alpha and ratio < 1 / (1 + threshold) and high < 1:
+        verdict = "faster"
+    return ratio, low, high, p_value, verdict
+
+
+def compare_runs(
+    doc_a: dict[str, Any], doc_b: dict[str, Any], threshold: float = DEFAULT_THRESHOLD
+) -> list[Comparison]:
+    """Every valid benchmark present in both runs, sorted by effect, largest first."""
+    a_by_key, b_by_key = _by_key(doc_a), _by_key(doc_b)
+    out = []
+    for key in sorted(set(a_by_key) & set(b_by_key)):
+        a, b = a_by_key[key], b_by_key[key]
+        ratio, low, high, p_value, verdict = compare_samples(_data(a), _data(b), threshold)
+        out.append(
+            Comparison(
+                *key,
+                len(_data(a)),
+                len(_data(b)),
+                a["stats"]["median"],
+                b["stats"]["median"],
+                ratio,
+                low,
+                high,
+                p_value,
+                verdict,
+            )
+        )
+    return sorted(out, key=lambda c: (c.verdict == "unchanged", -abs(math.log(c.ratio))))
+
+
+def _by_key(doc: dict[str, Any]) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+    return {
+        (i["database"], i["scenario"], i["variant"], i["n"]): b
+        for b in doc["benchmarks"]
+        if (i := b["extra_info"]).get("valid")
+    }
+
+
+def _data(benchmark: dict[str, Any]) -> list[float]:
+    return list(benchmark["stats"].get("data") or [benchmark["stats"]["median"]])
+
+
+def comparability(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(reasons the runs cannot be compared, differences worth a warning)."""
+    ma, mb = doc_a["ormbench"], doc_b["ormbench"]
+    refuse, warn = [], []
+    if ma["scale"] != mb["scale"]:
+        refuse.append(f"different scales: {ma['scale']} vs {mb['scale']}")
+    shared = set(ma["databases"]) & set(mb["databases"])
+    if not any(d for d in shared if "dataset" in ma["databases"][d]):
+        refuse.append("no database in common")
+    for name in sorted(shared):
+        da, db = ma["databases"][name], mb["databases"][name]
+        if da.get("dataset", {}).get("checksum") != db.get("dataset", {}).get("checksum"):
+            refuse.append(f"{name}: different datasets (checksum)")
+        if da.get("server_version") != db.get("server_version"):
+            warn.append(f"{name}: server {da.get('server_version')} vs {db.get('server_version')}")
+        if da.get("settings") != db.get("settings"):
+            warn.append(f"{name}: different server settings")
+    node_a = (doc_a.get("machine_info", {}).get("node"), _cpu(doc_a))
+    node_b = (doc_b.get("machine_info", {}).get("node"), _cpu(doc_b))
+    if node_a != node_b:
+        refuse.append(f"different machines: {node_a[0]} vs {node_b[0]}")
+    if ma["environment"]["django"] != mb["environment"]["django"]:
+        warn.append(f"Django {ma['environment']['django']} vs {mb['environment']['django']}")
+    return refuse, warn
+
+
+def _cpu(doc: dict[str, Any]) -> str:
+    return str(doc.get("machine_info", {}).get("cpu", {}).get("brand_raw", ""))
+
+
+def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One run from several runs of the same code: round times pooled per benchmark.
+
+    The first run gives the metadata; statistics are recomputed from the pooled rounds with
+    pytest-benchmark's own Stats, so the merged file reads like any other run.
+    """
+    from pytest_benchmark.stats import Stats
+
+    merged = copy.deepcopy(docs[0])
+    pooled: dict[str, list[float]] = {}
+    for doc in docs:
+        for bench in doc["benchmarks"]:
+            pooled.setdefault(bench["fullname"], []).extend(_data(bench))
+    for bench in merged["benchmarks"]:
+        stats = Stats()
+        for value in pooled[bench["fullname"]]:
+            stats.update(value)
+        bench["stats"] = {
+            **stats.as_dict(),
+            "data": pooled[bench["fullname"]],
+            "iterations": bench["stats"].get("iterations", 1),
+        }
+    merged["ormbench"]["merged_from"] = len(docs)
+    return merged

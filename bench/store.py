@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,20 @@ def load_run(path: Path) -> dict[str, Any]:
             f"schema {SCHEMA_VERSION} only"
         )
     return doc
+
+
+def save_comparison(
+    results: Path, texts: dict[str, str], draw: dict[str, Callable[[Path], None]]
+) -> Path:
+    """Write a comparison's files into a new folder results/compare/<time>-<random>/."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = results / "compare" / f"{stamp}-{secrets.token_hex(3)}"
+    folder.mkdir(parents=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for name, make in draw.items():
+        make(folder / name)
+    return folder
 
 
 def newest_runs(results: Path, count: int) -> list[Path]:

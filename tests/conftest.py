@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,47 @@ def postgresql_server() -> Iterator[Database]:
 def mysql_server() -> Iterator[Database]:
     with provide("mysql", sources=("local",)) as db:
         yield db
+
+
+class BenchProcess:
+    """A `python -m bench run` in its own process group, its output collected as it comes."""
+
+    def __init__(self, *args: str, results: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "bench", "run", "--results", str(results), *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, marker: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while marker not in self.output:
+            assert self.proc.poll() is None or marker in self.output, (
+                f"exited before {marker!r}: {self.output[-2000:]}"
+            )
+            assert time.monotonic() < deadline, f"no {marker!r} within {timeout} s"
+            time.sleep(0.05)
+
+    def signal_group(self, sig: int) -> None:
+        """What a terminal's Ctrl-C does: the signal goes to every process of the group."""
+        os.killpg(self.proc.pid, sig)
+
+    def finish(self, timeout: float = 300) -> int:
+        code = self.proc.wait(timeout)
+        self._reader.join(10)
+        return code

@@ -62,9 +62,13 @@ def test_invalid_results_are_shown_invalid_never_as_a_speedup(xs_run: dict[str, 
     doc = json.loads(json.dumps(xs_run["doc"]))
     target = next(b for b in doc["benchmarks"] if b["extra_info"]["role"] == "optimized")
     target["extra_info"].update(valid=False, error="returned other data than the naive one")
-    wrong = next(r for r in rows(doc) if r.variant == target["extra_info"]["variant"]
-                 and r.database == target["extra_info"]["database"]
-                 and r.n == target["extra_info"]["n"])
+    wrong = next(
+        r
+        for r in rows(doc)
+        if r.variant == target["extra_info"]["variant"]
+        and r.database == target["extra_info"]["database"]
+        and r.n == target["extra_info"]["n"]
+    )
     assert wrong.speedup is None
     page = html.page(doc, "run.json", rows(doc), {"overview": "o.png", "compact": "c.png"})
     assert "INVALID" in page and "returned other data than the naive one" in page
@@ -103,8 +107,13 @@ def test_unknown_schema_is_refused(xs_run: dict[str, Any], tmp_path: Path) -> No
 
 def test_report_command_rebuilds_from_the_newest_stored_run(xs_run: dict[str, Any]) -> None:
     results = xs_run["results"]
-    done = subprocess.run([sys.executable, "-m", "bench", "report", "--results", str(results)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "report", "--results", str(results)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert (results / "report" / "index.html").is_file()
     assert not list(results.glob(".report-*")), "no staging folder is left behind"
@@ -119,11 +128,25 @@ def test_html_renders_in_headless_chromium_without_console_errors(report: Path) 
     shot = shots / "report.png"
     profile = report.parent / ".chromium-profile"
     done = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--window-size=1300,2600", "--enable-logging=stderr",
-         "--v=0", f"--screenshot={shot}", report.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1300,2600",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]

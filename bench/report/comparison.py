@@ -1,0 +1,149 @@
+"""How a comparison of two runs reads: terminal table, Markdown for a PR, HTML with a chart."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+
+from bench.compare import Comparison
+from bench.report import numbers
+from bench.report.html import CSS
+from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
+
+VERDICT_MARK = {"slower": "SLOWER", "faster": "faster", "unchanged": "", "too few rounds": "?"}
+SHOWN_UNCHANGED = 15  # the table lists every change, then this many of the largest non-changes
+
+
+def _interval(c: Comparison) -> str:
+    if math.isnan(c.ci_low):
+        return "-"
+    return f"[{c.ci_low:.3f}, {c.ci_high:.3f}]"
+
+
+def _p(c: Comparison) -> str:
+    return "-" if math.isnan(c.p_value) else f"{c.p_value:.2g}"
+
+
+def _header(label_a: str, label_b: str, threshold: float, warnings: list[str]) -> list[str]:
+    lines = [
+        f"A = {label_a}",
+        f"B = {label_b}",
+        f"ratio = median B / median A (above 1: B is slower); a change needs p < 0.01 "
+        f"(Mann-Whitney U) and an effect over {threshold:.0%} that the 95% bootstrap "
+        "interval agrees with",
+    ]
+    return lines + [f"warning: {w}" for w in warnings]
+
+
+def _shown(comparisons: list[Comparison]) -> list[Comparison]:
+    changed = [c for c in comparisons if c.verdict != "unchanged"]
+    return changed + [c for c in comparisons if c.verdict == "unchanged"][:SHOWN_UNCHANGED]
+
+
+def counts(comparisons: list[Comparison]) -> str:
+    tally = {v: sum(c.verdict == v for c in comparisons) for v in VERDICT_MARK}
+    return ", ".join(f"{n} {v}" for v, n in tally.items() if n) or "nothing to compare"
+
+
+def terminal(
+    comparisons: list[Comparison], label_a: str, label_b: str, threshold: float, warnings: list[str]
+) -> str:
+    lines = [
+        *_header(label_a, label_b, threshold, warnings),
+        "",
+        f"{'benchmark':<58} {'A':>10} {'B':>10} {'ratio':>7} {'95% CI':>17} {'p':>8}  verdict",
+    ]
+    for c in _shown(comparisons):
+        lines.append(
+            f"{c.key:<58} {numbers.seconds(c.median_a):>10} "
+            f"{numbers.seconds(c.median_b):>10} {c.ratio:>7.3f} {_interval(c):>17} "
+            f"{_p(c):>8}  {VERDICT_MARK[c.verdict]}"
+        )
+    hidden = len(comparisons) - len(_shown(comparisons))
+    if hidden:
+        lines.append(f"... and {hidden} more unchanged")
+    lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}"]
+    return "\n".join(lines)
+
+
+def markdown(
+    comparisons: list[Comparison], label_a: str, label_b: str, threshold: float, warnings: list[str]
+) -> str:
+    """A summary fit for a pull-request comment."""
+    changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
+    lines = [
+        f"### django-ormbench: `{label_b}` against `{label_a}`",
+        "",
+        f"**{len(comparisons)} benchmarks: {counts(comparisons)}**",
+        "",
+    ]
+    lines += [f"> {line}" for line in _header(label_a, label_b, threshold, warnings)[2:]]
+    if changed:
+        lines += [
+            "",
+            "| benchmark | A | B | ratio | 95% CI | p | verdict |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| `{c.key}` | {numbers.seconds(c.median_a)} | {numbers.seconds(c.median_b)}"
+            f" | {c.ratio:.3f} | {_interval(c)} | {_p(c)} | {c.verdict} |"
+            for c in changed
+        ]
+    else:
+        lines += ["", "No significant change beyond the threshold."]
+    return "\n".join(lines) + "\n"
+
+
+def chart(comparisons: list[Comparison], path: Path) -> None:
+    """Forest plot: ratio B/A with its 95% interval per benchmark, log axis, changes coloured."""
+    shown = _shown(comparisons)[:60]
+    fig = figure(9, 0.22 * len(shown) + 1.4)
+    ax = fig.add_subplot()
+    for i, c in enumerate(shown):
+        color = (
+            NAIVE_COLOR
+            if c.verdict == "slower"
+            else OPTIMIZED_COLORS[1]
+            if c.verdict == "faster"
+            else "#777777"
+        )
+        if not math.isnan(c.ci_low):
+            ax.plot([c.ci_low, c.ci_high], [i, i], color=color, linewidth=1.5)
+        ax.plot([c.ratio], [i], "o", color=color, markersize=4)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(shown)), [c.key for c in shown], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("median B / median A (log scale; right of 1: B slower), 95% bootstrap interval")
+    ax.set_title("Run B against run A")
+    save(fig, path)
+
+
+def page(
+    comparisons: list[Comparison],
+    label_a: str,
+    label_b: str,
+    threshold: float,
+    warnings: list[str],
+    chart_name: str,
+) -> str:
+    rows = "".join(
+        f"<tr><td class='l'>{escape(c.key)}</td><td>{numbers.seconds(c.median_a)}</td>"
+        f"<td>{numbers.seconds(c.median_b)}</td><td>{c.ratio:.3f}</td>"
+        f"<td>{escape(_interval(c))}</td><td>{_p(c)}</td><td>{c.rounds_a}/{c.rounds_b}</td>"
+        f"<td class='l'>{escape(c.verdict)}</td></tr>"
+        for c in comparisons
+    )
+    notes = "".join(
+        f"<p>{escape(line)}</p>" for line in _header(label_a, label_b, threshold, warnings)
+    )
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>django-ormbench comparison</title><style>{CSS}</style></head><body>"
+        f"<h1>Comparison</h1>{notes}<p><b>{escape(counts(comparisons))}</b></p>"
+        f"<img src='{escape(chart_name)}' alt='ratio B/A with 95% intervals'>"
+        "<table><tr><th class='l'>benchmark</th><th>A</th><th>B</th><th>ratio</th>"
+        "<th>95% CI</th><th>p</th><th>rounds</th><th class='l'>verdict</th></tr>"
+        f"{rows}</table></body></html>"
+    )

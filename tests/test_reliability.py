@@ -1,0 +1,246 @@
+"""Interruptions, dying servers, concurrent runs and credentials, against real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.servers import Database
+from tests.conftest import (
+    ROOT,
+    BenchProcess,
+    bench,
+    newest_run,
+    ormbench_folders,
+    ormbench_processes,
+)
+
+SECRET = "Pw9sEcReT"
+
+
+def left_behind(processes: set[str], folders: set[Path]) -> tuple[set[str], set[Path]]:
+    """Server processes and /tmp/ormbench-* folders that were not there before."""
+    deadline = time.monotonic() + 10  # a server's last child process may take a moment to exit
+    while time.monotonic() < deadline:
+        extra = (set(ormbench_processes()) - processes, set(ormbench_folders()) - folders)
+        if extra == (set(), set()):
+            break
+        time.sleep(0.2)
+    return extra
+
+
+def new_folder(kind: str, before: set[Path], timeout: float = 60) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fresh = [
+            f for f in set(ormbench_folders()) - before if f.name.startswith(f"ormbench-{kind}")
+        ]
+        if fresh:
+            return fresh[0]
+        time.sleep(0.01)
+    raise AssertionError(f"no {kind} server folder appeared")
+
+
+def run_files(results: Path) -> list[Path]:
+    return sorted((results / "runs").glob("*")) if (results / "runs").exists() else []
+
+
+@pytest.mark.parametrize(
+    ("phase", "how"),
+    [
+        ("server start", "SIGTERM"),
+        ("dataset load", "SIGINT"),
+        ("timing", "SIGINT"),
+        ("timing", "SIGTERM"),
+    ],
+)
+def test_interrupt_stops_servers_and_writes_nothing_half(
+    phase: str, how: str, tmp_path: Path
+) -> None:
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    run = BenchProcess("--db", "postgresql", "--db", "mysql", "--scale", "xs", results=tmp_path)
+    if phase == "server start":
+        new_folder("postgresql", folders)
+    else:
+        run.wait_for("== postgresql: postgresql://")
+        time.sleep(0.1 if phase == "dataset load" else 4)
+    if how == "SIGINT":
+        run.signal_group(signal.SIGINT)  # Ctrl-C in a terminal
+    else:
+        os.kill(run.proc.pid, signal.SIGTERM)  # `kill PID`: the parent alone
+    code = run.finish(120)
+    assert code == 130, run.output[-2000:]
+    assert "Traceback" not in run.output
+    assert left_behind(processes, folders) == (set(), set())
+    assert run_files(tmp_path) == [], "an interrupted run stores nothing"
+
+
+def test_after_sigkill_the_next_run_removes_what_the_dead_run_left(tmp_path: Path) -> None:
+    folders = set(ormbench_folders())
+    run = BenchProcess("--db", "postgresql", "--scale", "s", results=tmp_path)
+    run.wait_for("== postgresql: postgresql://")
+    orphan = new_folder("postgresql", folders)
+    run.signal_group(signal.SIGKILL)
+    run.finish(30)
+    time.sleep(0.5)
+    assert orphan.exists() and any(str(orphan) in p for p in ormbench_processes()), (
+        "precondition: SIGKILL left the server behind"
+    )
+    done = bench(
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "--rounds",
+        "1",
+        "-k",
+        "fk_access-select_related-n10",
+        results=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert not orphan.exists()
+    assert not any(str(orphan) in p for p in ormbench_processes())
+
+
+def test_a_server_dying_mid_run_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    run = BenchProcess(
+        "--db",
+        "postgresql",
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "-k",
+        "not counter_race",
+        results=tmp_path,
+    )
+    run.wait_for("== postgresql: postgresql://")
+    folder = new_folder("postgresql", folders)
+    time.sleep(5)  # the dataset is loaded and cases are being timed
+    postmaster = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGKILL)
+    code = run.finish(600)
+    assert code == 1
+    assert "FAILED postgresql" in run.output
+    assert "Traceback" not in run.output
+    doc = newest_run(tmp_path)
+    failed = {f["database"] for f in doc["ormbench"]["failed"]}
+    assert failed == {"postgresql"}
+    measured = {b["extra_info"]["database"] for b in doc["benchmarks"]}
+    assert "sqlite" in measured, "the databases after the dead one still ran"
+    assert left_behind(processes, folders) == (set(), set())
+
+
+def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
+    args = (
+        "--db",
+        "postgresql",
+        "--db",
+        "mysql",
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "--rounds",
+        "1",
+        "-k",
+        "fk_access",
+    )
+    first, second = BenchProcess(*args, results=tmp_path), BenchProcess(*args, results=tmp_path)
+    assert (first.finish(), second.finish()) == (0, 0), first.output + second.output
+    files = run_files(tmp_path)
+    assert len(files) == 2
+    for path in files:
+        assert len(json.loads(path.read_text())["benchmarks"]) == 3 * 4
+
+
+@pytest.fixture
+def mysql_user(mysql_server: Database) -> str:
+    """A MariaDB account with a password, on the session's throwaway server."""
+    import MySQLdb
+
+    conn = MySQLdb.connect(host="127.0.0.1", port=int(mysql_server.django["PORT"]), user="root")
+    cursor = conn.cursor()
+    cursor.execute(f"CREATE USER IF NOT EXISTS 'bench'@'%' IDENTIFIED BY '{SECRET}'")
+    cursor.execute("GRANT ALL PRIVILEGES ON *.* TO 'bench'@'%'")
+    conn.close()
+    return f"127.0.0.1:{mysql_server.django['PORT']}"
+
+
+def everything_written(results: Path) -> str:
+    return "".join(
+        p.read_text(errors="replace")
+        for p in results.rglob("*")
+        if p.is_file() and p.suffix in {".json", ".html"}
+    )
+
+
+@pytest.mark.parametrize("given", ["--db-url", "environment"])
+def test_a_password_never_reaches_output_results_or_report(
+    given: str, mysql_user: str, tmp_path: Path
+) -> None:
+    url = f"mysql://bench:{SECRET}@{mysql_user}/"
+    args = ["--scale", "xs", "--rounds", "1", "-k", "fk_access"]
+    if given == "--db-url":
+        done = bench(*args, "--db-url", url, results=tmp_path)
+    else:
+        done = bench("--db", "mysql", *args, results=tmp_path, ORMBENCH_MYSQL_URL=url)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "mysql://bench@" in done.stdout
+    assert SECRET not in done.stdout + done.stderr
+    assert (tmp_path / "report" / "index.html").is_file()
+    assert SECRET not in everything_written(tmp_path)
+
+
+def test_a_wrong_password_is_one_line_without_the_password(mysql_user: str, tmp_path: Path) -> None:
+    done = bench(
+        "--db-url", f"mysql://bench:{SECRET}x@{mysql_user}/", "--scale", "xs", results=tmp_path
+    )
+    assert done.returncode == 1
+    assert "Access denied" in done.stdout
+    assert SECRET not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_missing_server_binaries_name_what_to_install(tmp_path: Path) -> None:
+    done = bench("--db", "mysql", "--server", "embedded", "--scale", "xs", results=tmp_path)
+    assert done.returncode == 1
+    assert "install mariadb-server" in done.stdout
+    assert "nothing was measured" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{broken", json.dumps({"benchmarks": [], "ormbench": {"schema_version": 99}})],
+    ids=["corrupt", "unknown schema"],
+)
+def test_report_of_a_bad_results_file_is_one_line(content: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "report", str(path), "--results", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    folders = set(ormbench_folders())
+    done = bench("--db", "postgresql", "--scale", "xs", results=blocker)
+    assert done.returncode == 1
+    assert "not writable" in done.stderr and "Traceback" not in done.stderr
+    assert set(ormbench_folders()) == folders
