@@ -15,6 +15,7 @@ from bench.compare import DEFAULT_THRESHOLD
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES
+from bench.servers.proxy import parse_latency
 
 EXIT_INTERRUPTED = 130
 
@@ -95,6 +96,11 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PACKAGE",
         help="package of scenario modules (default: scenarios); repeatable",
     )
+    run.add_argument(
+        "--latency",
+        help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
+        "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
+    )
     run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
     run.set_defaults(handler=_run)
 
@@ -155,6 +161,7 @@ def _run(args: argparse.Namespace) -> int:
         results=args.results,
         packages=tuple(args.scenarios or DEFAULT_PACKAGES),
         sources=tuple(args.server or SOURCES),
+        latencies=tuple(parse_latency(args.latency)) if args.latency else (None,),
     )
     selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
     print(

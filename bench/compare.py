@@ -65,11 +65,16 @@ def compare_samples(
     b: Sequence[float],
     threshold: float = DEFAULT_THRESHOLD,
     alpha: float = ALPHA,
+    processes: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> tuple[float, float, float, float, Verdict]:
     """(ratio of medians B/A, 95% bootstrap interval, Mann-Whitney p, verdict).
 
-    The verdict needs both: a significant rank test (p < alpha) and an effect beyond the
-    threshold that the whole interval agrees with. Too few rounds on a side: no verdict.
+    The verdict needs all of: a significant rank test (p < alpha), an effect beyond the
+    threshold that the whole interval agrees with, and, when a side pooled several processes,
+    every process median of one side beyond every one of the other. Rounds within a process
+    are not independent (same heap, same server state); processes are, so a shift that one
+    process shows and its repeat does not is noise, not a change.
+    Too few rounds on a side: no verdict.
     """
     import numpy as np
     from scipy.stats import mannwhitneyu
@@ -83,10 +88,11 @@ def compare_samples(
     rb = np.median(rng.choice(xb, (BOOTSTRAP_RESAMPLES, len(xb))), axis=1)
     low, high = (float(v) for v in np.percentile(rb / ra, [2.5, 97.5]))
     p_value = float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
+    per_a, per_b = processes or ([float(np.median(xa))], [float(np.median(xb))])
     verdict = "unchanged"
-    if p_value < alpha and ratio > 1 + threshold and low > 1:
+    if p_value < alpha and ratio > 1 + threshold and low > 1 and min(per_b) > max(per_a):
         verdict = "slower"
-    elif p_value < alpha and ratio < 1 / (1 + threshold) and high < 1:
+    elif p_value < alpha and ratio < 1 / (1 + threshold) and high < 1 and max(per_b) < min(per_a):
         verdict = "faster"
     return ratio, low, high, p_value, verdict
 
@@ -99,7 +105,10 @@ def compare_runs(
     out = []
     for key in sorted(set(a_by_key) & set(b_by_key)):
         a, b = a_by_key[key], b_by_key[key]
-        ratio, low, high, p_value, verdict = compare_samples(_data(a), _data(b), threshold)
+        processes = (_process_medians(a), _process_medians(b))
+        ratio, low, high, p_value, verdict = compare_samples(
+            _data(a), _data(b), threshold, processes=processes
+        )
         out.append(
             Comparison(
                 *key,
@@ -123,6 +132,10 @@ def _by_key(doc: dict[str, Any]) -> dict[tuple[str, str, str, int], dict[str, An
         for b in doc["benchmarks"]
         if (i := b["extra_info"]).get("valid")
     }
+
+
+def _process_medians(benchmark: dict[str, Any]) -> list[float]:
+    return list(benchmark["extra_info"].get("process_medians") or [benchmark["stats"]["median"]])
 
 
 def _data(benchmark: dict[str, Any]) -> list[float]:
@@ -169,9 +182,11 @@ def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     merged = copy.deepcopy(docs[0])
     pooled: dict[str, list[float]] = {}
+    medians: dict[str, list[float]] = {}
     for doc in docs:
         for bench in doc["benchmarks"]:
             pooled.setdefault(bench["fullname"], []).extend(_data(bench))
+            medians.setdefault(bench["fullname"], []).append(bench["stats"]["median"])
     for bench in merged["benchmarks"]:
         stats = Stats()
         for value in pooled[bench["fullname"]]:
@@ -181,5 +196,6 @@ def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "data": pooled[bench["fullname"]],
             "iterations": bench["stats"].get("iterations", 1),
         }
+        bench["extra_info"]["process_medians"] = medians[bench["fullname"]]
     merged["ormbench"]["merged_from"] = len(docs)
     return merged

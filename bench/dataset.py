@@ -7,18 +7,21 @@ Same Faker release + same seed + same scale = same rows, same primary keys, same
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
+import pickle
 import random
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
 
 DEFAULT_SEED = 20261123
-LOAD_BATCH = 2_000  # rows per INSERT: large enough to amortise round trips, small enough for SQLite
+DATASET_VERSION = 1  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
 
 
@@ -264,33 +267,37 @@ def models_in_load_order() -> dict[str, Any]:
     }
 
 
-def load(data: Dataset) -> None:
-    """Insert every row with its primary key, then move the sequences past them."""
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
-    model_for = models_in_load_order()
-    with transaction.atomic():
-        for table, (columns, rows) in data.tables.items():
-            model = model_for[table]
-            objs = (model(**dict(zip(columns, row, strict=True))) for row in rows)
-            for batch in _batches(objs, LOAD_BATCH):
-                model.objects.bulk_create(batch)
-        sequence_sql = connection.ops.sequence_reset_sql(no_style(), list(model_for.values()))
-        with connection.cursor() as cursor:
-            for sql in sequence_sql:
-                cursor.execute(sql)
+def cache_dir() -> Path:
+    """Where generated datasets are kept between runs (ORMBENCH_CACHE overrides)."""
+    return Path(os.environ.get("ORMBENCH_CACHE") or Path.home() / ".cache" / "django-ormbench")
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, bool]:
+    """(dataset, whether it came from the cache). A cache file is used only when its SHA-256
+    matches the one written beside it; otherwise the dataset is generated and cached again."""
+    from faker import VERSION
+
+    path = cache_dir() / f"dataset-v{DATASET_VERSION}-{size.name}-{seed}-faker{VERSION}.pickle"
+    digest = path.with_suffix(".sha256")
+    with contextlib.suppress(OSError):
+        blob = path.read_bytes()
+        if hashlib.sha256(blob).hexdigest() == digest.read_text().strip():
+            return pickle.loads(blob), True
+    data = generate(size, seed)
+    blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(OSError):  # a read-only home only costs the next run the time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for target, content in ((path, blob), (digest, hashlib.sha256(blob).hexdigest().encode())):
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(content)
+            tmp.replace(target)
+    return data, False
+
+
+def is_loaded() -> bool:
+    from models_app.models import Book
+
+    return Book.objects.exists()
 
 
 def checksum() -> str:

@@ -46,6 +46,7 @@ class Harness:
     scale: str
     baseline_checksum: str
     fixed_rounds: int | None = None
+    latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
 
     def __post_init__(self) -> None:
         self._naive: dict[tuple[str, int], Check] = {}
@@ -90,6 +91,7 @@ class Harness:
             valid=not problems,
             error="; ".join(problems),
             recorded=check.recorded,
+            latency_ms=self.latency_ms,
         )
         if scenario.explain is not None and variant.role == "naive":
             benchmark.extra_info["explain"] = scenario.explain(n).explain()

@@ -7,6 +7,7 @@ its folder removed before the next database starts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -23,7 +24,7 @@ from typing import Any
 from bench import dataset, store
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
-from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide
+from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide, proxy
 from bench.servers import url as server_url
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
@@ -43,6 +44,7 @@ class RunRequest:
     results: Path = Path("results")
     packages: tuple[str, ...] = DEFAULT_PACKAGES
     sources: tuple[str, ...] = SOURCES
+    latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
 
 
 def build_request(
@@ -73,7 +75,7 @@ def execute(
     pieces: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="ormbench-run-") as scratch:
         for name in request.databases:
-            pieces.append(_one_database(request, name, Path(scratch)))
+            pieces += _one_database(request, name, Path(scratch))
         doc = merge(request, pieces, started)
     measured = bool(doc["benchmarks"])
     path = store.save_run(doc, request.results) if measured else None
@@ -82,7 +84,8 @@ def execute(
     return (1 if failed or invalid else 0), path, doc
 
 
-def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, Any]:
+def _one_database(request: RunRequest, name: str, scratch: Path) -> list[dict[str, Any]]:
+    """One server for this database; a worker per requested latency (SQLite has no wire)."""
     print(f"== {name}: starting server", flush=True)
     try:
         server = provide(
@@ -93,13 +96,32 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> dict[str, An
                 f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
                 flush=True,
             )
-            return _run_worker(request, db, scratch)
+            latencies = request.latencies if db.vendor != "sqlite" else (None,)
+            return [_run_behind(request, db, latency, scratch) for latency in latencies]
     except ServerUnavailable as exc:
         print(f"== {name}: skipped: {exc}", flush=True)
-        return {"database": name, "skipped": str(exc)}
+        return [{"database": name, "skipped": str(exc)}]
     except BenchError as exc:
         print(f"== {name}: FAILED: {exc}", flush=True)
-        return {"database": name, "error": str(exc)}
+        return [{"database": name, "error": str(exc)}]
+
+
+def _run_behind(
+    request: RunRequest, db: Database, latency: float | None, scratch: Path
+) -> dict[str, Any]:
+    """Run the worker straight at the server, or through a proxy adding `latency` per trip."""
+    if latency is None:
+        return _run_worker(request, db, scratch)
+    with proxy.delayed(db.django["HOST"], int(db.django["PORT"]), latency) as relay:
+        label = f"{db.name}+{latency * 1e3:g}ms"
+        print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
+        behind = dataclasses.replace(
+            db,
+            name=label,
+            django={**db.django, "HOST": relay.host, "PORT": str(relay.port)},
+            extra={**db.extra, "latency_ms": latency * 1e3},
+        )
+        return _run_worker(request, behind, scratch)
 
 
 def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, Any]:
@@ -122,6 +144,8 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         argv += ["-k", request.keyword]
     for package in request.packages:
         argv += ["--scenarios", package]
+    if "latency_ms" in db.extra:
+        argv += ["--latency-ms", str(db.extra["latency_ms"])]
     env = {**os.environ, ENV_DATABASE: json.dumps(db.django)}
     proc = subprocess.Popen(argv, env=env)
     try:
