@@ -199,3 +199,30 @@ def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         bench["extra_info"]["process_medians"] = medians[bench["fullname"]]
     merged["ormbench"]["merged_from"] = len(docs)
     return merged
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How a variant's cost grows with n: time ~ n**time_exponent, queries = a + b*n."""
+
+    time_exponent: float
+    queries_fixed: float
+    queries_per_n: float
+
+    @property
+    def linear_queries(self) -> bool:
+        """An O(n)-query pattern: at least one more query per ten more items."""
+        return self.queries_per_n >= 0.1
+
+
+def growth(ns: Sequence[int], medians: Sequence[float], queries: Sequence[int]) -> Growth | None:
+    """Least-squares fits over the sizes measured: slope on log-log for time, a line for
+    queries. None with fewer than two sizes."""
+    if len(set(ns)) < 2:
+        return None
+    import numpy as np
+
+    x = np.asarray(ns, dtype=float)
+    slope = float(np.polyfit(np.log(x), np.log(np.asarray(medians, dtype=float)), 1)[0])
+    per_n, fixed = (float(v) for v in np.polyfit(x, np.asarray(queries, dtype=float), 1))
+    return Growth(slope, fixed, per_n)

@@ -29,7 +29,7 @@ from bench.servers import url as server_url
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
 URL_ENVIRONMENT = {"postgresql": "ORMBENCH_POSTGRESQL_URL", "mysql": "ORMBENCH_MYSQL_URL"}
-WORKER_STOP_SECONDS = 20  # grace for a worker to finish its current item after Ctrl-C
+WORKER_STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,10 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
 
 
 def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
-    """After Ctrl-C (which the worker also received) or SIGTERM, give it time, then insist."""
+    """End a worker the run no longer waits for (Ctrl-C, SIGTERM); it holds no server."""
     if proc.poll() is not None:
         return
-    proc.send_signal(2)
+    proc.terminate()
     try:
         proc.wait(WORKER_STOP_SECONDS)
     except subprocess.TimeoutExpired:

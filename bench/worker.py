@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,6 @@ from typing import Any
 
 ENV_DATABASE = "ORMBENCH_DATABASE"
 EXIT_SETUP_FAILED = 3
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     entry = json.loads(os.environ[ENV_DATABASE])
     meta_path = args.out / f"{args.database}.meta.json"
+    # Ctrl-C reaches the whole process group; the parent owns the servers and the cleanup, and
+    # ends this worker with SIGTERM when it decides to stop. Here Ctrl-C is ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         meta, harness, selected = prepare(args, entry)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line per database
         _write_json(meta_path, {"error": _one_line(exc, entry)})
         return EXIT_SETUP_FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bench.compare import growth
 from bench.report import numbers
 from bench.report.rows import Row
 
@@ -127,12 +128,43 @@ def _scenario(
             f"<p class='muted'>Crossover: {escape(note)}</p>"
             for note in charts.get("crossovers", [])
         ]
+    parts.append(_growth(rows))
     if "memory" in charts:
         parts.append(_img(charts["memory"], f"{name}: peak Python memory against n"))
     parts.append(_table(rows))
     parts.append(_variants(info))
     parts.append(_explain(name, doc))
     return "\n".join(parts)
+
+
+def _growth(rows: list[Row]) -> str:
+    """Fitted growth per database and variant, beside the scaling chart."""
+    lines = []
+    for (database, variant), series in sorted(_series(rows).items()):
+        fit = growth([r.n for r in series], [r.median for r in series], [r.queries for r in series])
+        if fit is None:
+            continue
+        badge = " <span class='badge bad'>O(n) queries</span>" if fit.linear_queries else ""
+        lines.append(
+            f"<tr><td class='l'>{escape(database)}</td><td class='l'>"
+            f"{escape(variant)}</td><td>n<sup>{fit.time_exponent:.2f}</sup></td>"
+            f"<td class='l'>{fit.queries_fixed:.3g} + {fit.queries_per_n:.3g}·n"
+            f"{badge}</td></tr>"
+        )
+    if not lines:
+        return ""
+    return (
+        "<table><tr><th class='l'>database</th><th class='l'>variant</th>"
+        "<th>time grows as</th><th class='l'>queries</th></tr>" + "".join(lines) + "</table>"
+    )
+
+
+def _series(rows: list[Row]) -> dict[tuple[str, str], list[Row]]:
+    series: dict[tuple[str, str], list[Row]] = {}
+    for r in sorted(rows, key=lambda r: r.n):
+        if r.valid:
+            series.setdefault((r.database, r.variant), []).append(r)
+    return series
 
 
 def _table(rows: list[Row]) -> str:
