@@ -53,7 +53,7 @@ def bench(session: nox.Session) -> None:
         version = args[at + 1] if at + 1 < len(args) else ""
         if version not in DJANGO:
             session.error(f"--django takes one of {', '.join(DJANGO)}")
-        session.notify(f"bench_django({version})", posargs=args[:at] + args[at + 2:])
+        session.notify(f"bench_django({version})", posargs=args[:at] + args[at + 2 :])
         return
     install(session)
     session.run("python", "-m", "bench", "run", *args, **GRACE)
@@ -97,3 +97,10 @@ def compare(session: nox.Session) -> None:
     """Compare two git revisions (benchmarked here, alternating) or two stored run files."""
     install(session)
     session.run("python", "-m", "bench", "compare", *session.posargs, **GRACE)
+
+
+@nox.session
+def perf(session: nox.Session) -> None:
+    """A benchmark of the suite itself: generation, loading, memory and latency at scale l."""
+    install(session)
+    session.run("python", "-m", "bench", "perf", *session.posargs, **GRACE)

@@ -138,6 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--results", type=Path, default=Path("results"))
     report.set_defaults(handler=_report)
 
+    perf = commands.add_parser("perf", help="how fast the suite itself is at a scale")
+    perf.add_argument("--scale", default="l")
+    perf.set_defaults(handler=lambda args: _perf(args.scale))
+
     listing = commands.add_parser("list", help="list scenarios and their variants")
     listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
     listing.set_defaults(handler=_list)
@@ -249,6 +253,12 @@ def _label(given: str, doc: dict) -> str:
     commit = str(doc.get("commit_info", {}).get("id", "?"))[:10]
     django = doc["ormbench"]["environment"]["django"]
     return f"{given} (commit {commit}, Django {django})"
+
+
+def _perf(scale: str) -> int:
+    from bench import perf
+
+    return perf.main(scale)
 
 
 def build_report(run: Path, results: Path) -> Path:

@@ -31,7 +31,7 @@ def load(data: Dataset) -> float:
             model = model_for[table]
             fields = [model._meta.get_field(name) for name in columns]
             bulk_insert(
-                cursor, model._meta.db_table, [f.column for f in fields], _converted(rows, fields)
+                cursor, model._meta.db_table, [f.column for f in fields], converted(rows, fields)
             )
         for sql in connection.ops.sequence_reset_sql(no_style(), list(model_for.values())):
             cursor.execute(sql)
@@ -54,7 +54,7 @@ def bulk_insert(cursor: Any, table: str, columns: list[str], rows: Iterable[Row]
         cursor.executemany(sql, batch)
 
 
-def _converted(rows: list[Row], fields: list[Any]) -> Iterable[Row]:
+def converted(rows: list[Row], fields: list[Any]) -> Iterable[Row]:
     from django.db import connection
 
     if connection.vendor == "postgresql":

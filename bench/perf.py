@@ -1,0 +1,161 @@
+"""`python -m bench perf`: how the suite itself performs at scale, and what latency costs.
+
+A benchmark of the harness, not a test: it prints figures measured now, on this machine.
+  1. dataset generation at the scale, cold (empty cache) and from the cache;
+  2. per database, rows/s of our loader against the same bulk path fed ready-made rows,
+     and the loading process's peak RSS;
+  3. the latency proxy's own overhead at 0 ms against a direct connection, and N+1 against
+     select_related on PostgreSQL at 0, 0.5 and 2 ms.
+Loading runs in a child process per database, since Django is configured once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import dataset
+from bench.errors import BenchError
+from bench.report import numbers
+from bench.servers import DATABASES, ServerUnavailable, provide
+from bench.worker import ENV_DATABASE
+
+LATENCIES = (None, 0.0, 0.0005, 0.002)
+
+
+def main(scale: str) -> int:
+    size = dataset.scale(scale)
+    _generation(size)
+    for name in DATABASES:
+        _loading(name, size)
+    _latency()
+    return 0
+
+
+def _generation(size: dataset.Scale) -> None:
+    with tempfile.TemporaryDirectory(prefix="ormbench_perf_cache_") as cache:
+        os.environ["ORMBENCH_CACHE"] = cache
+        started = time.perf_counter()
+        data, _ = dataset.generate_cached(size)
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        _, hit = dataset.generate_cached(size)
+        warm = time.perf_counter() - started
+        del os.environ["ORMBENCH_CACHE"]
+    assert hit, "the second read came from the cache"
+    print(
+        f"generation at {size.name} ({data.row_count:,} rows): cold {numbers.seconds(cold)}, "
+        f"cached {numbers.seconds(warm)}; peak RSS {numbers.size(_peak_rss())}",
+        flush=True,
+    )
+
+
+def _loading(name: str, size: dataset.Scale) -> None:
+    try:
+        with provide(name) as db:
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.perf", "--load", size.name],
+                env={**os.environ, ENV_DATABASE: json.dumps(db.django)},
+                capture_output=True,
+                text=True,
+            )
+    except ServerUnavailable as exc:
+        print(f"{name}: skipped: {exc}")
+        return
+    if done.returncode != 0:
+        raise BenchError(f"loading on {name} failed: {(done.stderr.splitlines() or ['?'])[-1]}")
+    figures = json.loads(done.stdout.splitlines()[-1])
+    print(
+        f"{name}: load {figures['rows']:,} rows: ours {figures['ours']:,.0f} rows/s, raw bulk "
+        f"path {figures['raw']:,.0f} rows/s ({figures['ours'] / figures['raw']:.0%} of raw); "
+        f"peak RSS {numbers.size(figures['peak_rss'])}",
+        flush=True,
+    )
+
+
+def load_child(scale: str) -> None:
+    """In the child: time our loader, empty the tables, time the bare bulk path."""
+    from bench.settings import configure
+
+    configure(json.loads(os.environ[ENV_DATABASE]))
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from bench import loader
+
+    call_command("migrate", verbosity=0)
+    data, _ = dataset.generate_cached(dataset.scale(scale))
+    ours = data.row_count / loader.load(data)
+    model_for = dataset.models_in_load_order()
+    prepared = []
+    for table, (columns, rows) in data.tables.items():
+        fields = [model_for[table]._meta.get_field(c) for c in columns]
+        prepared.append(
+            (
+                model_for[table]._meta.db_table,
+                [f.column for f in fields],
+                list(loader.converted(rows, fields)),
+            )
+        )
+    with connection.cursor() as cursor:
+        for table_name, _, _ in reversed(prepared):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table_name)}")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table_name, names, ready in prepared:
+            loader.bulk_insert(cursor, table_name, names, ready)
+    raw = data.row_count / (time.perf_counter() - started)
+    print(json.dumps({"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": _peak_rss()}))
+
+
+def _latency() -> None:
+    from bench.run import RunRequest, execute
+    from bench.scenario import DEFAULT_PACKAGES
+
+    with tempfile.TemporaryDirectory(prefix="ormbench_perf_") as results:
+        request = RunRequest(
+            ("postgresql",),
+            "xs",
+            keyword="fk_access and n100",
+            latencies=LATENCIES,
+            results=Path(results),
+            packages=DEFAULT_PACKAGES,
+        )
+        _, _, doc = execute(request, [])
+    medians = {
+        (b["extra_info"]["database"], b["extra_info"]["variant"]): b["stats"]["median"]
+        for b in doc["benchmarks"]
+    }
+    print("\nfk_access at n=100 on PostgreSQL (median per call):")
+    for variant in ("lazy_loop", "select_related"):
+        direct, proxied = (
+            medians.get(("postgresql", variant)),
+            medians.get(("postgresql+0ms", variant)),
+        )
+        if direct and proxied:
+            print(
+                f"  proxy overhead at 0 ms, {variant}: {numbers.seconds(direct)} direct, "
+                f"{numbers.seconds(proxied)} through the proxy ({proxied / direct:.2f}x)"
+            )
+    for latency in ("0ms", "0.5ms", "2ms"):
+        naive = medians.get((f"postgresql+{latency}", "lazy_loop"))
+        joined = medians.get((f"postgresql+{latency}", "select_related"))
+        if naive and joined:
+            print(
+                f"  {latency:>6} round trip: N+1 {numbers.seconds(naive)}, select_related "
+                f"{numbers.seconds(joined)} ({numbers.ratio(naive / joined)})"
+            )
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if __name__ == "__main__":
+    load_child(sys.argv[2])
