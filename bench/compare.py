@@ -70,10 +70,10 @@ def compare_samples(
     """(ratio of medians B/A, 95% bootstrap interval, Mann-Whitney p, verdict).
 
     The verdict needs all of: a significant rank test (p < alpha), an effect beyond the
-    threshold that the whole interval agrees with, and, when a side pooled several processes,
-    every process median of one side beyond every one of the other. Rounds within a process
-    are not independent (same heap, same server state); processes are, so a shift that one
-    process shows and its repeat does not is noise, not a change.
+    threshold that the whole interval agrees with, and the threshold crossed between the closest
+    processes of the two sides (each process's median; one per side for a single run). Rounds
+    within a process are not independent (same heap, same server state); processes are, so a
+    shift that one process shows and its repeat does not is noise, not a change.
     Too few rounds on a side: no verdict.
     """
     import numpy as np
@@ -90,9 +90,10 @@ def compare_samples(
     p_value = float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
     per_a, per_b = processes or ([float(np.median(xa))], [float(np.median(xb))])
     verdict = "unchanged"
-    if p_value < alpha and ratio > 1 + threshold and low > 1 and min(per_b) > max(per_a):
+    margin = 1 + threshold
+    if p_value < alpha and ratio > margin and low > 1 and min(per_b) > max(per_a) * margin:
         verdict = "slower"
-    elif p_value < alpha and ratio < 1 / (1 + threshold) and high < 1 and max(per_b) < min(per_a):
+    elif p_value < alpha and ratio < 1 / margin and high < 1 and max(per_b) * margin < min(per_a):
         verdict = "faster"
     return ratio, low, high, p_value, verdict
 
