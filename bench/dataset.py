@@ -13,6 +13,8 @@ import hashlib
 import os
 import pickle
 import random
+import sys
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any
 from bench.errors import BenchError
 
 DEFAULT_SEED = 20261123
+PROGRESS_FROM_ROWS = 100_000  # fewer rows take about a second: no progress bar
 DATASET_VERSION = 1  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
 
@@ -164,7 +167,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
             rng.choice(LANGUAGES),
             rng.randrange(10_000),
         )
-        for i in range(1, size.books + 1)
+        for i in progress(range(1, size.books + 1), "generate books")
     ]
     book_tags: list[Row] = []
     for book_id in range(1, size.books + 1):
@@ -179,10 +182,10 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
             rng.choice(sentences),
             EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000)),
         )
-        for i in range(1, size.reviews + 1)
+        for i in progress(range(1, size.reviews + 1), "generate reviews")
     ]
     articles = []
-    for i in range(1, size.articles + 1):
+    for i in progress(range(1, size.articles + 1), "generate articles"):
         head = title(i)
         body = "\n\n".join(rng.choices(paragraphs, k=5))
         published = EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000))
@@ -265,6 +268,21 @@ def models_in_load_order() -> dict[str, Any]:
         "article": m.Article,
         "counter": m.Counter,
     }
+
+
+def progress(items: Sized, what: str) -> Iterable[Any]:
+    """A progress bar on stderr for work long enough to wonder about (the m and l scales)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        items,
+        desc=what,
+        unit=" rows",
+        disable=len(items) < PROGRESS_FROM_ROWS,
+        leave=False,
+        file=sys.stderr,
+        mininterval=0.5,
+    )
 
 
 def cache_dir() -> Path:

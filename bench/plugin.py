@@ -9,6 +9,7 @@ skipped are written to a sidecar file so the run can report them next to the tim
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 from typing import Any
 
@@ -76,4 +77,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_sessionfinish(session: pytest.Session) -> None:
     path = session.config.getoption("--ormbench-outcomes")
     if path and _OUTCOMES_KEY in session.config.stash:
-        Path(path).write_text(json.dumps(session.config.stash[_OUTCOMES_KEY], indent=1))
+        recorded = session.config.stash[_OUTCOMES_KEY]
+        outcomes: dict[str, object] = {**recorded}
+        outcomes["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        Path(path).write_text(json.dumps(outcomes, indent=1))

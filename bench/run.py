@@ -202,6 +202,8 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
             base = {k: v for k, v in produced.items() if k != "benchmarks"}
         benchmarks += produced.get("benchmarks", [])
         failed += [{**f, "database": name} for f in outcomes.get("failed", [])]
+        if "peak_rss_bytes" in outcomes:
+            piece["peak_rss_bytes"] = outcomes["peak_rss_bytes"]  # the worker: load + timing
         skipped += [{**s, "database": name} for s in outcomes.get("skipped", [])]
         scenarios = scenarios or piece.pop("scenarios", {})
         piece.pop("scenarios", None)

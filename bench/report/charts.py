@@ -77,7 +77,11 @@ def overview(rows: list[Row], databases: list[str], path: Path, *, compact: bool
     ticks = [t for t in range(-int(limit), int(limit) + 1)]
     bar.set_ticks(ticks, labels=[numbers.ratio(10.0**t) for t in ticks])
     bar.set_label("best optimized speedup over naive (log scale)")
-    ax.set_title("Speedup of the best optimized variant over naive, at the largest n")
+    ax.set_title(
+        "Best speedup over naive"
+        if compact
+        else "Speedup of the best optimized variant over naive, at the largest n"
+    )
     save(fig, path)
 
 
@@ -151,11 +155,7 @@ def scaling(scenario: str, rows: list[Row], databases: list[str], path: Path) ->
 
     Returns a sentence per crossover found, for the page to print beside the chart.
     """
-    variants = _variant_order(rows)
-    naive = next((r.variant for r in rows if r.role == "naive"), variants[0])
-    colors = variant_colors(variants, naive)
-    fig = figure(4.0 * len(databases) + 1, 3.4)
-    axes = fig.subplots(1, len(databases), squeeze=False, sharey=True)[0]
+    fig, axes, variants, naive, colors = _panels(rows, databases)
     notes = []
     for ax, database in zip(axes, databases, strict=True):
         series = _series(rows, database)
@@ -197,11 +197,7 @@ def scaling(scenario: str, rows: list[Row], databases: list[str], path: Path) ->
 
 def memory(scenario: str, rows: list[Row], databases: list[str], path: Path) -> None:
     """Peak Python memory (tracemalloc) against n per variant, one panel per database."""
-    variants = _variant_order(rows)
-    naive = next((r.variant for r in rows if r.role == "naive"), variants[0])
-    colors = variant_colors(variants, naive)
-    fig = figure(4.0 * len(databases) + 1, 3.4)
-    axes = fig.subplots(1, len(databases), squeeze=False, sharey=True)[0]
+    fig, axes, variants, naive, colors = _panels(rows, databases)
     for ax, database in zip(axes, databases, strict=True):
         for variant in variants:
             points = sorted(
@@ -228,6 +224,15 @@ def memory_matters(rows: list[Row]) -> bool:
     n = max(r.n for r in rows)
     peaks = [r.memory for r in rows if r.n == n and r.memory]
     return bool(peaks) and max(peaks) > 2 * min(peaks)
+
+
+def _panels(rows: list[Row], databases: list[str]) -> tuple[Any, Any, list[str], str, dict]:
+    """A figure with one panel per database, and the variants in order with their colours."""
+    variants = _variant_order(rows)
+    naive = next((r.variant for r in rows if r.role == "naive"), variants[0])
+    fig = figure(4.0 * len(databases) + 1, 3.4)
+    axes = fig.subplots(1, len(databases), squeeze=False, sharey=True)[0]
+    return fig, axes, variants, naive, variant_colors(variants, naive)
 
 
 def _legend(fig: Any, axes: Any) -> None:
