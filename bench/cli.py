@@ -29,6 +29,9 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it so: a Ctrl-C sent
+    # to the group would then leave the run going. Take it back, so it always stops cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = _build_parser()
     try:
         args, rest = parser.parse_known_args(argv)

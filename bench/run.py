@@ -14,7 +14,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide, proxy
 from bench.servers import url as server_url
+from bench.servers.base import workspace
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
 URL_ENVIRONMENT = {"postgresql": "ORMBENCH_POSTGRESQL_URL", "mysql": "ORMBENCH_MYSQL_URL"}
@@ -73,9 +73,9 @@ def execute(
     store.ensure_writable(request.results)
     started = time.time()
     pieces: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="ormbench-run-") as scratch:
+    with workspace("run") as scratch:
         for name in request.databases:
-            pieces += _one_database(request, name, Path(scratch))
+            pieces += _one_database(request, name, scratch)
         doc = merge(request, pieces, started)
     measured = bool(doc["benchmarks"])
     path = store.save_run(doc, request.results) if measured else None
@@ -146,7 +146,13 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         argv += ["--scenarios", package]
     if "latency_ms" in db.extra:
         argv += ["--latency-ms", str(db.extra["latency_ms"])]
-    env = {**os.environ, ENV_DATABASE: json.dumps(db.django)}
+    # One hash seed for every worker: with few processes a side, per-process hash randomisation
+    # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
+    env = {
+        **os.environ,
+        ENV_DATABASE: json.dumps(db.django),
+        "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"),
+    }
     proc = subprocess.Popen(argv, env=env)
     try:
         code = proc.wait()
@@ -228,6 +234,7 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
                 "python": platform.python_version(),
                 "implementation": platform.python_implementation(),
                 "platform": platform.platform(),
+                "python_hash_seed": os.environ.get("PYTHONHASHSEED", "0"),
             },
             "databases": databases,
             "scenarios": scenarios,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -86,7 +87,8 @@ def mysql_server() -> Iterator[Database]:
 class BenchProcess:
     """A `python -m bench run` in its own process group, its output collected as it comes."""
 
-    def __init__(self, *args: str, results: Path) -> None:
+    def __init__(self, *args: str, results: Path, background: bool = False) -> None:
+        """background: start it as a shell starts `cmd &`, with SIGINT ignored."""
         self.proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "bench", "run", "--results", str(results), *args],
             cwd=ROOT,
@@ -94,6 +96,9 @@ class BenchProcess:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if background
+            else None,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -59,19 +59,29 @@ def run_files(results: Path) -> list[Path]:
         ("dataset load", "SIGINT"),
         ("timing", "SIGINT"),
         ("timing", "SIGTERM"),
+        ("timing", "SIGINT to a background job"),
     ],
 )
 def test_interrupt_stops_servers_and_writes_nothing_half(
     phase: str, how: str, tmp_path: Path
 ) -> None:
     processes, folders = set(ormbench_processes()), set(ormbench_folders())
-    run = BenchProcess("--db", "postgresql", "--db", "mysql", "--scale", "xs", results=tmp_path)
+    run = BenchProcess(
+        "--db",
+        "postgresql",
+        "--db",
+        "mysql",
+        "--scale",
+        "xs",
+        results=tmp_path,
+        background="background" in how,
+    )
     if phase == "server start":
         new_folder("postgresql", folders)
     else:
         run.wait_for("== postgresql: postgresql://")
         time.sleep(0.1 if phase == "dataset load" else 4)
-    if how == "SIGINT":
+    if how.startswith("SIGINT"):
         run.signal_group(signal.SIGINT)  # Ctrl-C in a terminal
     else:
         os.kill(run.proc.pid, signal.SIGTERM)  # `kill PID`: the parent alone

@@ -26,7 +26,6 @@ class Row:
     valid: bool
     error: str
     speedup: float | None  # naive median / this median, same scenario, database and n
-    data: tuple[float, ...]
 
     @property
     def noisy(self) -> bool:
@@ -62,7 +61,6 @@ def rows(doc: dict[str, Any]) -> list[Row]:
                 valid=valid,
                 error=info.get("error", ""),
                 speedup=base / stats["median"] if valid and base and stats["median"] else None,
-                data=tuple(stats.get("data") or ()),
             )
         )
     return out
