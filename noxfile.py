@@ -55,17 +55,34 @@ def bench(session: nox.Session) -> None:
             session.error(f"--django takes one of {', '.join(DJANGO)}")
         session.notify(f"bench_django({version})", posargs=args[:at] + args[at + 2 :])
         return
+    args, urls = _without_urls(args)
     install(session)
-    session.run("python", "-m", "bench", "run", *args, **GRACE)
+    session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
+
+
+def _without_urls(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Move --db-url values into the environment: nox prints every command line it runs,
+    and a URL may hold a password."""
+    kept, urls = [], []
+    items = iter(args)
+    for arg in items:
+        if arg == "--db-url":
+            urls.append(next(items, ""))
+        elif arg.startswith("--db-url="):
+            urls.append(arg.removeprefix("--db-url="))
+        else:
+            kept.append(arg)
+    return kept, ({"ORMBENCH_DB_URLS": "\n".join(urls)} if urls else {})
 
 
 @nox.session
 @nox.parametrize(("python", "django"), [(py, dj) for dj, py in DJANGO.items()], ids=list(DJANGO))
 def bench_django(session: nox.Session, django: str) -> None:
     """The bench under another Django release (`nox -s bench -- --django 4.2` comes here)."""
+    args, urls = _without_urls(list(session.posargs))
     install(session)
     session.install(f"Django~={django}.0")
-    session.run("python", "-m", "bench", "run", *session.posargs, **GRACE)
+    session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
 
 
 @nox.session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -160,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
     request = run.build_request(
         args.db,
         args.scale,
-        args.db_url,
+        args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split(),
         seed=args.seed,
         keyword=args.keyword,
         rounds=args.rounds,
