@@ -69,6 +69,9 @@ def xs_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "doc": json.loads(runs[-1].read_text()) if runs else {},
         "processes_before": processes,
         "folders_before": folders,
+        # taken right after the run: later fixtures may start servers of their own
+        "processes_after": set(ormbench_processes()),
+        "folders_after": set(ormbench_folders()),
     }
 
 

@@ -91,8 +91,8 @@ def test_terminal_table_lists_every_scenario_per_database(xs_run: dict[str, Any]
 
 
 def test_run_leaves_no_server_and_no_folder(xs_run: dict[str, Any]) -> None:
-    assert set(ormbench_processes()) <= xs_run["processes_before"]
-    assert set(ormbench_folders()) <= xs_run["folders_before"]
+    assert xs_run["processes_after"] <= xs_run["processes_before"]
+    assert xs_run["folders_after"] <= xs_run["folders_before"]
 
 
 def test_pytest_benchmark_compare_reads_the_run(xs_run: dict[str, Any]) -> None:
