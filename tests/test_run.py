@@ -14,7 +14,7 @@ from typing import Any
 
 from bench import catalogue, store
 from bench.servers import DATABASES
-from tests.conftest import bench, newest_run, ormbench_folders, ormbench_processes
+from tests.conftest import bench, newest_run
 
 
 def test_run_succeeds_on_all_three_databases(xs_run: dict[str, Any]) -> None:
