@@ -297,19 +297,28 @@ def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, boo
 
     path = cache_dir() / f"dataset-v{DATASET_VERSION}-{size.name}-{seed}-faker{VERSION}.pickle"
     digest = path.with_suffix(".sha256")
-    with contextlib.suppress(OSError):
-        blob = path.read_bytes()
-        if hashlib.sha256(blob).hexdigest() == digest.read_text().strip():
-            return pickle.loads(blob), True
+    # Files are streamed, never held whole: at scale l the pickle alone is about 180 MB.
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError):
+        if _file_sha256(path) == digest.read_text().strip():
+            with open(path, "rb") as cached:
+                return pickle.load(cached), True
     data = generate(size, seed)
-    blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):  # a read-only home only costs the next run the time
         path.parent.mkdir(parents=True, exist_ok=True)
-        for target, content in ((path, blob), (digest, hashlib.sha256(blob).hexdigest().encode())):
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(content)
-            tmp.replace(target)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as out:
+            pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
+        digest.write_text(_file_sha256(tmp))
+        tmp.replace(path)
     return data, False
+
+
+def _file_sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
 
 
 def is_loaded() -> bool:
@@ -344,3 +353,14 @@ def _canonical(value: Any) -> str:
     if isinstance(value, bool):
         return str(int(value))
     return "" if value is None else str(value)
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (VmHWM: unlike ru_maxrss, not inherited
+    from the parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,7 @@ def _generation(size: dataset.Scale) -> None:
     assert hit, "the second read came from the cache"
     print(
         f"generation at {size.name} ({data.row_count:,} rows): cold {numbers.seconds(cold)}, "
-        f"cached {numbers.seconds(warm)}; peak RSS {numbers.size(_peak_rss())}",
+        f"cached {numbers.seconds(warm)}; peak RSS {numbers.size(dataset.peak_rss())}",
         flush=True,
     )
 
@@ -111,7 +110,11 @@ def load_child(scale: str) -> None:
         for table_name, names, ready in prepared:
             loader.bulk_insert(cursor, table_name, names, ready)
     raw = data.row_count / (time.perf_counter() - started)
-    print(json.dumps({"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": _peak_rss()}))
+    print(
+        json.dumps(
+            {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": dataset.peak_rss()}
+        )
+    )
 
 
 def _latency() -> None:
@@ -151,10 +154,6 @@ def _latency() -> None:
                 f"  {latency:>6} round trip: N+1 {numbers.seconds(naive)}, select_related "
                 f"{numbers.seconds(joined)} ({numbers.ratio(naive / joined)})"
             )
-
-
-def _peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 if __name__ == "__main__":

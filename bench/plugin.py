@@ -9,12 +9,12 @@ skipped are written to a sidecar file so the run can report them next to the tim
 from __future__ import annotations
 
 import json
-import resource
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench import dataset
 from bench.measure import Harness
 from bench.scenario import Case
 
@@ -79,5 +79,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if path and _OUTCOMES_KEY in session.config.stash:
         recorded = session.config.stash[_OUTCOMES_KEY]
         outcomes: dict[str, object] = {**recorded}
-        outcomes["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        outcomes["peak_rss_bytes"] = dataset.peak_rss()
         Path(path).write_text(json.dumps(outcomes, indent=1))
