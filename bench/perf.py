@@ -144,7 +144,7 @@ def _latency() -> None:
         if direct and proxied:
             print(
                 f"  proxy overhead at 0 ms, {variant}: {numbers.seconds(direct)} direct, "
-                f"{numbers.seconds(proxied)} through the proxy ({proxied / direct:.2f}x)"
+                f"{numbers.seconds(proxied)} through the proxy ({numbers.ratio(proxied / direct)})"
             )
     for latency in ("0ms", "0.5ms", "2ms"):
         naive = medians.get((f"postgresql+{latency}", "lazy_loop"))

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import dataset, store
 from bench.errors import BenchError
+from bench.report import numbers
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide, proxy
 from bench.servers import url as server_url
@@ -92,10 +93,8 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> list[dict[st
             name, request.urls.get(name), no_fsync=request.no_fsync, sources=request.sources
         )
         with server as db:
-            print(
-                f"== {name}: {db.display} ({db.origin}), ready in {db.startup_seconds:.2f} s",
-                flush=True,
-            )
+            ready = numbers.seconds(db.startup_seconds)
+            print(f"== {name}: {db.display} ({db.origin}), ready in {ready}", flush=True)
             latencies = request.latencies if db.vendor != "sqlite" else (None,)
             return [_run_behind(request, db, latency, scratch) for latency in latencies]
     except ServerUnavailable as exc:

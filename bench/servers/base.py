@@ -131,6 +131,13 @@ def _kill_and_wait(pid: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def _run_as(owner: pwd.struct_passwd | None) -> dict[str, Any]:
+    """subprocess arguments that drop to `owner` (no supplementary groups); none when None."""
+    if owner is None:
+        return {}
+    return {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+
+
 def start_process(
     argv: list[str], log: Path, owner: pwd.struct_passwd | None = None
 ) -> subprocess.Popen[bytes]:
@@ -139,9 +146,7 @@ def start_process(
     Its own session keeps a terminal's Ctrl-C away from it: the harness stops it, in order,
     after the work that uses it has been interrupted.
     """
-    user_kwargs: dict[str, Any] = {}
-    if owner is not None:
-        user_kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+    user_kwargs = _run_as(owner)
     with open(log, "ab") as out:
         return subprocess.Popen(
             argv,
@@ -230,9 +235,7 @@ def last_line(log: Path) -> str:
 
 def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = None) -> None:
     """Run a setup command (initdb, install-db); on failure say which and show its last line."""
-    user_kwargs: dict[str, Any] = {}
-    if owner is not None:
-        user_kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+    user_kwargs = _run_as(owner)
     done = subprocess.run(
         argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, **user_kwargs
     )
