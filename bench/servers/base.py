@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,14 +73,39 @@ def unprivileged_account() -> pwd.struct_passwd | None:
 def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Path]:
     """A fresh folder for one server, removed on every exit path."""
     reap_orphans()
-    path = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{kind}-", dir=WORKSPACE_ROOT))
+    deferred = signals_deferred()
+    deferred.__enter__()
     try:
+        path = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{kind}-", dir=WORKSPACE_ROOT))
+    except BaseException:
+        deferred.__exit__(None, None, None)
+        raise
+    try:
+        deferred.__exit__(None, None, None)  # a held Ctrl-C arrives here, inside the try
         (path / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "kind": kind}))
         if owner is not None:
             os.chown(path, owner.pw_uid, owner.pw_gid)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        if path.exists():  # a process killed a moment ago may still have been writing into it
+            time.sleep(0.2)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while something that needs cleaning up is created and bound to
+    a name. End the block inside the try/finally that cleans it up: the held signal is then
+    delivered there, not in the gap between creating the folder or process and guarding it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def reap_orphans() -> list[Path]:
@@ -176,7 +202,8 @@ def running(
         for attempt in range(PORT_ATTEMPTS):
             port = free_port()
             argv, log = command(port)
-            proc = start_process(argv, log, owner)
+            with signals_deferred():
+                proc = start_process(argv, log, owner)
             try:
                 wait_until_ready(proc, functools.partial(ready, port), what, log)
                 break
@@ -234,14 +261,32 @@ def last_line(log: Path) -> str:
 
 
 def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = None) -> None:
-    """Run a setup command (initdb, install-db); on failure say which and show its last line."""
-    user_kwargs = _run_as(owner)
-    done = subprocess.run(
-        argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, **user_kwargs
-    )
-    if done.returncode != 0:
-        output = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
-        raise BenchError(f"{what} failed (exit {done.returncode}): {output[-1]}")
+    """Run a setup command (initdb, install-db); on failure say which and show its last line.
+
+    initdb and install-db start server processes of their own that write into the folder: when
+    interrupted, the whole process group is killed, so none outlives the folder's removal."""
+    proc = None
+    try:
+        with signals_deferred():  # ends inside the try: a held signal lands in the except
+            proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,
+                **_run_as(owner),
+            )
+        out, err = proc.communicate()
+    except BaseException:
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        raise
+    if proc.returncode != 0:
+        output = (err or out).strip().splitlines() or ["(no output)"]
+        raise BenchError(f"{what} failed (exit {proc.returncode}): {output[-1]}")
 
 
 def find_binary(name: str, extra_dirs: list[Path]) -> Path | None:
