@@ -13,7 +13,6 @@ from typing import NoReturn
 
 from bench import dataset
 from bench.compare import DEFAULT_THRESHOLD
-
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES
