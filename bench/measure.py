@@ -14,10 +14,12 @@ import time
 import tracemalloc
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bench import dataset
+from bench.effect import Digest, Effects, differing_tables, first_row_difference, logging_sql
+from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
 from bench.scenario import Case, Scenario
 
@@ -33,13 +35,23 @@ class Check:
 
     result: Any
     queries: int
+    executed: int
+    """Statements through the main connection's cursors (the timed rounds count these: the
+    query log also holds transaction control that Django logs without a cursor)."""
     seconds: float
     recorded: dict[str, Any]
+    effect: dict[str, Digest]
+    """Digest of every table the call wrote, taken before its writes were undone."""
+
+    @property
+    def evidence(self) -> tuple[Any, ...]:
+        """Everything the check compares: if it is the same at every n, nothing can fail."""
+        return (plain(self.result), sorted(self.effect.items()), plain(self.recorded))
 
 
 @dataclass
 class Harness:
-    """Checks and times the cases of one database, remembering naive results per (scenario, n)."""
+    """Checks and times the cases of one database, remembering reference results per n."""
 
     database: str
     vendor: str
@@ -49,15 +61,23 @@ class Harness:
     latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
 
     def __post_init__(self) -> None:
-        self._naive: dict[tuple[str, int], Check] = {}
+        self._reference: dict[tuple[str, int], Check] = {}
         self._scenario_ends: set[str] = set()
+        self._sizes: dict[str, list[int]] = {}
+        self._scenario_problems: dict[str, list[str]] = {}
+        self.effects = Effects()  # now, while the database holds the pristine dataset
 
     def plan(self, selected: list[Case]) -> None:
-        """Note the last selected case of each scenario: the dataset is verified after it."""
+        """Note the selected sizes of each scenario and its last case (isolation is verified
+        after it)."""
         self._scenario_ends = {
             next(c for c in reversed(selected) if c.scenario.name == name).id
             for name in {c.scenario.name for c in selected}
         }
+        for case in selected:
+            sizes = self._sizes.setdefault(case.scenario.name, [])
+            if case.n not in sizes:
+                sizes.append(case.n)
 
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection
@@ -68,14 +88,12 @@ class Harness:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
         expected = variant.expected_queries(n, self.vendor)
+        problems = list(self._problems_of(scenario))
         check = self.check(scenario, variant.fn, n)
-        problems = []
         if check.queries != expected:
             problems.append(f"issued {check.queries} queries, declares {expected}")
-        if variant.role != "naive":
-            naive = self._naive_check(case)
-            if check.result != naive.result:
-                problems.append(f"returned other data than {scenario.naive_variant.name}")
+        if _is_compared(case):
+            problems += self._differences(case, check)
         benchmark.group = f"{self.database}: {scenario.name} n={n}"
         benchmark.extra_info.update(
             scenario=scenario.name,
@@ -88,22 +106,13 @@ class Harness:
             queries=check.queries,
             expected_queries=expected,
             peak_memory_bytes=self.peak_memory(scenario, variant.fn, n),
-            valid=not problems,
-            error="; ".join(problems),
             recorded=check.recorded,
             latency_ms=self.latency_ms,
         )
         if scenario.explain is not None and variant.role == "naive":
             benchmark.extra_info["explain"] = scenario.explain(n).explain()
-        setup, teardown = self._round_hooks(scenario)
-        benchmark.pedantic(
-            variant.fn,
-            args=(n,),
-            setup=setup,
-            teardown=teardown,
-            rounds=self.fixed_rounds or rounds_for(check.seconds),
-            warmup_rounds=0 if self.fixed_rounds else WARMUP_ROUNDS,
-        )
+        problems += self._time(benchmark, case, check)
+        benchmark.extra_info.update(valid=not problems, error="; ".join(problems))
         if case.id in self._scenario_ends:
             self.assert_isolated(scenario)
         if problems:
@@ -117,8 +126,12 @@ class Harness:
         # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more, and a
         # full log makes CaptureQueriesContext count 0. An unbounded, empty log counts them all.
         connection.queries_log = deque()
-        with effect_undone(scenario):
-            with CaptureQueriesContext(connection) as captured:
+        executed = StatementCounter()
+        with effect_undone(scenario), logging_sql() as log:
+            with (
+                CaptureQueriesContext(connection) as captured,
+                connection.execute_wrapper(executed),
+            ):
                 started = time.perf_counter()
                 result = fn(n)
                 seconds = time.perf_counter() - started
@@ -130,17 +143,24 @@ class Harness:
             if scenario.state is not None:
                 result = (result, scenario.state(n))
             recorded = scenario.record(n) if scenario.record is not None else {}
-        return Check(result, len(captured.captured_queries), seconds, recorded)
+            written = log.written(self.effects.tables) if scenario.writes_rows else frozenset()
+            effect = self.effects.digests(written)
+        self.effects.reset_sequences(written)
+        queries = len(captured.captured_queries)
+        return Check(result, queries, executed.count, seconds, recorded, effect)
 
     def peak_memory(self, scenario: Scenario, fn: Callable[[int], Any], n: int) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
-        with effect_undone(scenario):
+        with effect_undone(scenario), logging_sql() as log:
             tracemalloc.start()
             try:
                 fn(n)
-                return tracemalloc.get_traced_memory()[1]
+                peak = tracemalloc.get_traced_memory()[1]
             finally:
                 tracemalloc.stop()
+        # After the undo: on MySQL, resetting a counter is DDL, which commits.
+        self.effects.reset_sequences(log.written(self.effects.tables))
+        return peak
 
     def assert_isolated(self, scenario: Scenario) -> None:
         """Every scenario must leave the dataset exactly as it found it (row counts included)."""
@@ -152,24 +172,183 @@ class Harness:
                 "left the database changed: its writes were not undone",
             )
 
-    def _naive_check(self, case: Case) -> Check:
-        key = (case.scenario.name, case.n)
-        if key not in self._naive:
-            self._naive[key] = self.check(case.scenario, case.scenario.naive_variant.fn, case.n)
-        return self._naive[key]
+    def _reference_check(self, scenario: Scenario, n: int) -> Check:
+        key = (scenario.name, n)
+        if key not in self._reference:
+            self._reference[key] = self.check(scenario, scenario.reference_variant.fn, n)
+        return self._reference[key]
 
-    @staticmethod
-    def _round_hooks(scenario: Scenario) -> tuple[Callable[[], None], Callable[..., None]]:
-        """pytest-benchmark setup/teardown that undo each round's writes outside the timing."""
-        stack = contextlib.ExitStack()
+    def _problems_of(self, scenario: Scenario) -> list[str]:
+        """Problems of the scenario itself, found once: a check that cannot fail."""
+        if scenario.name not in self._scenario_problems:
+            sizes = self._sizes.get(scenario.name, [])
+            evidence = [self._reference_check(scenario, n).evidence for n in sizes]
+            same = len(sizes) > 1 and all(e == evidence[0] for e in evidence)
+            self._scenario_problems[scenario.name] = (
+                [
+                    f"{scenario.reference_variant.name} gives the same result at every n "
+                    f"({', '.join(map(str, sizes))}): a check that cannot fail (declare "
+                    "constant_result='why' if that is intended)"
+                ]
+                if same and not scenario.constant_result
+                else []
+            )
+        return self._scenario_problems[scenario.name]
 
-        def setup() -> None:
-            stack.enter_context(effect_undone(scenario))
+    def _differences(self, case: Case, check: Check) -> list[str]:
+        """How `check` differs from the reference's check at the same n: result, recorded
+        figures, then the effect on every table either of them wrote."""
+        scenario, n = case.scenario, case.n
+        reference = self._reference_check(scenario, n)
+        names = (scenario.reference_variant.name, case.variant.name)
+        found = []
+        result = first_difference(reference.result, check.result, unordered=scenario.unordered)
+        if result:
+            found.append(result.replace("naive", names[0]).replace("variant", names[1], 1))
+        recorded = first_difference(reference.recorded, check.recorded)
+        if recorded:
+            found.append(f"recorded figures differ: {recorded.replace('result', 'recorded')}")
+        tables = differing_tables(reference.effect, check.effect, self.effects.baseline)
+        if tables:
+            found.append(self._locate(case, tables, names))
+        return found
 
-        def teardown(*_args: Any, **_kwargs: Any) -> None:
-            stack.close()
+    def _locate(self, case: Case, tables: list[str], names: tuple[str, str]) -> str:
+        """Narrow the first differing table down to its first differing row: pk buckets
+        digested by the database, then the rows of one bucket. Runs each side again."""
+        scenario, n, table = case.scenario, case.n, tables[0]
+        sides = (scenario.reference_variant.fn, case.variant.fn)
+        buckets = [
+            self._inside(scenario, fn, n, lambda: self.effects.buckets(table)) for fn in sides
+        ]
+        keys = sorted(set(buckets[0]) | set(buckets[1]))
+        bucket = next((k for k in keys if buckets[0].get(k) != buckets[1].get(k)), None)
+        row = None
+        if bucket is not None:
+            rows = [
+                self._inside(scenario, fn, n, lambda: self.effects.rows(table, bucket))
+                for fn in sides
+            ]
+            pk = self.effects.primary_key(table)
+            row = first_row_difference(table, pk, rows[0], rows[1], names=names)
+        others = f" (also differs: {', '.join(tables[1:])})" if len(tables) > 1 else ""
+        where = str(row) if row else f"table {table}: digests differ"
+        return f"other effect on the database than {names[0]}: {where}{others}"
 
-        return setup, teardown
+    def _inside(
+        self, scenario: Scenario, fn: Callable[[int], Any], n: int, probe: Callable[[], Any]
+    ) -> Any:
+        """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
+        with effect_undone(scenario), logging_sql() as log:
+            fn(n)
+            seen = probe()
+        self.effects.reset_sequences(log.written(self.effects.tables))
+        return seen
+
+    def _time(self, benchmark: Any, case: Case, check: Check) -> list[str]:
+        """Time the case; hold its last timed round to the same checks as its first call.
+
+        A variant that caches its result (or skips its writes) after the first call passes
+        the first check and times at almost nothing: its last round shows it.
+        """
+        scenario, variant, n = case.scenario, case.variant, case.n
+        rounds = self.fixed_rounds or rounds_for(check.seconds)
+        warmup = 0 if self.fixed_rounds else WARMUP_ROUNDS
+        last = _LastRound(scenario, n, warmup + rounds, self.effects, tuple(check.effect))
+        try:
+            result = benchmark.pedantic(
+                variant.fn,
+                args=(n,),
+                setup=last.setup,
+                teardown=last.teardown,
+                rounds=rounds,
+                warmup_rounds=warmup,
+            )
+        finally:
+            last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
+            self.effects.reset_sequences(last.written)
+        if scenario.reference is not None and variant.role == "naive":
+            return []  # wrong by design: its figures vary from call to call
+        problems = []
+        if last.executed.count != check.executed:
+            problems.append(
+                f"last timed round ran {last.executed.count} statements, the first call "
+                f"{check.executed}"
+            )
+        if scenario.state is not None:
+            result = (result, last.state)
+        shown = first_difference(check.result, result, unordered=scenario.unordered)
+        if shown:
+            problems.append(f"last timed round returned other data than the first call: {shown}")
+        tables = differing_tables(check.effect, last.effect, self.effects.baseline)
+        if tables:
+            problems.append(
+                f"last timed round left another effect than the first call on {', '.join(tables)}"
+            )
+        return problems
+
+
+def _is_compared(case: Case) -> bool:
+    """Every variant is held against the reference, but the reference itself and a naive
+    variant that is wrong by design."""
+    scenario = case.scenario
+    if case.variant is scenario.reference_variant:
+        return False
+    return not (scenario.reference is not None and case.variant.role == "naive")
+
+
+@dataclass
+class _LastRound:
+    """pytest-benchmark setup/teardown that undo each round's writes outside the timing, and
+    count, digest and read the state of the last round before undoing it."""
+
+    scenario: Scenario
+    n: int
+    calls: int
+    effects: Effects
+    written: tuple[str, ...]
+    state: Any = None
+    effect: dict[str, Digest] = field(default_factory=dict)
+    executed: StatementCounter = field(default_factory=lambda: StatementCounter())
+
+    def __post_init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._calls = 0
+
+    def setup(self) -> None:
+        from django.db import connection
+
+        self._calls += 1
+        if self._calls == self.calls:
+            # Keys of rows it inserts must match the first call's, as its effect is compared.
+            self.effects.reset_sequences(self.written)
+        self._stack.enter_context(effect_undone(self.scenario))
+        if self._calls == self.calls:
+            self._stack.enter_context(connection.execute_wrapper(self.executed))
+            self.executed.counting = True
+
+    def teardown(self, *_args: Any, **_kwargs: Any) -> None:
+        if self._calls == self.calls:
+            self.executed.counting = False
+            if self.scenario.state is not None:
+                self.state = self.scenario.state(self.n)
+            self.effect = self.effects.digests(self.written)
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@dataclass
+class StatementCounter:
+    """A Django execute wrapper counting statements: a function call, nothing logged."""
+
+    count: int = 0
+    counting: bool = True
+
+    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
+        self.count += self.counting
+        return execute(*args)
 
 
 @contextlib.contextmanager

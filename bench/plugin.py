@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bench import dataset
+from bench.errors import ScenarioMismatch
 from bench.measure import Harness
 from bench.scenario import Case
 
@@ -69,6 +70,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         outcomes["skipped"].append({**entry, "reason": reason.removeprefix("Skipped: ")})
+    elif call.excinfo is not None and isinstance(call.excinfo.value, ScenarioMismatch):
+        why = call.excinfo.value.why
+        outcomes["failed"].append({**entry, "phase": report.when, "invalid": "1", "error": why})
     else:
         message = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
         outcomes["failed"].append({**entry, "phase": report.when, "error": message.splitlines()[0]})

@@ -92,10 +92,20 @@ class Scenario:
              their effect rather than their return value; runs inside the variant's transaction,
              after it, and its queries are not counted.
     explain: returns the QuerySet whose `explain()` output is stored with the results.
-    record:  reads figures worth keeping from what a variant did (lost updates, say); stored
-             with the result as `recorded`, not compared between variants.
+    record:  reads correctness figures from what a variant did (lost updates, say); stored with
+             the result as `recorded` and held, like the result, against the reference's.
     vendors: the vendors the whole scenario applies to (None: all).
     skip_reason: why it does not apply elsewhere.
+    reference: the variant every other one must match in result, effect and recorded figures;
+             None means the naive one. Name another only when the naive variant is wrong by
+             design (a race that loses updates): the naive is then held against nothing and
+             reports its correctness figures instead of a speedup.
+    unordered: results are compared as multisets (the order is not part of the answer).
+    constant_result: why the reference returns the same thing at every n, where it does; without
+             it such a scenario is refused, since its check could not fail.
+
+    Whatever `state` says, the effect of a writing variant on every table it wrote is compared
+    with the reference's (`bench.effect`).
     """
 
     name: str
@@ -107,6 +117,9 @@ class Scenario:
     record: Callable[[int], dict[str, Any]] | None = None
     vendors: tuple[str, ...] | None = None
     skip_reason: str = ""
+    reference: str | None = None
+    unordered: bool = False
+    constant_result: str = ""
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -134,8 +147,19 @@ class Scenario:
         return self.restore is not None
 
     @property
+    def writes_rows(self) -> bool:
+        return self.writes or self.commits
+
+    @property
     def naive_variant(self) -> Variant:
         return next(v for v in self.variants if v.role == "naive")
+
+    @property
+    def reference_variant(self) -> Variant:
+        """The variant whose result and effect are the right ones (the naive, unless declared)."""
+        if self.reference is None:
+            return self.naive_variant
+        return next(v for v in self.variants if v.name == self.reference)
 
     def naive(
         self, *, queries: QuerySpec
@@ -222,6 +246,10 @@ def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
             raise ValueError(f"scenario {scenario.name!r} has no naive variant")
         if len(scenario.variants) < 2:
             raise ValueError(f"scenario {scenario.name!r} has nothing to compare its naive with")
+        if scenario.reference is not None and scenario.reference not in {
+            v.name for v in scenario.variants
+        }:
+            raise ValueError(f"scenario {scenario.name!r}: no variant {scenario.reference!r}")
     return dict(sorted(found.items()))
 
 

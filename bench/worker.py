@@ -128,6 +128,7 @@ def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
         "no:cacheprovider",
         "-q",
         "--no-header",
+        "--tb=no",  # an invalid case is one line in the run's summary, not a traceback
         "-rN",
         "--benchmark-quiet",
         "--benchmark-save-data",

@@ -1,8 +1,10 @@
 """Four threads incrementing the same counter n times each: read-modify-write loses updates,
 F() does not.
 
-Correctness is the result here: `recorded.lost_updates` says how many increments vanished.
-Each thread uses its own connection, so queries are not visible to the harness's count
+Correctness is the result here: `recorded.lost_updates` says how many increments vanished. The
+naive variant is wrong by design, so the reference is `f_update`: every other variant must leave
+the counter where it does and lose nothing; the naive one reports what it lost instead of a
+speedup. Each thread uses its own connection, so queries are not visible to the harness's count
 (declared 0 on the main connection); threads and their connections end inside the variant.
 """
 
@@ -19,7 +21,7 @@ COUNTER = "counter-1"
 
 
 def in_threads(increment, n):
-    """Run increment() n times in each of THREADS threads; return the increments attempted."""
+    """Run increment() n times in each of THREADS threads."""
 
     def work():
         try:
@@ -33,7 +35,6 @@ def in_threads(increment, n):
         thread.start()
     for thread in threads:
         thread.join()
-    return THREADS * n
 
 
 def lost_updates(n):
@@ -45,6 +46,7 @@ counter_race = Scenario(
     sizes=(10, 100),
     restore=lambda: Counter.objects.update(value=0),
     record=lost_updates,
+    reference="f_update",
     vendors=("postgresql", "mysql"),
     skip_reason="SQLite serialises writers: concurrent increments fail with 'database is locked'",
 )
@@ -63,10 +65,10 @@ def f_increment():
 @counter_race.naive(queries=0)
 def python_increment(n):
     """get(), value += 1, save(): two threads that read the same value write the same value."""
-    return in_threads(read_modify_write, n)
+    in_threads(read_modify_write, n)
 
 
 @counter_race.optimized(queries=0)
 def f_update(n):
     """update(value=F("value") + 1): the database serialises the increments; none is lost."""
-    return in_threads(f_increment, n)
+    in_threads(f_increment, n)

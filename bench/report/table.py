@@ -64,7 +64,7 @@ def _problems(meta: dict[str, Any]) -> list[str]:
         )
     for fail in meta.get("failed", []):
         lines.append(
-            f"FAILED {fail['database']} {fail['scenario']}/{fail['variant']} "
-            f"n={fail['n']}: {fail['error']}"
+            f"{'INVALID' if fail.get('invalid') else 'FAILED'} {fail['database']} "
+            f"{fail['scenario']}/{fail['variant']} n={fail['n']}: {fail['error']}"
         )
     return lines
