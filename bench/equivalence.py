@@ -14,12 +14,20 @@ from typing import Any
 SHOWN = 120  # characters of a value shown in a difference; the run file keeps the full text
 
 
-def first_difference(expected: Any, actual: Any, *, unordered: bool = False) -> str | None:
-    """None when `actual` is strictly the same as `expected`, else where and how it differs."""
+def first_difference(
+    expected: Any,
+    actual: Any,
+    *,
+    unordered: bool = False,
+    names: tuple[str, str] = ("naive", "variant"),
+    path: str = "result",
+) -> str | None:
+    """None when `actual` is strictly the same as `expected`, else where and how it differs,
+    naming the two sides as `names` says."""
     expected, actual = plain(expected), plain(actual)
     if unordered:
         expected, actual = _sorted(expected), _sorted(actual)
-    return _diff(expected, actual, "result")
+    return _Differ(*names).diff(expected, actual, path)
 
 
 def plain(value: Any) -> Any:
@@ -28,6 +36,8 @@ def plain(value: Any) -> Any:
     if meta is not None and hasattr(meta, "concrete_fields"):
         fields = tuple((f.attname, plain(getattr(value, f.attname))) for f in meta.concrete_fields)
         return _Instance(meta.label, fields)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # values_list(named=True)
+        return type(value)(*(plain(v) for v in value))
     if isinstance(value, list | tuple):
         return type(value)(plain(v) for v in value)
     if isinstance(value, set | frozenset):
@@ -48,50 +58,68 @@ class _Instance(tuple):  # type: ignore[type-arg]
         return f"<{label} {', '.join(f'{k}={v!r}' for k, v in fields)}>"
 
 
-def _diff(expected: Any, actual: Any, path: str) -> str | None:
-    if type(expected) is not type(actual):
-        return (
-            f"{path}: naive {_show(expected)} ({type(expected).__name__}), "
-            f"variant {_show(actual)} ({type(actual).__name__})"
-        )
-    if isinstance(expected, _Instance):
-        for (name, want), (_, got) in zip(expected[1], actual[1], strict=True):
-            found = _diff(want, got, f"{path}.{name}")
-            if found:
-                return f"{found} (in {expected[0]})"
-        return None
-    if isinstance(expected, list | tuple):
-        for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
-            found = _diff(want, got, f"{path}[{index}]")
-            if found:
-                return found
-        if len(expected) != len(actual):
-            index = min(len(expected), len(actual))
-            extra = expected[index] if len(expected) > index else actual[index]
-            side = "naive" if len(expected) > index else "variant"
+class _Differ:
+    """Walks two plain values side by side; `a` and `b` name the sides in what it says."""
+
+    def __init__(self, a: str, b: str) -> None:
+        self.a, self.b = a, b
+
+    def diff(self, expected: Any, actual: Any, path: str) -> str | None:
+        if type(expected) is not type(actual):
             return (
-                f"{path}: naive has {len(expected)} items, variant {len(actual)}; "
-                f"first unmatched [{index}] only in {side}: {_show(extra)}"
+                f"{path}: {self.a} {_show(expected)} ({type(expected).__name__}), "
+                f"{self.b} {_show(actual)} ({type(actual).__name__})"
             )
+        if isinstance(expected, _Instance):
+            for (name, want), (_, got) in zip(expected[1], actual[1], strict=True):
+                found = self.diff(want, got, f"{path}.{name}")
+                if found:
+                    return f"{found} (in {expected[0]})"
+            return None
+        if isinstance(expected, list | tuple):
+            for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
+                here = f"{path}[{index}]"
+                found = self.diff(want, got, here)
+                if (
+                    found
+                    and isinstance(want, list | tuple | dict)
+                    and not isinstance(want, _Instance)
+                ):
+                    # the whole item reads better than its innermost part; say where it differs
+                    where = found.split(":", 1)[0]
+                    shown = f"{self.a} {_show(want)}, {self.b} {_show(got)}"
+                    return f"{here}: {shown} (differs at {where})"
+                if found:
+                    return found
+            if len(expected) != len(actual):
+                index = min(len(expected), len(actual))
+                extra = expected[index] if len(expected) > index else actual[index]
+                side = self.a if len(expected) > index else self.b
+                return (
+                    f"{path}: {self.a} has {len(expected)} items, {self.b} {len(actual)}; "
+                    f"first unmatched [{index}] only in {side}: {_show(extra)}"
+                )
+            return None
+        if isinstance(expected, dict):
+            for key in sorted(set(expected) | set(actual), key=repr):
+                if key not in expected or key not in actual:
+                    side = self.a if key in expected else self.b
+                    return f"{path}[{key!r}]: only in {side}"
+                found = self.diff(expected[key], actual[key], f"{path}[{key!r}]")
+                if found:
+                    return found
+            return None
+        if isinstance(expected, set | frozenset):
+            return (
+                self.diff(_sorted(list(expected)), _sorted(list(actual)), path)
+                if expected != actual
+                else None
+            )
+        if expected != actual and not (
+            expected != expected and actual != actual
+        ):  # NaN == NaN here
+            return f"{path}: {self.a} {_show(expected)}, {self.b} {_show(actual)}"
         return None
-    if isinstance(expected, dict):
-        for key in sorted(set(expected) | set(actual), key=repr):
-            if key not in expected or key not in actual:
-                side = "naive" if key in expected else "variant"
-                return f"{path}[{key!r}]: only in {side}"
-            found = _diff(expected[key], actual[key], f"{path}[{key!r}]")
-            if found:
-                return found
-        return None
-    if isinstance(expected, set | frozenset):
-        return (
-            _diff(_sorted(list(expected)), _sorted(list(actual)), path)
-            if expected != actual
-            else None
-        )
-    if expected != actual and not (expected != expected and actual != actual):  # NaN == NaN here
-        return f"{path}: naive {_show(expected)}, variant {_show(actual)}"
-    return None
 
 
 def _sorted(value: Any) -> Any:

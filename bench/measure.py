@@ -202,12 +202,16 @@ class Harness:
         reference = self._reference_check(scenario, n)
         names = (scenario.reference_variant.name, case.variant.name)
         found = []
-        result = first_difference(reference.result, check.result, unordered=scenario.unordered)
+        result = first_difference(
+            reference.result, check.result, unordered=scenario.unordered, names=names
+        )
         if result:
-            found.append(result.replace("naive", names[0]).replace("variant", names[1], 1))
-        recorded = first_difference(reference.recorded, check.recorded)
+            found.append(result)
+        recorded = first_difference(
+            reference.recorded, check.recorded, names=names, path="recorded"
+        )
         if recorded:
-            found.append(f"recorded figures differ: {recorded.replace('result', 'recorded')}")
+            found.append(recorded)
         tables = differing_tables(reference.effect, check.effect, self.effects.baseline)
         if tables:
             found.append(self._locate(case, tables, names))
@@ -277,7 +281,9 @@ class Harness:
             )
         if scenario.state is not None:
             result = (result, last.state)
-        shown = first_difference(check.result, result, unordered=scenario.unordered)
+        shown = first_difference(
+            check.result, result, unordered=scenario.unordered, names=("first call", "last round")
+        )
         if shown:
             problems.append(f"last timed round returned other data than the first call: {shown}")
         tables = differing_tables(check.effect, last.effect, self.effects.baseline)
