@@ -109,6 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
     )
     run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per benchmark")
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser(
@@ -176,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
         packages=tuple(args.scenarios or DEFAULT_PACKAGES),
         sources=tuple(args.server or SOURCES),
         latencies=tuple(parse_latency(args.latency)) if args.latency else (None,),
+        verbose=args.verbose,
     )
     selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
     print(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,7 @@ class Effects:
     def __init__(self) -> None:
         from django.db import connection
 
+        self.seconds = 0.0  # spent in the database on digests and counter resets: the checks' cost
         self.vendor = connection.vendor
         with connection.cursor() as cursor:
             self.tables = sorted(connection.introspection.table_names(cursor))
@@ -144,6 +146,7 @@ class Effects:
         """
         from django.db import connection
 
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             for table in tables:
                 pk = self._pk[table]
@@ -165,6 +168,7 @@ class Effects:
                         "WHERE name = %s",
                         [table],
                     )
+        self.seconds += time.perf_counter() - started
 
     def _hashed_columns(self, table: str) -> list[str]:
         """Every column; the key only of rows that were there before (see the class)."""
@@ -229,13 +233,15 @@ class Effects:
         rows, total = self._all(sql)[0]
         return int(rows), int(total)
 
-    @staticmethod
-    def _all(sql: str) -> list[tuple[Any, ...]]:
+    def _all(self, sql: str) -> list[tuple[Any, ...]]:
         from django.db import connection
 
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            return list(cursor.fetchall())
+            found = list(cursor.fetchall())
+        self.seconds += time.perf_counter() - started
+        return found
 
 
 def _without(row: dict[str, Any], column: str | None) -> dict[str, Any]:

@@ -17,11 +17,13 @@ import pytest
 from bench import dataset
 from bench.errors import ScenarioMismatch
 from bench.measure import Harness
+from bench.progress import Progress
 from bench.scenario import Case
 
 _HARNESS_KEY = pytest.StashKey[Harness]()
 _CASES_KEY = pytest.StashKey[list[Case]]()
 _OUTCOMES_KEY = pytest.StashKey[dict[str, list[dict[str, str]]]]()
+_PROGRESS_KEY = pytest.StashKey[tuple[Progress, dict[str, Case]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,11 +52,25 @@ def harness(request: pytest.FixtureRequest) -> Harness:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Tell the harness which cases survived `-k`, so it can check isolation after each scenario."""
+    """Tell the harness which cases survived `-k` (it checks isolation after each scenario),
+    and start the progress line."""
     if _HARNESS_KEY in session.config.stash:
-        session.config.stash[_HARNESS_KEY].plan(
-            [item.callspec.params["case"] for item in session.items if hasattr(item, "callspec")]
-        )
+        harness = session.config.stash[_HARNESS_KEY]
+        chosen = {
+            item.nodeid: item.callspec.params["case"]
+            for item in session.items
+            if hasattr(item, "callspec")
+        }
+        harness.plan(list(chosen.values()))
+        session.config.stash[_PROGRESS_KEY] = (Progress(harness.database, len(chosen)), chosen)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if _PROGRESS_KEY in item.config.stash:
+        progress, chosen = item.config.stash[_PROGRESS_KEY]
+        case = chosen.get(item.nodeid)
+        if case is not None:
+            progress.step(case.scenario.name, case.variant.name, case.n)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -84,4 +100,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         recorded = session.config.stash[_OUTCOMES_KEY]
         outcomes: dict[str, object] = {**recorded}
         outcomes["peak_rss_bytes"] = dataset.peak_rss()
+        if _HARNESS_KEY in session.config.stash:
+            effects = session.config.stash[_HARNESS_KEY].effects
+            outcomes["effect_check_seconds"] = effects.seconds
         Path(path).write_text(json.dumps(outcomes, indent=1))

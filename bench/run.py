@@ -46,6 +46,7 @@ class RunRequest:
     packages: tuple[str, ...] = DEFAULT_PACKAGES
     sources: tuple[str, ...] = SOURCES
     latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
+    verbose: bool = False
 
 
 def build_request(
@@ -141,6 +142,8 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         argv += ["--rounds", str(request.rounds)]
     if request.keyword:
         argv += ["-k", request.keyword]
+    if request.verbose:
+        argv.append("--verbose")
     for package in request.packages:
         argv += ["--scenarios", package]
     if "latency_ms" in db.extra:
@@ -207,8 +210,9 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
             base = {k: v for k, v in produced.items() if k != "benchmarks"}
         benchmarks += produced.get("benchmarks", [])
         failed += [{**f, "database": name} for f in outcomes.get("failed", [])]
-        if "peak_rss_bytes" in outcomes:
-            piece["peak_rss_bytes"] = outcomes["peak_rss_bytes"]  # the worker: load + timing
+        for figure in ("peak_rss_bytes", "effect_check_seconds"):  # the worker's own figures
+            if figure in outcomes:
+                piece[figure] = outcomes[figure]
         skipped += [{**s, "database": name} for s in outcomes.get("skipped", [])]
         scenarios = scenarios or piece.pop("scenarios", {})
         piece.pop("scenarios", None)

@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", dest="keyword")
     parser.add_argument("--scenarios", action="append", required=True)
     parser.add_argument("--latency-ms", type=float)
+    parser.add_argument("--verbose", action="store_true", help="pytest's own line per case")
     args = parser.parse_args(argv)
     entry = json.loads(os.environ[ENV_DATABASE])
     meta_path = args.out / f"{args.database}.meta.json"
@@ -126,10 +127,14 @@ def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
         "pytest_benchmark.plugin",
         "-p",
         "no:cacheprovider",
-        "-q",
-        "--no-header",
-        "--tb=no",  # an invalid case is one line in the run's summary, not a traceback
-        "-rN",
+        # The project's own pytest settings (addopts) are not the timed process's.
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(Path(timed_cases.__file__).parent),
+        # The progress line replaces pytest's dots; --verbose brings pytest's lines back. An
+        # invalid case is one line in the run's summary, never a traceback.
+        *(["-v", "--tb=no", "-rN"] if args.verbose else ["-p", "no:terminal"]),
         "--benchmark-quiet",
         "--benchmark-save-data",
         f"--benchmark-json={args.out / f'{args.database}.json'}",

@@ -17,6 +17,7 @@ from bench.report.style import (
     database_color,
     figure,
     save,
+    time_axis,
     variant_colors,
 )
 
@@ -143,7 +144,8 @@ def variants_at_largest_n(scenario: str, rows: list[Row], databases: list[str], 
     medians = [r.median for r in at_n]
     if max(medians) > LOG_RANGE * min(medians):
         ax.set_xscale("log")
-    ax.set_xlabel("median time per call (s); whiskers: interquartile range")
+    time_axis(ax.xaxis)
+    ax.set_xlabel("median time per call; whiskers: interquartile range")
     ax.set_title(f"{scenario}, n = {n}: time per variant")
     ax.legend(loc="lower right")
     ax.margins(x=0.25)
@@ -187,8 +189,9 @@ def scaling(scenario: str, rows: list[Row], databases: list[str], path: Path) ->
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("n")
+        time_axis(ax.yaxis)
         ax.set_title(database, fontsize=9)
-    axes[0].set_ylabel("median time per call (s)")
+    axes[0].set_ylabel("median time per call")
     _legend(fig, axes)
     fig.suptitle(f"{scenario}: time against n", fontweight="bold")
     save(fig, path)

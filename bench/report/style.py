@@ -54,3 +54,15 @@ def figure(width: float, height: float) -> Any:
 def save(fig: Any, path: Path) -> None:
     fig.savefig(path, format="png", facecolor="white")
     plt.close(fig)
+
+
+def time_axis(axis: Any) -> None:
+    """Tick labels in µs, ms or s (numbers.seconds), not seconds with a 10^-3 offset."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    from bench.report import numbers
+
+    axis.set_major_formatter(
+        FuncFormatter(lambda value, _: numbers.seconds(value) if value > 0 else "0")
+    )
+    axis.set_minor_formatter(NullFormatter())

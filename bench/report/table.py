@@ -7,11 +7,12 @@ from typing import Any
 from bench.report import numbers
 from bench.report.rows import Row, by_scenario, rows
 
-CELL = 26
+GAP = 2  # spaces between columns
 
 
 def render(doc: dict[str, Any]) -> str:
-    """Per scenario: one line per (n, variant), one column per database."""
+    """Per scenario: one line per (n, variant), one column per database, aligned whatever the
+    names and figures."""
     meta = doc["ormbench"]
     databases = [
         d for d, info in meta["databases"].items() if "error" not in info and "skipped" not in info
@@ -19,19 +20,18 @@ def render(doc: dict[str, Any]) -> str:
     lines = []
     for scenario, scenario_rows in by_scenario(rows(doc)).items():
         label = meta["scenarios"].get(scenario, {}).get("label", "")
-        lines += [
-            "",
-            f"{scenario}: {label}",
-            f"  {'n':>6}  {'variant':<28}" + "".join(f"{d:<{CELL}}" for d in databases),
-        ]
         cells = {(r.n, r.variant, r.database): r for r in scenario_rows}
         order = sorted({(r.n, r.role != "naive", r.variant) for r in scenario_rows})
-        for n, _, variant in order:
-            line = f"  {n:>6}  {variant:<28}"
-            for database in databases:
-                row = cells.get((n, variant, database))
-                line += f"{_cell(row):<{CELL}}"
-            lines.append(line.rstrip())
+        table = [["n", "variant", *databases]] + [
+            [str(n), variant, *(_cell(cells.get((n, variant, d))) for d in databases)]
+            for n, _, variant in order
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        lines += ["", f"{scenario}: {label}"]
+        for row in table:
+            first = row[0].rjust(widths[0])
+            rest = (cell.ljust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
+            lines.append(("  " + (" " * GAP).join([first, *rest])).rstrip())
     lines += _problems(meta)
     return "\n".join(lines)
 
@@ -52,6 +52,16 @@ def _problems(meta: dict[str, Any]) -> list[str]:
         "median time, speedup against the naive variant, queries; ~ marks a noisy "
         "figure (IQR above 25% of the median)",
     ]
+    checks = {
+        name: info["effect_check_seconds"]
+        for name, info in meta["databases"].items()
+        if "effect_check_seconds" in info
+    }
+    if checks:
+        spent = ", ".join(f"{name} {numbers.seconds(s)}" for name, s in checks.items())
+        lines.append(
+            f"whole-database effect checks took {spent} of {numbers.seconds(meta['wall_seconds'])}"
+        )
     for name, info in meta["databases"].items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")
