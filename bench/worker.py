@@ -135,6 +135,7 @@ def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
         # The progress line replaces pytest's dots; --verbose brings pytest's lines back. An
         # invalid case is one line in the run's summary, never a traceback.
         *(["-v", "--tb=no", "-rN"] if args.verbose else ["-p", "no:terminal"]),
+        "--capture=no",  # the progress line is written while a case runs
         "--benchmark-quiet",
         "--benchmark-save-data",
         f"--benchmark-json={args.out / f'{args.database}.json'}",

@@ -7,6 +7,7 @@ the caller with `ServerUnavailable`'s one line, which names what to install.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from contextlib import AbstractContextManager as ContextManager
 
@@ -35,6 +36,8 @@ def provide(
     """A context manager that yields a ready database and removes it on exit."""
     if name == "sqlite":
         return sqlite.throwaway()
+    if name == "mysql" and importlib.util.find_spec("MySQLdb") is None:
+        raise ServerUnavailable(mysql.driver_hint())
     if server_url is not None:
         return url.own_database(server_url)
     for source in sources:

@@ -289,11 +289,19 @@ def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = No
         raise BenchError(f"{what} failed (exit {proc.returncode}): {output[-1]}")
 
 
+SERVER_PATH = "ORMBENCH_SERVER_PATH"
+
+
 def find_binary(name: str, extra_dirs: list[Path]) -> Path | None:
-    """A binary on PATH or in one of the given folders."""
-    found = shutil.which(name)
-    if found:
-        return Path(found)
+    """A server binary on PATH or in one of the given folders; only in the folders of
+    $ORMBENCH_SERVER_PATH when it is set (a custom build, or none at all to test fallbacks)."""
+    only = os.environ.get(SERVER_PATH)
+    if only is not None:
+        extra_dirs = [Path(p) for p in only.split(os.pathsep) if p]
+    else:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
     for folder in extra_dirs:
         candidate = folder / name
         if candidate.is_file() and os.access(candidate, os.X_OK):

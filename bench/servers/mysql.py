@@ -124,6 +124,13 @@ def _connect(port: int):  # type: ignore[no-untyped-def]
     return MySQLdb.connect(host="127.0.0.1", port=port, user="root", connect_timeout=2)
 
 
+def driver_hint() -> str:
+    return (
+        "mysqlclient, the MySQL/MariaDB driver, is not installed: it builds against "
+        "libmariadb-dev; run `sudo apt-get install libmariadb-dev pkg-config gcc`, then again"
+    )
+
+
 def install_hint() -> str:
     return (
         "MariaDB/MySQL not found: install mariadb-server (apt), or run Docker, "

