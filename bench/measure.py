@@ -23,10 +23,11 @@ from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
 from bench.scenario import Case, Scenario
 
-WARMUP_ROUNDS = 1  # the first call fills Django's connection, model and statement caches
+# No warm-up round: the checked call just before the timing fills Django's connection, model and
+# statement caches, as a warm-up would.
 MIN_ROUNDS = 5  # fewer rounds give no usable spread (and no significance test in compare)
-MAX_ROUNDS = 200
-TARGET_SECONDS = 0.4  # timed work per benchmark; rounds = TARGET_SECONDS / one call, clamped
+MAX_ROUNDS = 100
+TARGET_SECONDS = 0.2  # timed work per benchmark; rounds = TARGET_SECONDS / one call, clamped
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,9 @@ class Harness:
             n=n,
             queries=check.queries,
             expected_queries=expected,
-            peak_memory_bytes=self.peak_memory(scenario, variant.fn, n),
+            peak_memory_bytes=self.peak_memory(scenario, variant.fn, n)
+            if scenario.memory
+            else None,
             recorded=check.recorded,
             latency_ms=self.latency_ms,
         )
@@ -257,8 +260,7 @@ class Harness:
         """
         scenario, variant, n = case.scenario, case.variant, case.n
         rounds = self.fixed_rounds or rounds_for(check.seconds)
-        warmup = 0 if self.fixed_rounds else WARMUP_ROUNDS
-        last = _LastRound(scenario, n, warmup + rounds, self.effects, tuple(check.effect))
+        last = _LastRound(scenario, n, rounds, self.effects, tuple(check.effect))
         try:
             result = benchmark.pedantic(
                 variant.fn,
@@ -266,7 +268,6 @@ class Harness:
                 setup=last.setup,
                 teardown=last.teardown,
                 rounds=rounds,
-                warmup_rounds=warmup,
             )
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here

@@ -103,6 +103,8 @@ class Scenario:
     unordered: results are compared as multisets (the order is not part of the answer).
     constant_result: why the reference returns the same thing at every n, where it does; without
              it such a scenario is refused, since its check could not fail.
+    memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
+             one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
 
     Whatever `state` says, the effect of a writing variant on every table it wrote is compared
     with the reference's (`bench.effect`).
@@ -120,6 +122,7 @@ class Scenario:
     reference: str | None = None
     unordered: bool = False
     constant_result: str = ""
+    memory: bool = False
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:

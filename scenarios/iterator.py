@@ -7,7 +7,7 @@ Django's result cache) alive, iterator() keeps one chunk.
 from bench.scenario import Scenario
 from models_app.models import Review
 
-iterator = Scenario("iterator")
+iterator = Scenario("iterator", memory=True)
 
 
 def summarize(reviews):
