@@ -1,0 +1,64 @@
+"""The few lines a run ends with: per database, the biggest wins and where an optimization loses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from bench.compare import crossover
+from bench.report import numbers
+from bench.report.rows import Row, rows
+
+WINS_SHOWN = 3
+LOSS_BELOW = 0.9  # a speedup under 0.9x is a loss worth naming; closer to 1 is within noise
+
+
+def render(doc: dict[str, Any]) -> str:
+    by_database: dict[str, list[Row]] = defaultdict(list)
+    for row in rows(doc):
+        by_database[row.database].append(row)
+    lines = ["", "summary (speedup of the best optimized variant against the naive one):"]
+    for database, found in by_database.items():
+        lines.append(f"  {database}: {_wins(found)}")
+        lines += [f"    {loss}" for loss in _losses(found)]
+    return "\n".join(lines)
+
+
+def _wins(found: list[Row]) -> str:
+    largest: dict[str, int] = {}
+    for row in found:
+        largest[row.scenario] = max(row.n, largest.get(row.scenario, 0))
+    best: dict[str, Row] = {}
+    for row in found:
+        if row.role != "optimized" or row.speedup is None or row.n != largest[row.scenario]:
+            continue
+        held = best.get(row.scenario)
+        if held is None or row.speedup > (held.speedup or 0):
+            best[row.scenario] = row
+    ranked = sorted(best.values(), key=lambda r: r.speedup or 0, reverse=True)[:WINS_SHOWN]
+    if not ranked:
+        return "no valid optimized variant"
+    return "biggest wins " + ", ".join(
+        f"{r.scenario}/{r.variant} {numbers.ratio(r.speedup or 0)} at n={r.n}" for r in ranked
+    )
+
+
+def _losses(found: list[Row]) -> list[str]:
+    """Optimized variants slower than the naive one at some n, with the n where they cross."""
+    naive = {(r.scenario, r.n): r.median for r in found if r.role == "naive" and r.valid}
+    series: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for row in found:
+        if row.role == "optimized" and row.speedup is not None:
+            series[(row.scenario, row.variant)].append(row)
+    out = []
+    for (scenario, variant), points in sorted(series.items()):
+        points.sort(key=lambda r: r.n)
+        losing = [r for r in points if (r.speedup or 1) < LOSS_BELOW]
+        if not losing:
+            continue
+        shown = ", ".join(f"{numbers.ratio(r.speedup or 0)} at n={r.n}" for r in losing)
+        ns = [r.n for r in points]
+        cross = crossover(ns, [naive[(scenario, n)] for n in ns], [r.median for r in points])
+        where = f"; they cross at n ≈ {cross:.0f}" if cross is not None else ""
+        out.append(f"loses: {scenario}/{variant} {shown}{where}")
+    return out
