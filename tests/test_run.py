@@ -6,6 +6,7 @@ naive twin's and its query count equals the declared one, on every database.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,15 @@ def test_terminal_table_lists_every_scenario_per_database(xs_run: dict[str, Any]
         assert f"\n{scenario}: " in out
     header = next(line for line in out.splitlines() if line.strip().startswith("n  variant"))
     assert all(database in header for database in DATABASES)
+
+
+def test_progress_is_lines_a_person_reads_not_pytest_dots(xs_run: dict[str, Any]) -> None:
+    out = xs_run["proc"].stdout
+    assert not re.search(r"^\.{10,}", out, re.M), "rows of pytest dots"
+    for database in DATABASES:
+        assert re.search(rf"^{database}: \d+/\d+ cases, \w+ done; \d+:\d\d elapsed, ETA", out, re.M)
+    assert "summary (speedup of the best optimized variant" in out
+    assert "biggest wins" in out
 
 
 def test_run_leaves_no_server_and_no_folder(xs_run: dict[str, Any]) -> None:
