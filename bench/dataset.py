@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.errors import BenchError
 
@@ -270,18 +270,19 @@ def models_in_load_order() -> dict[str, Any]:
     }
 
 
-def progress(items: Sized, what: str) -> Iterable[Any]:
-    """A progress bar on stderr for work long enough to wonder about (the m and l scales)."""
+def progress(items: Iterable[Any], what: str, total: int | None = None) -> Iterable[Any]:
+    """A progress bar on stderr for work long enough to wonder about (the m and l scales); in a
+    log, where a bar would be a stream of carriage returns, one plain line."""
     from tqdm import tqdm
 
+    count = total if total is not None else len(cast(Sized, items))
+    if count < PROGRESS_FROM_ROWS:
+        return items
+    if not sys.stderr.isatty():
+        print(f"{what}: {count} rows", file=sys.stderr, flush=True)
+        return items
     return tqdm(
-        items,
-        desc=what,
-        unit=" rows",
-        disable=len(items) < PROGRESS_FROM_ROWS,
-        leave=False,
-        file=sys.stderr,
-        mininterval=0.5,
+        items, total=count, desc=what, unit=" rows", leave=False, file=sys.stderr, mininterval=0.5
     )
 
 

@@ -109,6 +109,9 @@ class Effects:
         """Row count and hash sum of each table, as this transaction sees it."""
         return {t: self._one(f"SELECT COUNT(*), {self._sum(t)} FROM {self._q(t)}") for t in tables}
 
+    def row_counts(self, tables: Iterable[str]) -> dict[str, int]:
+        return {t: int(self._all(f"SELECT COUNT(*) FROM {self._q(t)}")[0][0]) for t in tables}
+
     def primary_key(self, table: str) -> str | None:
         return self._pk[table]
 

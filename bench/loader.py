@@ -9,12 +9,11 @@ field's own `get_db_prep_value`, exactly as the ORM would send them.
 from __future__ import annotations
 
 import functools
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from bench.dataset import PROGRESS_FROM_ROWS, Dataset, Row, models_in_load_order
+from bench.dataset import Dataset, Row, models_in_load_order, progress
 
 ROWS_PER_STATEMENT = 5_000  # executemany batch: large statements, bounded memory
 CONVERTED_TYPES = ("DateTimeField", "DateField", "DecimalField", "BooleanField")
@@ -31,7 +30,7 @@ def load(data: Dataset) -> float:
         for table, (columns, rows) in data.tables.items():
             model = model_for[table]
             fields = [model._meta.get_field(name) for name in columns]
-            ready = progress(converted(rows, fields), len(rows), f"load {table}")
+            ready = progress(converted(rows, fields), f"load {table}", len(rows))
             bulk_insert(cursor, model._meta.db_table, [f.column for f in fields], ready)
         for sql in connection.ops.sequence_reset_sql(no_style(), list(model_for.values())):
             cursor.execute(sql)
@@ -68,21 +67,6 @@ def converted(rows: list[Row], fields: list[Any]) -> Iterable[Row]:
     if not any(converters):
         return rows
     return (tuple(c(v) if c else v for c, v in zip(converters, row, strict=True)) for row in rows)
-
-
-def progress(rows: Iterable[Row], total: int, what: str) -> Iterable[Row]:
-    from tqdm import tqdm
-
-    return tqdm(
-        rows,
-        total=total,
-        desc=what,
-        unit=" rows",
-        leave=False,
-        file=sys.stderr,
-        disable=total < PROGRESS_FROM_ROWS,
-        mininterval=0.5,
-    )
 
 
 def _prepared(field: Any, connection: Any, value: Any) -> Any:
