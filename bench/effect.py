@@ -14,7 +14,6 @@ the baseline's, computed once per worker while the database holds the pristine d
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -251,9 +250,14 @@ def _without(row: dict[str, Any], column: str | None) -> dict[str, Any]:
     return {c: v for c, v in row.items() if c != column}
 
 
+_MASK_40_BITS = (1 << 40) - 1
+
+
 def _row_hash(*values: Any) -> int:
-    # 40 bits: a sum over 2**23 rows stays within SQLite's signed 64-bit integers.
-    return int.from_bytes(hashlib.blake2b(repr(values).encode(), digest_size=5).digest(), "big")
+    """SQLite has no hash function: this one is Python's own (SipHash for text), 3x cheaper per
+    row than hashing a repr. Its values hold within one process, which is where digests live.
+    40 bits: a sum over 2**23 rows stays within SQLite's signed 64-bit integers."""
+    return hash(values) & _MASK_40_BITS
 
 
 def differing_tables(
