@@ -91,6 +91,17 @@ def test_terminal_table_lists_every_scenario_per_database(xs_run: dict[str, Any]
     assert all(database in header for database in DATABASES)
 
 
+def test_table_columns_stay_aligned_whatever_the_variant_names(xs_run: dict[str, Any]) -> None:
+    lines = xs_run["proc"].stdout.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("upsert_ignore: ")))
+    header, *body = lines[start + 1 : start + 6]
+    assert any("bulk_create_ignore_conflicts" in line for line in body)
+    for database in DATABASES:
+        column = header.index(database)
+        for line in body:
+            assert line[column - 2 : column] == "  " and line[column] != " ", (database, line)
+
+
 def test_progress_is_lines_a_person_reads_not_pytest_dots(xs_run: dict[str, Any]) -> None:
     out = xs_run["proc"].stdout
     assert not re.search(r"^\.{10,}", out, re.M), "rows of pytest dots"
