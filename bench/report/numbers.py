@@ -5,6 +5,8 @@ from __future__ import annotations
 
 def seconds(value: float) -> str:
     """A duration with a unit that keeps three significant digits."""
+    if value >= 1000:
+        return f"{value:.0f} s"  # .3g would print 1.09e+03
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if value >= scale:
             return f"{value / scale:.3g} {unit}"
