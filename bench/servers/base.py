@@ -87,10 +87,12 @@ def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Pat
             os.chown(path, owner.pw_uid, owner.pw_gid)
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
-        if path.exists():  # a process killed a moment ago may still have been writing into it
-            time.sleep(0.2)
+        # A second signal (Ctrl-C pressed twice, repeated SIGTERMs) must not cut the removal short.
+        with signals_deferred():
             shutil.rmtree(path, ignore_errors=True)
+            if path.exists():  # a process killed a moment ago may still have been writing into it
+                time.sleep(0.2)
+                shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -108,6 +110,9 @@ def signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+OWNERLESS_SECONDS = 60
+
+
 def reap_orphans() -> list[Path]:
     """Stop servers and remove folders left by runs that died without cleaning up."""
     reaped = []
@@ -115,6 +120,12 @@ def reap_orphans() -> list[Path]:
         try:
             owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
         except (OSError, ValueError, KeyError):
+            # The owner file is written right after the folder is made: a folder still without
+            # one a minute later belongs to a process that died in between.
+            with contextlib.suppress(OSError):  # another run may be removing it right now
+                if time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    reaped.append(folder)
             continue
         if _alive(owner):
             continue
