@@ -12,6 +12,8 @@ import sys
 import time
 from typing import TextIO
 
+from bench.report import numbers
+
 
 class Progress:
     def __init__(self, database: str, total: int, stream: TextIO | None = None) -> None:
@@ -28,7 +30,7 @@ class Progress:
         self.done += 1
         elapsed = time.monotonic() - self.started
         left = elapsed / self.done * (self.total - self.done)
-        timing = f"{_clock(elapsed)} elapsed, ETA {_clock(left)}"
+        timing = f"{numbers.clock(elapsed)} elapsed, ETA {numbers.clock(left)}"
         if self.live:
             text = f"{self.database}: {self.done}/{self.total} {scenario}/{variant} n={n}  {timing}"
             width = shutil.get_terminal_size((100, 20)).columns - 1
@@ -47,8 +49,3 @@ class Progress:
         self.stream.write(
             f"{self.database}: {done}/{self.total} cases, {scenario} done; {timing}\n"
         )
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}:{rest:02d}"

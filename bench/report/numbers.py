@@ -13,6 +13,12 @@ def seconds(value: float) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
+def clock(value: float) -> str:
+    """Elapsed or remaining time as m:ss, for progress lines."""
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def ratio(value: float) -> str:
     return f"{value:.3g}x"
 
