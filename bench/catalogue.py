@@ -40,7 +40,7 @@ def select(
     every = [
         f"{database}-{case.id}"
         for database in databases
-        for case in cases(scenarios(packages), dataset.scale(scale).max_n)
+        for case in cases(scenarios(packages), dataset.scale(scale).name)
     ]
     if not keyword:
         return every

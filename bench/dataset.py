@@ -37,11 +37,9 @@ class Scale:
     books: int
     reviews: int
     articles: int
-
-    @property
-    def max_n(self) -> int:
-        """The largest n a scenario may ask for: every size indexes into the books."""
-        return self.books
+    buffer_mb: int | None = None
+    """Buffer pool of the servers the suite starts (None: their 128 MB default), so that the
+    largest dataset is served from memory as a production server sized for it would."""
 
 
 SCALES = {
@@ -66,6 +64,7 @@ SCALES = {
             books=250_000,
             reviews=400_000,
             articles=100_000,
+            buffer_mb=2048,
         ),
     )
 }

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+SNAPSHOT_PREFIX = "ormbench_snapshot_"  # the restore's copies (bench.restore): not the dataset's
 BUCKET_ROWS = 1024  # rows per bucket when narrowing a differing table down to its first row
 _NOT_A_WRITE = re.compile(
     r"^\s*(select|savepoint|release|rollback|begin|commit|set|show|explain|pragma|start)\b", re.I
@@ -89,7 +90,11 @@ class Effects:
         self.seconds = 0.0  # spent in the database on digests and counter resets: the checks' cost
         self.vendor = connection.vendor
         with connection.cursor() as cursor:
-            self.tables = sorted(connection.introspection.table_names(cursor))
+            self.tables = sorted(
+                t
+                for t in connection.introspection.table_names(cursor)
+                if not t.startswith(SNAPSHOT_PREFIX)
+            )
             self._columns = {
                 t: [c.name for c in connection.introspection.get_table_description(cursor, t)]
                 for t in self.tables
@@ -102,11 +107,11 @@ class Effects:
             for t, pk in self._pk.items()
             if pk is not None
         }
-        self._baseline: dict[str, Digest] = {}
+        self._baseline: dict[str, dict[int, Digest]] = {}
 
     def digests(self, tables: Iterable[str]) -> dict[str, Digest]:
         """Row count and hash sum of each table, as this transaction sees it."""
-        return {t: self._one(f"SELECT COUNT(*), {self._sum(t)} FROM {self._q(t)}") for t in tables}
+        return {t: total(self.buckets(t)) for t in tables}
 
     def row_counts(self, tables: Iterable[str]) -> dict[str, int]:
         return {t: int(self._all(f"SELECT COUNT(*) FROM {self._q(t)}")[0][0]) for t in tables}
@@ -114,10 +119,42 @@ class Effects:
     def primary_key(self, table: str) -> str | None:
         return self._pk[table]
 
+    def note_baseline(self) -> None:
+        """Digest every table per bucket now, while the database holds the pristine dataset."""
+        for table in self.tables:
+            if table not in self._baseline:
+                self._baseline[table] = self.buckets(table)
+
     def baseline(self, table: str) -> Digest:
-        """The table's digest with the dataset untouched (call only between variants)."""
+        """The table's digest with the dataset untouched."""
+        return total(self._baseline_buckets(table))
+
+    def dirty_buckets(self, table: str, now: dict[int, Digest]) -> list[int]:
+        """Buckets whose digest moved from the baseline's (-1: rows above the highest key)."""
+        before = self._baseline_buckets(table)
+        return sorted(b for b in set(before) | set(now) if before.get(b) != now.get(b))
+
+    def key_ranges(self, table: str, buckets: Iterable[int]) -> list[tuple[int, int]]:
+        """Inclusive key ranges of the given buckets, adjacent ones merged."""
+        ranges: list[tuple[int, int]] = []
+        for bucket in sorted(b for b in buckets if b >= 0):
+            low, high = bucket * BUCKET_ROWS, (bucket + 1) * BUCKET_ROWS - 1
+            if ranges and ranges[-1][1] + 1 == low:
+                ranges[-1] = (ranges[-1][0], high)
+            else:
+                ranges.append((low, high))
+        return ranges
+
+    def columns(self, table: str) -> list[str]:
+        return self._columns[table]
+
+    def top(self, table: str) -> Any:
+        """The highest key of the pristine dataset (None: the table was empty)."""
+        return self._top.get(table)
+
+    def _baseline_buckets(self, table: str) -> dict[int, Digest]:
         if table not in self._baseline:
-            self._baseline[table] = self.digests([table])[table]
+            raise RuntimeError(f"no baseline of {table}: call note_baseline() before any write")
         return self._baseline[table]
 
     def buckets(self, table: str) -> dict[int, Digest]:
@@ -231,10 +268,6 @@ class Effects:
 
         return str(connection.ops.quote_name(name))
 
-    def _one(self, sql: str) -> Digest:
-        rows, total = self._all(sql)[0]
-        return int(rows), int(total)
-
     def _all(self, sql: str) -> list[tuple[Any, ...]]:
         from django.db import connection
 
@@ -244,6 +277,11 @@ class Effects:
             found = list(cursor.fetchall())
         self.seconds += time.perf_counter() - started
         return found
+
+
+def total(buckets: dict[int, Digest]) -> Digest:
+    """The whole table's digest from its buckets' (sums of sums: the hash sum is order-free)."""
+    return sum(c for c, _ in buckets.values()), sum(h for _, h in buckets.values())
 
 
 def _without(row: dict[str, Any], column: str | None) -> dict[str, Any]:

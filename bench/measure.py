@@ -9,6 +9,7 @@ so the run exits non-zero; the timing is still stored so the report can show wha
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 import tracemalloc
@@ -18,9 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import dataset
-from bench.effect import Digest, Effects, differing_tables, first_row_difference, logging_sql
+from bench.effect import (
+    Digest,
+    Effects,
+    SqlLog,
+    differing_tables,
+    first_row_difference,
+    logging_sql,
+    total,
+)
 from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
+from bench.restore import Snapshots
+from bench.roundtrips import RoundTrips
 from bench.scenario import Case, Scenario
 
 # No warm-up round: the checked call just before the timing fills Django's connection, model and
@@ -43,6 +54,10 @@ class Check:
     recorded: dict[str, Any]
     effect: dict[str, Digest]
     """Digest of every table the call wrote, taken before its writes were undone."""
+    dirty: dict[str, list[int]] = field(default_factory=dict)
+    """Key buckets of each table the call changed: what every timed round puts back."""
+    round_trips: int | None = None
+    """Client-server exchanges of the call on the wire (None: SQLite, no wire)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -67,18 +82,24 @@ class Harness:
         self._sizes: dict[str, list[int]] = {}
         self._scenario_problems: dict[str, list[str]] = {}
         self.effects = Effects()  # now, while the database holds the pristine dataset
+        self.snapshots: Snapshots | None = None
+        self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
 
     def plan(self, selected: list[Case]) -> None:
         """Note the selected sizes of each scenario and its last case (isolation is verified
-        after it)."""
+        after it); snapshot the tables if any selected case writes."""
         self._scenario_ends = {
-            next(c for c in reversed(selected) if c.scenario.name == name).id
-            for name in {c.scenario.name for c in selected}
+            next(c for c in reversed(selected) if c.family == family).id
+            for family in {c.family for c in selected}
         }
         for case in selected:
-            sizes = self._sizes.setdefault(case.scenario.name, [])
+            sizes = self._sizes.setdefault(case.family, [])
             if case.n not in sizes:
                 sizes.append(case.n)
+        if any(c.scenario.writes for c in selected) and self.snapshots is None:
+            self.effects.note_baseline()
+            order = [m._meta.db_table for m in dataset.models_in_load_order().values()]
+            self.snapshots = Snapshots(self.effects, order)
 
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection
@@ -88,16 +109,17 @@ class Harness:
     def measure(self, benchmark: Any, case: Case) -> None:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
-        expected = variant.expected_queries(n, self.vendor)
-        problems = list(self._problems_of(scenario))
-        check = self.check(scenario, variant.fn, n)
+        expected = variant.expected_queries(n, self.vendor, case.mode)
+        problems = list(self._problems_of(case))
+        check = self.check(case, variant.fn)
         if check.queries != expected:
             problems.append(f"issued {check.queries} queries, declares {expected}")
         if _is_compared(case):
             problems += self._differences(case, check)
-        benchmark.group = f"{self.database}: {scenario.name} n={n}"
+        benchmark.group = f"{self.database}: {case.family} n={n}"
         benchmark.extra_info.update(
-            scenario=scenario.name,
+            scenario=case.family,
+            mode=case.mode,
             variant=variant.name,
             role=variant.role,
             database=self.database,
@@ -105,10 +127,9 @@ class Harness:
             scale=self.scale,
             n=n,
             queries=check.queries,
+            round_trips=check.round_trips,
             expected_queries=expected,
-            peak_memory_bytes=self.peak_memory(scenario, variant.fn, n)
-            if scenario.memory
-            else None,
+            peak_memory_bytes=self.peak_memory(case) if scenario.memory else None,
             recorded=check.recorded,
             latency_ms=self.latency_ms,
         )
@@ -117,77 +138,105 @@ class Harness:
         problems += self._time(benchmark, case, check)
         benchmark.extra_info.update(valid=not problems, error="; ".join(problems))
         if case.id in self._scenario_ends:
-            self.assert_isolated(scenario)
+            self.assert_isolated(case.family)
         if problems:
-            raise ScenarioMismatch(scenario.name, variant.name, self.database, "; ".join(problems))
+            raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
-    def check(self, scenario: Scenario, fn: Callable[[int], Any], n: int) -> Check:
+    def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
         from django.db import connection
-        from django.db.models.query import QuerySet
         from django.test.utils import CaptureQueriesContext
 
-        # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more, and a
-        # full log makes CaptureQueriesContext count 0. An unbounded, empty log counts them all.
-        connection.queries_log = deque()
-        executed = StatementCounter()
-        with effect_undone(scenario), logging_sql() as log:
-            with (
-                CaptureQueriesContext(connection) as captured,
-                connection.execute_wrapper(executed),
-            ):
-                started = time.perf_counter()
-                result = fn(n)
-                seconds = time.perf_counter() - started
-            if isinstance(result, QuerySet):
-                raise TypeError(
-                    f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
-                    "return plain data (a list) so that it is evaluated and timed"
-                )
-            if scenario.state is not None:
-                result = (result, scenario.state(n))
-            recorded = scenario.record(n) if scenario.record is not None else {}
-            written = log.written(self.effects.tables) if scenario.writes_rows else frozenset()
-            effect = self.effects.digests(written)
-        self.effects.reset_sequences(written)
-        queries = len(captured.captured_queries)
-        return Check(result, queries, executed.count, seconds, recorded, effect)
+        scenario, n, call = case.scenario, case.n, case.call(fn)
+        wire = self.round_trips
+        with wire.connection() if wire else contextlib.nullcontext():
+            # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more,
+            # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
+            connection.queries_log = deque()
+            executed = StatementCounter()
+            with self.undone(case) as undo:
+                with (
+                    CaptureQueriesContext(connection) as captured,
+                    connection.execute_wrapper(executed),
+                    wire.counting() if wire else contextlib.nullcontext([None]) as trips,
+                ):
+                    started = time.perf_counter()
+                    result = call(n)
+                    seconds = time.perf_counter() - started
+                _refuse_lazy(scenario, fn, result)
+                state = scenario.state(n) if scenario.state is not None else None
+                recorded = scenario.record(n) if scenario.record is not None else {}
+                effect = undo.effect()
+            # Inside the swap: the captured queries are read from the connection they ran on.
+            queries = len(captured.captured_queries)
+        if scenario.state is not None:
+            result = (result, state)
+        return Check(
+            result, queries, executed.count, seconds, recorded, effect, undo.dirty, trips[0]
+        )
 
-    def peak_memory(self, scenario: Scenario, fn: Callable[[int], Any], n: int) -> int:
+    def peak_memory(self, case: Case) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
-        with effect_undone(scenario), logging_sql() as log:
+        with self.undone(case):
             tracemalloc.start()
             try:
-                fn(n)
+                case.call()(case.n)
                 peak = tracemalloc.get_traced_memory()[1]
             finally:
                 tracemalloc.stop()
-        # After the undo: on MySQL, resetting a counter is DDL, which commits.
-        self.effects.reset_sequences(log.written(self.effects.tables))
         return peak
 
-    def assert_isolated(self, scenario: Scenario) -> None:
+    @contextlib.contextmanager
+    def undone(self, case: Case) -> Iterator[_Undo]:
+        """Let a writing call commit, then put back every table it wrote, outside any timing:
+        the changed key buckets from the snapshot, and the auto-increment counters."""
+        if not case.scenario.writes:
+            yield _Undo(self.effects, SqlLog())
+            return
+        with logging_sql() as log:
+            undo = _Undo(self.effects, log)
+            try:
+                yield undo
+            finally:
+                undo.effect()
+                undo.dirty = {
+                    t: self.effects.dirty_buckets(t, buckets) for t, buckets in undo.buckets.items()
+                }
+                self.put_back(undo.dirty)
+
+    def put_back(self, dirty: dict[str, list[int]], counters: bool = True) -> None:
+        """Restore the dirty buckets; reset the auto-increment counters too unless told not to
+        (timed rounds between the checks: keys above the dataset's are deleted anyway)."""
+        assert self.snapshots is not None, "plan() snapshots the tables before a write"
+        self.snapshots.restore(dirty)
+        if counters:  # after the restore's transaction: on MySQL this is DDL, which commits
+            self.effects.reset_sequences(dirty)
+
+    def assert_isolated(self, family: str) -> None:
         """Every scenario must leave the dataset exactly as it found it (row counts included)."""
         if dataset.checksum() != self.baseline_checksum:
             raise ScenarioMismatch(
-                scenario.name,
+                family,
                 "(after all rounds)",
                 self.database,
                 "left the database changed: its writes were not undone",
             )
 
-    def _reference_check(self, scenario: Scenario, n: int) -> Check:
-        key = (scenario.name, n)
+    def _reference_check(self, case: Case, n: int | None = None) -> Check:
+        n = case.n if n is None else n
+        key = (case.family, n)
         if key not in self._reference:
-            self._reference[key] = self.check(scenario, scenario.reference_variant.fn, n)
+            at_n = dataclasses.replace(case, n=n)
+            self._reference[key] = self.check(at_n, case.scenario.reference_variant.fn)
         return self._reference[key]
 
-    def _problems_of(self, scenario: Scenario) -> list[str]:
+    def _problems_of(self, case: Case) -> list[str]:
         """Problems of the scenario itself, found once: a check that cannot fail."""
-        if scenario.name not in self._scenario_problems:
-            sizes = self._sizes.get(scenario.name, [])
-            evidence = [self._reference_check(scenario, n).evidence for n in sizes]
+        scenario = case.scenario
+        if case.family not in self._scenario_problems:
+            sizes = self._sizes.get(case.family, [])
+            evidence = [self._reference_check(case, n).evidence for n in sizes]
             same = len(sizes) > 1 and all(e == evidence[0] for e in evidence)
-            self._scenario_problems[scenario.name] = (
+            self._scenario_problems[case.family] = (
                 [
                     f"{scenario.reference_variant.name} gives the same result at every n "
                     f"({', '.join(map(str, sizes))}): a check that cannot fail (declare "
@@ -196,13 +245,13 @@ class Harness:
                 if same and not scenario.constant_result
                 else []
             )
-        return self._scenario_problems[scenario.name]
+        return self._scenario_problems[case.family]
 
     def _differences(self, case: Case, check: Check) -> list[str]:
         """How `check` differs from the reference's check at the same n: result, recorded
         figures, then the effect on every table either of them wrote."""
-        scenario, n = case.scenario, case.n
-        reference = self._reference_check(scenario, n)
+        scenario = case.scenario
+        reference = self._reference_check(case)
         names = (scenario.reference_variant.name, case.variant.name)
         found = []
         result = first_difference(
@@ -223,18 +272,15 @@ class Harness:
     def _locate(self, case: Case, tables: list[str], names: tuple[str, str]) -> str:
         """Narrow the first differing table down to its first differing row: pk buckets
         digested by the database, then the rows of one bucket. Runs each side again."""
-        scenario, n, table = case.scenario, case.n, tables[0]
+        scenario, table = case.scenario, tables[0]
         sides = (scenario.reference_variant.fn, case.variant.fn)
-        buckets = [
-            self._inside(scenario, fn, n, lambda: self.effects.buckets(table)) for fn in sides
-        ]
+        buckets = [self._inside(case, fn, lambda: self.effects.buckets(table)) for fn in sides]
         keys = sorted(set(buckets[0]) | set(buckets[1]))
         bucket = next((k for k in keys if buckets[0].get(k) != buckets[1].get(k)), None)
         row = None
         if bucket is not None:
             rows = [
-                self._inside(scenario, fn, n, lambda: self.effects.rows(table, bucket))
-                for fn in sides
+                self._inside(case, fn, lambda: self.effects.rows(table, bucket)) for fn in sides
             ]
             pk = self.effects.primary_key(table)
             row = first_row_difference(table, pk, rows[0], rows[1], names=names)
@@ -242,15 +288,11 @@ class Harness:
         where = str(row) if row else f"table {table}: digests differ"
         return f"other effect on the database than {names[0]}: {where}{others}"
 
-    def _inside(
-        self, scenario: Scenario, fn: Callable[[int], Any], n: int, probe: Callable[[], Any]
-    ) -> Any:
+    def _inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
-        with effect_undone(scenario), logging_sql() as log:
-            fn(n)
-            seen = probe()
-        self.effects.reset_sequences(log.written(self.effects.tables))
-        return seen
+        with self.undone(case):
+            case.call(fn)(case.n)
+            return probe()
 
     def _time(self, benchmark: Any, case: Case, check: Check) -> list[str]:
         """Time the case; hold its last timed round to the same checks as its first call.
@@ -260,10 +302,11 @@ class Harness:
         """
         scenario, variant, n = case.scenario, case.variant, case.n
         rounds = self.fixed_rounds or rounds_for(check.seconds)
-        last = _LastRound(scenario, n, rounds, self.effects, tuple(check.effect))
+        undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else _nothing
+        last = _LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
         try:
             result = benchmark.pedantic(
-                variant.fn,
+                case.call(),
                 args=(n,),
                 setup=last.setup,
                 teardown=last.teardown,
@@ -271,7 +314,7 @@ class Harness:
             )
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
-            self.effects.reset_sequences(last.written)
+            self.effects.reset_sequences(check.dirty)
         if scenario.reference is not None and variant.role == "naive":
             return []  # wrong by design: its figures vary from call to call
         problems = []
@@ -306,6 +349,23 @@ def _is_compared(case: Case) -> bool:
 
 
 @dataclass
+class _Undo:
+    """What a writing call wrote: its SQL, then the bucket digests of the tables it named."""
+
+    effects: Effects
+    log: SqlLog
+    buckets: dict[str, dict[int, Digest]] = field(default_factory=dict)
+    dirty: dict[str, list[int]] = field(default_factory=dict)
+
+    def effect(self) -> dict[str, Digest]:
+        """Digest of every table the call wrote (read once, before the restore)."""
+        for table in self.log.written(self.effects.tables):
+            if table not in self.buckets:
+                self.buckets[table] = self.effects.buckets(table)
+        return {t: total(b) for t, b in self.buckets.items()}
+
+
+@dataclass
 class _LastRound:
     """pytest-benchmark setup/teardown that undo each round's writes outside the timing, and
     count, digest and read the state of the last round before undoing it."""
@@ -315,6 +375,7 @@ class _LastRound:
     calls: int
     effects: Effects
     written: tuple[str, ...]
+    undo: Callable[[], None]
     state: Any = None
     rows: dict[str, int] = field(default_factory=dict)
     """Row counts of the tables the first call wrote: a full digest per round costs too much on
@@ -332,7 +393,7 @@ class _LastRound:
         if self._calls == self.calls:
             # Keys of rows it inserts must match the first call's, as its effect is compared.
             self.effects.reset_sequences(self.written)
-        self._stack.enter_context(effect_undone(self.scenario))
+        self._stack.callback(self.undo)
         if self._calls == self.calls:
             self._stack.enter_context(connection.execute_wrapper(self.executed))
             self.executed.counting = True
@@ -361,25 +422,18 @@ class StatementCounter:
         return execute(*args)
 
 
-@contextlib.contextmanager
-def effect_undone(scenario: Scenario) -> Iterator[None]:
-    """Undo a variant's writes: roll back its transaction, or restore what it committed."""
-    from django.db import transaction
+def _refuse_lazy(scenario: Scenario, fn: Callable[[int], Any], result: Any) -> None:
+    from django.db.models.query import QuerySet
 
-    if scenario.commits:
-        try:
-            yield
-        finally:
-            assert scenario.restore is not None
-            scenario.restore()
-    elif scenario.writes:
-        with transaction.atomic():
-            try:
-                yield
-            finally:
-                transaction.set_rollback(True)
-    else:
-        yield
+    if isinstance(result, QuerySet):
+        raise TypeError(
+            f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
+            "return plain data (a list) so that it is evaluated and timed"
+        )
+
+
+def _nothing() -> None:
+    pass
 
 
 def rounds_for(seconds_per_call: float) -> int:

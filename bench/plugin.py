@@ -70,7 +70,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         progress, chosen = item.config.stash[_PROGRESS_KEY]
         case = chosen.get(item.nodeid)
         if case is not None:
-            progress.step(case.scenario.name, case.variant.name, case.n)
+            progress.step(case.family, case.variant.name, case.n)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -81,7 +81,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.outcome == "passed" or callspec is None or "case" not in callspec.params:
         return
     case: Case = callspec.params["case"]
-    entry = {"scenario": case.scenario.name, "variant": case.variant.name, "n": str(case.n)}
+    entry = {"scenario": case.family, "variant": case.variant.name, "n": str(case.n)}
     outcomes = item.config.stash[_OUTCOMES_KEY]
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -101,6 +101,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         outcomes: dict[str, object] = {**recorded}
         outcomes["peak_rss_bytes"] = dataset.peak_rss()
         if _HARNESS_KEY in session.config.stash:
-            effects = session.config.stash[_HARNESS_KEY].effects
-            outcomes["effect_check_seconds"] = effects.seconds
+            harness = session.config.stash[_HARNESS_KEY]
+            outcomes["effect_check_seconds"] = harness.effects.seconds
+            if harness.snapshots is not None:
+                outcomes["restore_seconds"] = harness.snapshots.seconds
+                outcomes["snapshot_seconds"] = harness.snapshots.setup_seconds
+                harness.snapshots.drop()
         Path(path).write_text(json.dumps(outcomes, indent=1))

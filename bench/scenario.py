@@ -28,15 +28,31 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bench.dataset import SCALES
 from bench.errors import BenchError
 
 QueryCount = int | Callable[[int], int]
-QuerySpec = QueryCount | Mapping[str, QueryCount]
-"""An exact count, a function of n, or either per vendor (`{"sqlite": ..., "default": ...}`)."""
+QuerySpec = QueryCount | Mapping[str, Any]
+"""An exact count, a function of n, or a mapping from a mode or vendor to a QuerySpec, with a
+"default" (`{"request": ..., "default": {"sqlite": ..., "default": ...}}`).
+
+Counts are what Django logs, transaction control included: outside a transaction, every
+bulk_create(), bulk_update(), delete() and m2m add() is wrapped in BEGIN ... COMMIT."""
 
 Role = Literal["naive", "optimized"]
+Mode = Literal["autocommit", "request"]
+"""How a writing variant's statements commit: each on its own, as in a view without
+ATOMIC_REQUESTS, or all at the end of one request transaction (timed, commit included)."""
 
-DEFAULT_SIZES = (10, 100, 1000)
+Sizes = tuple[int, ...] | Mapping[str, tuple[int, ...]]
+"""The n a scenario runs at: the same at every scale, or per scale name."""
+
+DEFAULT_SIZES: Mapping[str, tuple[int, ...]] = {
+    "xs": (10, 100),
+    "s": (10, 100, 1000),
+    "m": (10, 100, 1000),
+    "l": (10, 100, 1000),
+}
 
 _REGISTRY: dict[str, Scenario] = {}
 
@@ -62,14 +78,14 @@ class Variant:
     def source(self) -> str:
         return inspect.getsource(self.fn)
 
-    def expected_queries(self, n: int, vendor: str) -> int:
-        spec = self.queries
-        if isinstance(spec, Mapping):
-            found = spec.get(vendor, spec.get("default"))
-            if found is None:
+    def expected_queries(self, n: int, vendor: str, mode: str | None = None) -> int:
+        spec: Any = self.queries
+        while isinstance(spec, Mapping):
+            key = next((k for k in (mode, vendor, "default") if k in spec), None)
+            if key is None:
                 raise KeyError(f"{self.scenario}/{self.name} declares no query count for {vendor}")
-            spec = found
-        return spec(n) if callable(spec) else spec
+            spec = spec[key]
+        return int(spec(n)) if callable(spec) else int(spec)
 
     def unsupported_reason(self, vendor: str, features: object) -> str | None:
         """Why this variant cannot run on this backend, or None when it can."""
@@ -85,9 +101,18 @@ class Variant:
 class Scenario:
     """One ORM pattern. Give it a unique name; sizes are the n each variant is called with.
 
-    writes:  variants change rows; each call runs in a transaction that is rolled back.
-    restore: variants commit (the scenario is about commits); this callable puts the tables
-             back after every call, outside the timed region. Implies writes.
+    sizes:   the n each variant is called with, the same at every scale or per scale name.
+    n_of:    the table n counts rows of (a `Scale` field: "books", "authors", "reviews"); a size
+             above what that table holds at some scale is an error here, never a silent cap.
+             None: n is not bounded by the data (rows the variants create).
+    effect_from: the smallest scale at which the pattern's effect shows (an index over a table
+             too small to matter shows nothing); recorded with the results and the report.
+    writes:  variants change rows. They commit as production code does, and the harness puts
+             every table they wrote back after each call, outside the timed region.
+    modes:   for writing scenarios, how the variant's statements commit: "autocommit" (each on
+             its own) and/or "request" (inside one transaction.atomic(), timed with its COMMIT,
+             as under ATOMIC_REQUESTS). Each mode is its own benchmark family, named
+             `scenario@mode` for every mode but the first.
     state:   reads what a writing variant left behind, so that variants can be checked equal by
              their effect rather than their return value; runs inside the variant's transaction,
              after it, and its queries are not counted.
@@ -111,9 +136,11 @@ class Scenario:
     """
 
     name: str
-    sizes: tuple[int, ...] = DEFAULT_SIZES
+    sizes: Sizes = field(default_factory=lambda: dict(DEFAULT_SIZES))
+    n_of: str | None = "books"
+    effect_from: str = "xs"
     writes: bool = False
-    restore: Callable[[], Any] | None = None
+    modes: tuple[Mode, ...] = ("autocommit",)
     state: Callable[[int], Any] | None = None
     explain: Callable[[int], Any] | None = None
     record: Callable[[int], dict[str, Any]] | None = None
@@ -128,9 +155,39 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.name in _REGISTRY:
             raise ValueError(f"duplicate scenario name {self.name!r}")
-        if len(self.sizes) < 2:
-            raise ValueError(f"scenario {self.name!r} needs two or more sizes to show growth")
+        if self.effect_from not in SCALES:
+            raise ValueError(f"scenario {self.name!r}: no scale {self.effect_from!r} (effect_from)")
+        if not self.modes or not set(self.modes) <= {"autocommit", "request"}:
+            raise ValueError(f"scenario {self.name!r}: modes are 'autocommit' and/or 'request'")
+        for scale in SCALES.values():
+            sizes = self.sizes_at(scale.name)
+            if len(sizes) < 2:
+                raise ValueError(
+                    f"scenario {self.name!r} needs two or more sizes at {scale.name} to show growth"
+                )
+            rows = getattr(scale, self.n_of) if self.n_of else None
+            if rows is not None and max(sizes) > rows:
+                raise ValueError(
+                    f"scenario {self.name!r}: n={max(sizes)} at scale {scale.name}, where there "
+                    f"are {rows} {self.n_of}: declare sizes per scale"
+                )
         _REGISTRY[self.name] = self
+
+    def sizes_at(self, scale: str) -> tuple[int, ...]:
+        if isinstance(self.sizes, Mapping):
+            return tuple(self.sizes[scale])
+        return tuple(self.sizes)
+
+    def family(self, mode: Mode | None) -> str:
+        """The name its benchmarks go by in one mode: the first mode keeps the plain name."""
+        if mode is None or mode == self.modes[0]:
+            return self.name
+        return f"{self.name}@{mode}"
+
+    @property
+    def run_modes(self) -> tuple[Mode | None, ...]:
+        """Modes this scenario is timed in (None: it only reads, commits do not apply)."""
+        return self.modes if self.writes else (None,)
 
     @property
     def module(self) -> str:
@@ -144,14 +201,6 @@ class Scenario:
     @property
     def label(self) -> str:
         return " ".join(self.doc.split("\n\n")[0].split())
-
-    @property
-    def commits(self) -> bool:
-        return self.restore is not None
-
-    @property
-    def writes_rows(self) -> bool:
-        return self.writes or self.commits
 
     @property
     def naive_variant(self) -> Variant:
@@ -211,19 +260,38 @@ class Scenario:
 
 @dataclass(frozen=True, repr=False)
 class Case:
-    """One benchmark: a variant of a scenario at one n."""
+    """One benchmark: a variant of a scenario at one n, in one mode if it writes."""
 
     scenario: Scenario
     variant: Variant
     n: int
+    mode: Mode | None = None
 
     def __repr__(self) -> str:
         # pytest-benchmark stores parameters by repr: the id is all a reader needs.
         return self.id
 
     @property
+    def family(self) -> str:
+        return self.scenario.family(self.mode)
+
+    @property
     def id(self) -> str:
-        return f"{self.scenario.name}-{self.variant.name}-n{self.n}"
+        return f"{self.family}-{self.variant.name}-n{self.n}"
+
+    def call(self, fn: Callable[[int], Any] | None = None) -> Callable[[int], Any]:
+        """What is timed: the variant (or `fn`), inside a request transaction in that mode."""
+        target = fn or self.variant.fn
+        if self.mode != "request":
+            return target
+
+        def in_request(n: int) -> Any:
+            from django.db import transaction
+
+            with transaction.atomic():
+                return target(n)
+
+        return in_request
 
 
 DEFAULT_PACKAGES = ("scenarios",)
@@ -256,12 +324,12 @@ def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
     return dict(sorted(found.items()))
 
 
-def cases(scenarios: Mapping[str, Scenario], max_n: int) -> list[Case]:
-    """Every (scenario, variant, n) with n no larger than the dataset can serve."""
+def cases(scenarios: Mapping[str, Scenario], scale: str) -> list[Case]:
+    """Every (scenario, mode, n, variant) at this scale's sizes."""
     return [
-        Case(scenario, variant, n)
+        Case(scenario, variant, n, mode)
         for scenario in scenarios.values()
-        for n in scenario.sizes
-        if n <= max_n
+        for mode in scenario.run_modes
+        for n in scenario.sizes_at(scale)
         for variant in scenario.variants
     ]

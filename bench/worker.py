@@ -21,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 ENV_DATABASE = "ORMBENCH_DATABASE"
+MODE_LABELS = {
+    None: "",
+    "autocommit": " (autocommit: each statement commits)",
+    "request": " (in one request transaction, COMMIT timed)",
+}
 EXIT_SETUP_FAILED = 3
 
 
@@ -47,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         _write_json(meta_path, {"error": _one_line(exc, entry)})
         return EXIT_SETUP_FAILED
     _write_json(meta_path, meta)
-    return run_cases(args, harness, selected)
+    from bench import roundtrips
+
+    with roundtrips.counted(entry) as harness.round_trips:
+        return run_cases(args, harness, selected)
 
 
 def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
@@ -91,22 +99,25 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
             **loading,
         },
         "scenarios": {
-            s.name: {
-                "label": s.label,
+            s.family(mode): {
+                "label": s.label + MODE_LABELS[mode],
                 "doc": s.doc,
-                "sizes": list(s.sizes),
+                "sizes": list(s.sizes_at(size.name)),
+                "mode": mode,
+                "effect_from": s.effect_from,
                 "variants": {
                     v.name: {"role": v.role, "label": v.label, "source": v.source}
                     for v in s.variants
                 },
             }
             for s in scenarios.values()
+            for mode in s.run_modes
         },
     }
     harness = Harness(
         args.database, connection.vendor, size.name, checksum, args.rounds, args.latency_ms
     )
-    return meta, harness, cases(scenarios, size.max_n)
+    return meta, harness, cases(scenarios, size.name)
 
 
 def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:

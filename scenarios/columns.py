@@ -4,7 +4,7 @@ values_list(flat=True), only() and defer()."""
 from bench.scenario import Scenario
 from models_app.models import Article
 
-columns = Scenario("columns", memory=True)
+columns = Scenario("columns", n_of="articles", memory=True)
 
 
 @columns.naive(queries=1)

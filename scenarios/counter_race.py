@@ -44,7 +44,8 @@ def lost_updates(n):
 counter_race = Scenario(
     "counter_race",
     sizes=(10, 100),
-    restore=lambda: Counter.objects.update(value=0),
+    n_of=None,  # n increments per thread, of one counter
+    writes=True,
     record=lost_updates,
     reference="f_update",
     vendors=("postgresql", "mysql"),

@@ -14,6 +14,7 @@ from bench.scenario import Scenario
 data_migration = Scenario(
     "data_migration",
     writes=True,
+    modes=("autocommit", "request"),
     state=lambda n: list(
         project_apps.get_model("models_app", "Book")
         .objects.filter(pk__lte=n)
@@ -42,7 +43,7 @@ def update_forwards(apps, schema_editor, n):
     Book.objects.filter(pk__lte=n).update(language=Upper("language"))
 
 
-@data_migration.naive(queries=lambda n: 1 + n)
+@data_migration.naive(queries={"request": lambda n: 3 + n, "default": lambda n: 1 + n})
 def runpython_save_loop(n):
     """for book in Book.objects...: book.save(): one UPDATE per row."""
     loop_forwards(project_apps, None, n)
@@ -52,13 +53,13 @@ def bulk_update_batches(n):
     return update_batches(project_apps.get_model("models_app", "Book"), ["language"], n, 500)
 
 
-@data_migration.optimized(queries=lambda n: 1 + bulk_update_batches(n))
+@data_migration.optimized(queries=lambda n: 3 + bulk_update_batches(n))
 def runpython_bulk_update(n):
     """bulk_update(books, ["language"], batch_size=500): one UPDATE ... CASE per 500 rows."""
     bulk_update_forwards(project_apps, None, n)
 
 
-@data_migration.optimized(queries=1)
+@data_migration.optimized(queries={"request": 3, "default": 1})
 def runpython_queryset_update(n):
     """update(language=Upper("language")): the database does it in one statement."""
     update_forwards(project_apps, None, n)

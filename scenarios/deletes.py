@@ -8,6 +8,7 @@ from models_app.models import Book, Review
 deletes = Scenario(
     "deletes",
     writes=True,
+    modes=("autocommit", "request"),
     state=lambda n: (
         Book.objects.count(),
         Review.objects.count(),
@@ -16,9 +17,10 @@ deletes = Scenario(
 )
 
 
-@deletes.naive(queries=lambda n: 1 + 3 * n)
+@deletes.naive(queries={"request": lambda n: 3 + 3 * n, "default": lambda n: 1 + 5 * n})
 def delete_each(n):
-    """Per book: DELETE its tag links, its reviews, then the book."""
+    """Per book: DELETE its tag links, its reviews, then the book (in autocommit, each delete()
+    in its own BEGIN ... COMMIT)."""
     for book in Book.objects.filter(pk__lte=n):
         book.delete()
 
@@ -27,7 +29,7 @@ def queryset_delete_queries(n):
     """One SELECT, a DELETE of links and of reviews per id batch, then the books themselves
     in chunks of 100 ids (Django's DeleteQuery)."""
     related, own = delete_batches(Book, n)
-    return 1 + 2 * related + own
+    return 3 + 2 * related + own
 
 
 @deletes.optimized(queries=queryset_delete_queries)

@@ -7,7 +7,18 @@ Django's result cache) alive, iterator() keeps one chunk.
 from bench.scenario import Scenario
 from models_app.models import Review
 
-iterator = Scenario("iterator", memory=True)
+# Sizes reach past the 2000-row chunk at s: below it every variant is one fetch.
+iterator = Scenario(
+    "iterator",
+    n_of="reviews",
+    sizes={
+        "xs": (10, 100, 400),
+        "s": (100, 1_000, 4_000),
+        "m": (100, 1_000, 10_000, 40_000),
+        "l": (100, 1_000, 10_000, 100_000),
+    },
+    memory=True,
+)
 
 
 def summarize(reviews):

@@ -8,7 +8,16 @@ from bench.scenario import Scenario
 from models_app.models import Book
 
 PAGE = 20
-pagination = Scenario("pagination", sizes=(10, 100, 1_000, 10_000, 100_000))
+# The deepest offset at each scale is the last full page of the books.
+pagination = Scenario(
+    "pagination",
+    sizes={
+        "xs": (10, 100, 230),
+        "s": (10, 100, 1_000, 2_480),
+        "m": (10, 100, 1_000, 10_000, 24_980),
+        "l": (10, 100, 1_000, 10_000, 100_000, 249_980),
+    },
+)
 
 
 @pagination.naive(queries=1)

@@ -6,7 +6,11 @@ from django.db.models import Prefetch
 from bench.scenario import Scenario
 from models_app.models import Author, Book
 
-prefetch_nested = Scenario("prefetch_nested", sizes=(5, 50, 500))
+prefetch_nested = Scenario(
+    "prefetch_nested",
+    n_of="authors",
+    sizes={"xs": (5, 40), "s": (5, 50, 400), "m": (5, 50, 500), "l": (5, 50, 500)},
+)
 
 
 def loop_queries(n):

@@ -1,8 +1,8 @@
 """n saves that each commit (autocommit) against the same saves in one transaction.atomic().
 
-The commits are real: nothing wraps the variants in a transaction, and the table is restored
-after every call, outside the timed region. Each commit pays the server's fsync, unless the run
-used --no-fsync (recorded in the results).
+The commits are real: nothing wraps the variants in a transaction, and the harness restores the
+table after every call, outside the timed region. Each commit pays the server's fsync, unless
+the run used --no-fsync (recorded in the results).
 """
 
 import datetime as dt
@@ -25,7 +25,8 @@ def save_reviews(n):
 
 transactions = Scenario(
     "transactions",
-    restore=lambda: Review.objects.filter(reviewer__startswith=PREFIX).delete(),
+    writes=True,
+    n_of=None,
     state=lambda n: list(
         Review.objects.filter(reviewer__startswith=PREFIX)
         .order_by("reviewer")

@@ -9,13 +9,14 @@ EXISTING = 10
 
 
 def loop_queries(n):
-    """Per existing counter one SELECT; per new one SELECT, savepoint, INSERT, release."""
+    """Per existing counter one SELECT; per new one SELECT, BEGIN, INSERT, COMMIT."""
     found = min(n, EXISTING)
     return found + 4 * (n - found)
 
 
 upsert_ignore = Scenario(
     "upsert_ignore",
+    n_of=None,  # counters by name: those beyond the 10 in the dataset are created
     writes=True,
     state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value")),
 )
@@ -29,7 +30,7 @@ def get_or_create_loop(n):
 
 
 @upsert_ignore.optimized(
-    queries=lambda n: insert_batches(Counter, ["name", "value"], n),
+    queries=lambda n: 2 + insert_batches(Counter, ["name", "value"], n),
     requires=("supports_ignore_conflicts",),
 )
 def bulk_create_ignore_conflicts(n):

@@ -45,8 +45,14 @@ def parse_latency(text: str) -> list[float]:
     return values
 
 
+Observer = Callable[[str], None]
+"""Called with "up" (client to server) or "down" for every chunk, before it is passed on."""
+
+
 @contextlib.contextmanager
-def delayed(target_host: str, target_port: int, round_trip: float) -> Iterator[Proxy]:
+def delayed(
+    target_host: str, target_port: int, round_trip: float, observe: Observer | None = None
+) -> Iterator[Proxy]:
     """Listen on a free loopback port and forward to the target with `round_trip` added."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(ACCEPT_POLL)
@@ -75,8 +81,8 @@ def delayed(target_host: str, target_port: int, round_trip: float) -> Iterator[P
             for sock in (client, server):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sockets.append(sock)
-            _pipe(client, server, round_trip / 2, start)
-            _pipe(server, client, round_trip / 2, start)
+            _pipe(client, server, round_trip / 2, start, _tagged(observe, "up"))
+            _pipe(server, client, round_trip / 2, start, _tagged(observe, "down"))
 
     start(accept)
     try:
@@ -92,8 +98,16 @@ def delayed(target_host: str, target_port: int, round_trip: float) -> Iterator[P
             thread.join(5)
 
 
+def _tagged(observe: Observer | None, direction: str) -> Callable[[], None]:
+    return (lambda: observe(direction)) if observe is not None else (lambda: None)
+
+
 def _pipe(
-    source: socket.socket, sink: socket.socket, delay: float, start: Callable[..., None]
+    source: socket.socket,
+    sink: socket.socket,
+    delay: float,
+    start: Callable[..., None],
+    seen: Callable[[], None],
 ) -> None:
     """Two threads: one reads and stamps each chunk, one sends it when its time comes."""
     held: queue.Queue[tuple[float, bytes]] = queue.Queue()
@@ -101,6 +115,7 @@ def _pipe(
     def read() -> None:
         try:
             while data := source.recv(CHUNK):
+                seen()
                 held.put((time.monotonic() + delay, data))
         except OSError:
             pass

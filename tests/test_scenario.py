@@ -1,0 +1,82 @@
+"""The declaration API on its own: sizes per scale, modes, query counts per mode (no database)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bench.dataset import SCALES
+from bench.scenario import Scenario, Variant, cases
+
+_names = itertools.count()
+
+
+def _name(prefix: str) -> str:
+    return f"t_{prefix}_{next(_names)}"
+
+
+def _with_variants(scenario: Scenario) -> Scenario:
+    scenario.naive(queries={"request": lambda n: n + 2, "default": lambda n: n})(lambda n: n)
+
+    @scenario.optimized(queries=3)
+    def bulk(n: int) -> int:
+        return n
+
+    return scenario
+
+
+def test_a_size_larger_than_the_data_is_an_error_naming_the_scale() -> None:
+    with pytest.raises(ValueError, match=r"n=50 at scale xs, where there are 40 authors"):
+        Scenario(_name("capped"), n_of="authors", sizes=(5, 50))
+
+
+def test_sizes_per_scale_are_the_cases_of_that_scale() -> None:
+    sizes = {"xs": (10, 400), "s": (100, 4_000), "m": (100, 40_000), "l": (100, 400_000)}
+    scenario = _with_variants(Scenario(_name("per_scale"), n_of="reviews", sizes=sizes))
+    for scale in SCALES:
+        found = {c.n for c in cases({scenario.name: scenario}, scale)}
+        assert found == set(sizes[scale])
+
+
+def test_sizes_must_show_growth_at_every_scale() -> None:
+    with pytest.raises(ValueError, match="two or more sizes at s"):
+        Scenario(_name("flat"), sizes={"xs": (1, 2), "s": (5,), "m": (1, 2), "l": (1, 2)})
+
+
+def test_n_that_creates_rows_is_not_bounded_by_the_data() -> None:
+    scenario = Scenario(_name("creates"), n_of=None, sizes=(10, 100_000_000))
+    assert scenario.sizes_at("xs") == (10, 100_000_000)
+
+
+def test_each_mode_of_a_writing_scenario_is_its_own_family() -> None:
+    both = Scenario(_name("modes"), writes=True, modes=("autocommit", "request"))
+    scenario = _with_variants(both)
+    found = cases({scenario.name: scenario}, "xs")
+    families = {(c.family, c.mode) for c in found}
+    assert families == {(scenario.name, "autocommit"), (f"{scenario.name}@request", "request")}
+    assert len(found) == 2 * 2 * len(scenario.sizes_at("xs"))
+
+
+def test_a_reading_scenario_has_no_mode() -> None:
+    scenario = _with_variants(Scenario(_name("reads"), modes=("autocommit", "request")))
+    assert {c.mode for c in cases({scenario.name: scenario}, "s")} == {None}
+
+
+def test_query_counts_resolve_by_mode_then_vendor_then_default() -> None:
+    scenario = _with_variants(Scenario(_name("counts"), writes=True))
+    naive = scenario.naive_variant
+    assert naive.expected_queries(10, "postgresql", "request") == 12
+    assert naive.expected_queries(10, "postgresql", "autocommit") == 10
+    nested = {"request": 1, "default": {"sqlite": 2, "default": 3}}
+    variant = Variant(scenario.name, "nested", "optimized", lambda n: n, nested)
+    assert variant.expected_queries(1, "sqlite", "autocommit") == 2
+    assert variant.expected_queries(1, "mysql", None) == 3
+    assert variant.expected_queries(1, "mysql", "request") == 1
+
+
+def test_unknown_modes_and_scales_are_refused() -> None:
+    with pytest.raises(ValueError, match="modes"):
+        Scenario(_name("bad_mode"), writes=True, modes=("batch",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="effect_from"):
+        Scenario(_name("bad_scale"), effect_from="xl")
