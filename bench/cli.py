@@ -78,7 +78,8 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="sqlite, postgresql or mysql; repeat for several (default: all)",
+        help="sqlite, postgresql, mysql or sqlite-wal (SQLite with the write-ahead log); "
+        "repeat for several (default: sqlite, postgresql, mysql)",
     )
     run.add_argument(
         "--scale",

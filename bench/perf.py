@@ -22,7 +22,7 @@ from pathlib import Path
 from bench import dataset
 from bench.errors import BenchError
 from bench.report import numbers
-from bench.servers import DATABASES, ServerUnavailable, provide
+from bench.servers import DEFAULT_DATABASES, ServerUnavailable, provide
 from bench.worker import ENV_DATABASE
 
 LATENCIES = (None, 0.0, 0.0005, 0.002)
@@ -31,7 +31,7 @@ LATENCIES = (None, 0.0, 0.0005, 0.002)
 def main(scale: str) -> int:
     size = dataset.scale(scale)
     _generation(size)
-    for name in DATABASES:
+    for name in DEFAULT_DATABASES:
         _loading(name, size)
     _latency()
     return 0

@@ -24,7 +24,16 @@ from bench import dataset, store
 from bench.errors import BenchError
 from bench.report import numbers
 from bench.scenario import DEFAULT_PACKAGES
-from bench.servers import DATABASES, SOURCES, Database, ServerUnavailable, ServerURL, provide, proxy
+from bench.servers import (
+    DATABASES,
+    DEFAULT_DATABASES,
+    SOURCES,
+    Database,
+    ServerUnavailable,
+    ServerURL,
+    provide,
+    proxy,
+)
 from bench.servers import url as server_url
 from bench.servers.base import workspace
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
@@ -64,7 +73,7 @@ def build_request(
     unknown = [d for d in databases if d not in DATABASES]
     if unknown:
         raise BenchError(f"unknown database {unknown[0]!r}: choose from {', '.join(DATABASES)}")
-    chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DATABASES)
+    chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DEFAULT_DATABASES)
     return RunRequest(chosen, scale, urls=by_vendor, **options)
 
 
@@ -91,7 +100,11 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> list[dict[st
     print(f"== {name}: starting server", flush=True)
     try:
         server = provide(
-            name, request.urls.get(name), no_fsync=request.no_fsync, sources=request.sources
+            name,
+            request.urls.get(name),
+            no_fsync=request.no_fsync,
+            sources=request.sources,
+            buffer_mb=dataset.scale(request.scale).buffer_mb,
         )
         with server as db:
             ready = numbers.seconds(db.startup_seconds)
@@ -166,6 +179,8 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         "display": db.display,
         "origin": db.origin,
         "startup_seconds": db.startup_seconds,
+        # --no-fsync as applied: what the server module did, when the run asked for it
+        "setup": {**db.setup, **({} if request.no_fsync else {"no_fsync": "not requested"})},
         "exit_code": code,
         **meta,
         "benchmark_json": _read_json(scratch / f"{db.name}.json"),
@@ -196,6 +211,9 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+WORKER_FIGURES = ("peak_rss_bytes", "effect_check_seconds", "restore_seconds", "snapshot_seconds")
+
+
 def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> dict[str, Any]:
     """One pytest-benchmark document for all databases, plus the run's own metadata."""
     base: dict[str, Any] = {}
@@ -210,7 +228,7 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
             base = {k: v for k, v in produced.items() if k != "benchmarks"}
         benchmarks += produced.get("benchmarks", [])
         failed += [{**f, "database": name} for f in outcomes.get("failed", [])]
-        for figure in ("peak_rss_bytes", "effect_check_seconds"):  # the worker's own figures
+        for figure in WORKER_FIGURES:
             if figure in outcomes:
                 piece[figure] = outcomes[figure]
         skipped += [{**s, "database": name} for s in outcomes.get("skipped", [])]

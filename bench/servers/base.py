@@ -50,6 +50,37 @@ class Database:
     display: str
     startup_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    setup: dict[str, str] = field(default_factory=dict)
+    """What the suite did to the server, as applied: `no_fsync` ("applied", or "not applied:
+    why"), `data_filesystem` of the data directory, `buffers`. Recorded with the run."""
+
+
+def applied(data: Path, no_fsync: bool, buffer_mb: int | None) -> dict[str, str]:
+    """The setup facts of a server the suite started itself."""
+    return {
+        "no_fsync": "applied" if no_fsync else "not requested",
+        "data_filesystem": filesystem_of(data),
+        "buffers": f"{buffer_mb} MB, scaled to the dataset" if buffer_mb else "server default",
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    """The type of the filesystem holding `path` (ext4, tmpfs, overlay...), from /proc/mounts."""
+    target = os.path.realpath(path)
+    best, kind = "", "unknown"
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = fields[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) > len(best):
+            best, kind = mount, fields[2]
+    return kind
 
 
 def free_port() -> int:

@@ -63,6 +63,11 @@ def container(vendor: str) -> Iterator[Database]:
                 **({"OPTIONS": {"charset": "utf8mb4"}} if vendor == "mysql" else {}),
             },
             origin=f"docker compose service {service}",
+            setup={
+                "no_fsync": "not applied: the container keeps its image's settings",
+                "data_filesystem": "unknown: inside the container",
+                "buffers": "the image's default",
+            },
             display=f"{vendor}://{user}@127.0.0.1:{port}/ormbench",
             startup_seconds=time.monotonic() - started,
         )

@@ -23,8 +23,6 @@ MYSQL_SETTINGS = (
     "innodb_log_file_size",
     "sync_binlog",
     "log_bin",
-    "transaction_isolation",
-    "tx_isolation",
     "max_connections",
 )
 SQLITE_PRAGMAS = ("journal_mode", "synchronous", "cache_size", "page_size", "foreign_keys")
@@ -43,6 +41,8 @@ def describe(connection: Any) -> dict[str, Any]:
             for name in PG_SETTINGS:
                 cursor.execute(f"SHOW {name}")
                 settings[name] = cursor.fetchone()[0]
+            cursor.execute("SHOW transaction_isolation")
+            settings["session_isolation"] = cursor.fetchone()[0]
             driver = f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})"
         elif vendor == "mysql":
             import MySQLdb
@@ -57,6 +57,9 @@ def describe(connection: Any) -> dict[str, Any]:
                 MYSQL_SETTINGS,
             )
             settings = dict(cursor.fetchall())
+            # Django sets READ COMMITTED per session; the global default says otherwise.
+            cursor.execute("SHOW SESSION VARIABLES LIKE %s", ["%isolation"])
+            settings["session_isolation"] = cursor.fetchall()[-1][1]
             version_info = ".".join(map(str, MySQLdb.version_info[:3]))
             driver = f"mysqlclient {version_info} (client {MySQLdb.get_client_info()})"
         else:
@@ -68,5 +71,6 @@ def describe(connection: Any) -> dict[str, Any]:
             for name in SQLITE_PRAGMAS:
                 cursor.execute(f"PRAGMA {name}")
                 settings[name] = str(cursor.fetchone()[0])
+            settings["session_isolation"] = "serializable"  # SQLite has no other level
             driver = f"sqlite3 (Python {sqlite3.sqlite_version})"
     return {"server_version": version, "settings": settings, "driver": driver}

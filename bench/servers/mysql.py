@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.servers.base import (
     Database,
+    applied,
     find_binary,
     run_quietly,
     running,
@@ -38,7 +39,9 @@ def local_binaries() -> tuple[Path, Path] | None:
 
 
 @contextlib.contextmanager
-def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterator[Database]:
+def throwaway(
+    install: Path, server: Path, *, no_fsync: bool = False, buffer_mb: int | None = None
+) -> Iterator[Database]:
     """Start MariaDB in a temporary folder on a free loopback port; stop and remove it after."""
     started = time.monotonic()
     as_root = ["--user=root"] if os.geteuid() == 0 else []
@@ -58,7 +61,9 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
             ],
             "MariaDB install-db",
         )
-        settings = NO_FSYNC_SETTINGS if no_fsync else {}
+        settings = dict(NO_FSYNC_SETTINGS) if no_fsync else {}
+        if buffer_mb:
+            settings["innodb_buffer_pool_size"] = f"{buffer_mb}M"
 
         def command(port: int) -> tuple[list[str], Path]:
             log = folder / f"error-{port}.log"
@@ -111,6 +116,7 @@ def throwaway(install: Path, server: Path, *, no_fsync: bool = False) -> Iterato
                 display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
+                setup=applied(data, no_fsync, buffer_mb),
             )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.servers.base import (
     Database,
+    applied,
     find_binary,
     run_quietly,
     running,
@@ -69,7 +70,9 @@ def _copy_install(bindir: Path, folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[Database]:
+def throwaway(
+    bindir: Path, origin: str, *, no_fsync: bool = False, buffer_mb: int | None = None
+) -> Iterator[Database]:
     """Start PostgreSQL in a temporary folder on a free loopback port; stop and remove it after."""
     started = time.monotonic()
     owner = unprivileged_account()
@@ -96,6 +99,8 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
             owner,
         )
         settings = {"listen_addresses": "127.0.0.1", **(NO_FSYNC_SETTINGS if no_fsync else {})}
+        if buffer_mb:
+            settings["shared_buffers"] = f"{buffer_mb}MB"
 
         def command(port: int) -> tuple[list[str], Path]:
             argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
@@ -130,6 +135,7 @@ def throwaway(bindir: Path, origin: str, *, no_fsync: bool = False) -> Iterator[
                 display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
+                setup=applied(data, no_fsync, buffer_mb),
             )
 
 

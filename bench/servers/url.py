@@ -91,6 +91,11 @@ def own_database(server: ServerURL) -> Iterator[Database]:
                 **({"OPTIONS": {"charset": "utf8mb4"}} if server.vendor == "mysql" else {}),
             },
             origin="your server (--db-url)",
+            setup={
+                "no_fsync": "not applied: a server given by URL keeps its own settings",
+                "data_filesystem": "unknown: a server the suite did not start",
+                "buffers": "the server's own",
+            },
             display=f"{server.vendor}://{server.user}@{server.host}:{server.port}/{name}",
             startup_seconds=time.monotonic() - started,
         )
