@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench.servers import DATABASES
+from bench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import ROOT, bench, newest_run
 
 SCENARIOS = ROOT / "scenarios"

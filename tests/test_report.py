@@ -19,7 +19,7 @@ from bench.errors import BenchError
 from bench.report import html
 from bench.report.build import build
 from bench.report.rows import rows
-from bench.servers import DATABASES
+from bench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import ROOT
 
 MIN_SIDE, MAX_SIDE = 300, 5000  # pixels: readable at README size, not absurdly large

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import catalogue, store
-from bench.servers import DATABASES
+from bench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import bench, newest_run
 
 
@@ -209,3 +209,80 @@ def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> No
         if b["extra_info"].get("explain")
     }
     assert explained == set(DATABASES)
+
+
+def test_writes_commit_by_themselves_or_in_one_request_transaction(tmp_path: Path) -> None:
+    done = bench(
+        "--db",
+        "sqlite",
+        "--db",
+        "sqlite-wal",
+        "--scale",
+        "xs",
+        "--rounds",
+        "3",
+        "--no-fsync",
+        "--no-report",
+        "--scenarios",
+        "tests.mode_scenarios",
+        results=tmp_path,
+    )
+    doc = newest_run(tmp_path)
+    found = {
+        (i["database"], i["scenario"], i["variant"], i["n"]): i
+        for i in (b["extra_info"] for b in doc["benchmarks"])
+    }
+    for database in ("sqlite", "sqlite-wal"):
+        for n in (5, 10):
+            plain = found[(database, "mode_probe", "claims_autocommit", n)]
+            assert plain["mode"] == "autocommit" and plain["valid"] is True, plain
+            request = found[(database, "mode_probe@request", "claims_autocommit", n)]
+            assert request["mode"] == "request" and request["valid"] is False
+            assert "True" in request["error"] and "False" in request["error"]
+    assert done.returncode == 1  # the request-mode claim is wrong, and says so
+    assert "left the database changed" not in done.stdout  # every committed write was put back
+    databases = doc["ormbench"]["databases"]
+    assert databases["sqlite-wal"]["settings"]["journal_mode"] == "wal"
+    assert databases["sqlite"]["settings"]["journal_mode"] == "delete"
+    for info in databases.values():
+        assert info["setup"]["no_fsync"].startswith("not applied: SQLite")
+        assert info["setup"]["data_filesystem"] not in ("", "unknown")
+        assert info["restore_seconds"] > 0
+
+
+def test_round_trips_are_counted_on_the_wire_beside_queries(xs_run: dict[str, Any]) -> None:
+    found = {
+        (i["database"], i["scenario"], i["variant"], i["n"]): i
+        for i in (b["extra_info"] for b in xs_run["doc"]["benchmarks"])
+    }
+    # a server-side cursor: one query, a FETCH per chunk of 100
+    chunked = found[("postgresql", "iterator", "iterator_chunk_100", 400)]
+    assert chunked["queries"] == 1 and chunked["round_trips"] >= 5
+    whole = found[("postgresql", "iterator", "evaluate_all", 400)]
+    assert whole["round_trips"] == whole["queries"] == 1
+    # MySQLdb's SET autocommit=1 after each delete()'s COMMIT is on the wire, not in the log
+    deleted = found[("mysql", "deletes", "delete_each", 10)]
+    assert deleted["round_trips"] > deleted["queries"]
+    assert all(i["round_trips"] is None for k, i in found.items() if k[0] == "sqlite")
+    assert "q/" in xs_run["proc"].stdout and "rt" in xs_run["proc"].stdout  # shown in the table
+
+
+def test_write_figures_say_which_mode_they_were_taken_in(xs_run: dict[str, Any]) -> None:
+    doc = xs_run["doc"]
+    modes = {(b["extra_info"]["scenario"], b["extra_info"]["mode"]) for b in doc["benchmarks"]}
+    assert ("inserts", "autocommit") in modes and ("inserts@request", "request") in modes
+    assert ("fk_access", None) in modes
+    scenarios = doc["ormbench"]["scenarios"]
+    assert scenarios["updates@request"]["mode"] == "request"
+    assert "request transaction" in scenarios["updates@request"]["label"]
+
+
+def test_run_records_what_the_servers_really_ran_with(xs_run: dict[str, Any]) -> None:
+    databases = xs_run["doc"]["ormbench"]["databases"]
+    for name in DATABASES:
+        setup = databases[name]["setup"]
+        assert setup["no_fsync"] == "not requested"
+        assert setup["data_filesystem"] not in ("", "unknown")
+    assert databases["mysql"]["settings"]["session_isolation"] == "READ-COMMITTED"
+    assert databases["postgresql"]["settings"]["session_isolation"] == "read committed"
+    assert "transaction_isolation" not in databases["mysql"]["settings"]  # the global misleads

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bench import dataset
 from bench.compare import growth
 from bench.report import numbers
 from bench.report.rows import Row
@@ -112,6 +113,28 @@ def _problems(meta: dict[str, Any], rows: list[Row]) -> str:
     return html
 
 
+MODES = {
+    "autocommit": "Writes commit as production code runs them: each statement on its own "
+    "(autocommit); the harness restores the tables after each round, outside the timing.",
+    "request": "Writes run inside one request transaction (as under ATOMIC_REQUESTS): BEGIN "
+    "and COMMIT are timed; the tables are restored after each round, outside the timing.",
+}
+
+
+def _conditions(info: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+    """How the figures were taken (the commit mode) and where the effect shows."""
+    lines = [MODES[info["mode"]]] if info.get("mode") in MODES else []
+    scales = list(dataset.SCALES)
+    effect_from = info.get("effect_from", scales[0])
+    scale = doc["ormbench"]["scale"]
+    if scale in scales and scales.index(scale) < scales.index(effect_from):
+        lines.append(
+            f"Its effect shows from scale {effect_from} on: at {scale} the data is too small "
+            "for the difference to be more than noise."
+        )
+    return lines
+
+
 def _scenario(
     name: str, info: dict[str, Any], rows: list[Row], charts: dict[str, Any], doc: dict[str, Any]
 ) -> str:
@@ -119,6 +142,7 @@ def _scenario(
     parts = [
         f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
         *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
+        *[f"<p class='muted'>{escape(line)}</p>" for line in _conditions(info, doc)],
     ]
     if "variants" in charts:
         parts.append(_img(charts["variants"], f"{name}: median time per variant and database"))
@@ -170,7 +194,8 @@ def _series(rows: list[Row]) -> dict[tuple[str, str], list[Row]]:
 def _table(rows: list[Row]) -> str:
     head = (
         "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
-        "<th>IQR</th><th>rounds</th><th>queries</th><th>peak memory</th><th>speedup</th>"
+        "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>peak memory</th>"
+        "<th>speedup</th>"
         "<th class='l'>status</th></tr>"
     )
     body = []
@@ -186,6 +211,7 @@ def _table(rows: list[Row]) -> str:
             f"<tr><td class='l'>{escape(r.database)}</td><td>{r.n}</td>"
             f"<td class='l'>{escape(r.variant)}</td><td>{numbers.seconds(r.median)}</td>"
             f"<td>{numbers.seconds(r.iqr)}</td><td>{r.rounds}</td><td>{r.queries}</td>"
+            f"<td>{'-' if r.round_trips is None else r.round_trips}</td>"
             f"<td>{numbers.size(r.memory) if r.memory else '-'}</td>"
             f"<td>{numbers.ratio(r.speedup) if r.speedup and r.valid else '-'}</td>"
             f"<td class='l'>{status}</td></tr>"

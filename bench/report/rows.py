@@ -22,10 +22,18 @@ class Row:
     q3: float | None
     rounds: int
     queries: int
+    round_trips: int | None  # on the wire (None: SQLite, or a run from before they were counted)
     memory: int | None
     valid: bool
     error: str
     speedup: float | None  # naive median / this median, same scenario, database and n
+
+    @property
+    def queries_shown(self) -> str:
+        """ "12q", or "12q/14rt" where the round trips on the wire differ from the queries."""
+        if self.round_trips is None or self.round_trips == self.queries:
+            return f"{self.queries}q"
+        return f"{self.queries}q/{self.round_trips}rt"
 
     @property
     def noisy(self) -> bool:
@@ -57,6 +65,7 @@ def rows(doc: dict[str, Any]) -> list[Row]:
                 q3=stats.get("q3"),
                 rounds=stats["rounds"],
                 queries=info.get("queries", 0),
+                round_trips=info.get("round_trips"),
                 memory=info.get("peak_memory_bytes"),
                 valid=valid,
                 error=info.get("error", ""),

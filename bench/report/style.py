@@ -28,7 +28,12 @@ plt.rcParams.update(
     }
 )
 
-DATABASE_COLORS = {"sqlite": "#4c72b0", "postgresql": "#2a9d8f", "mysql": "#e48e00"}
+DATABASE_COLORS = {
+    "sqlite": "#4c72b0",
+    "sqlite-wal": "#8172b2",
+    "postgresql": "#2a9d8f",
+    "mysql": "#e48e00",
+}
 NAIVE_COLOR = "#c44e52"
 OPTIMIZED_COLORS = ["#4c72b0", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#937860"]
 INVALID_COLOR = "#9e9e9e"

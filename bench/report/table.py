@@ -43,14 +43,14 @@ def _cell(row: Row | None) -> str:
         return f"INVALID {row.queries}q"
     speed = numbers.ratio(row.speedup) if row.speedup is not None else "?"
     noisy = "~" if row.noisy else ""
-    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries}q"
+    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}"
 
 
 def _problems(meta: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        "median time, speedup against the naive variant, queries; ~ marks a noisy "
-        "figure (IQR above 25% of the median)",
+        "median time, speedup against the naive variant, queries (/round trips on the wire "
+        "where they differ); ~ marks a noisy figure (IQR above 25% of the median)",
     ]
     checks = {
         name: info["effect_check_seconds"]
@@ -62,6 +62,14 @@ def _problems(meta: dict[str, Any]) -> list[str]:
         lines.append(
             f"whole-database effect checks took {spent} of {numbers.seconds(meta['wall_seconds'])}"
         )
+    restores = {
+        name: info["restore_seconds"]
+        for name, info in meta["databases"].items()
+        if "restore_seconds" in info
+    }
+    if restores:
+        spent = ", ".join(f"{name} {numbers.seconds(s)}" for name, s in restores.items())
+        lines.append(f"restoring committed writes after each round took {spent}")
     for name, info in meta["databases"].items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")
