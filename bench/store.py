@@ -8,6 +8,11 @@ SCHEMA_VERSION history:
      scenarios, failed, skipped, environment}; per benchmark extra_info {scenario, variant,
      role, database, vendor, scale, n, queries, expected_queries, peak_memory_bytes, valid,
      error[, explain]}; raw round times in stats.data.
+     Added since, optional when read: extra_info mode (null, "autocommit", "request"; a
+     "request" benchmark's scenario is "<name>@request") and round_trips (null on SQLite);
+     per database setup {no_fsync, data_filesystem, buffers[, journal]}, restore_seconds,
+     snapshot_seconds, settings.session_isolation; per scenario mode and effect_from. Write
+     figures taken before "mode" existed ran inside one rolled-back transaction.
 """
 
 from __future__ import annotations

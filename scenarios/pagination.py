@@ -8,9 +8,12 @@ from bench.scenario import Scenario
 from models_app.models import Book
 
 PAGE = 20
-# The deepest offset at each scale is the last full page of the books.
+# The deepest offset at each scale is the last full page of the books. At s (2 500 books)
+# OFFSET 2480 costs SQLite no more than the keyset's index jump (0.64 against 0.73 ms), while
+# PostgreSQL and MariaDB already pay 1.4x and 2x: the effect shows on every database from m.
 pagination = Scenario(
     "pagination",
+    effect_from="m",
     sizes={
         "xs": (10, 100, 230),
         "s": (10, 100, 1_000, 2_480),
