@@ -52,24 +52,18 @@ def _problems(meta: dict[str, Any]) -> list[str]:
         "median time, speedup against the naive variant, queries (/round trips on the wire "
         "where they differ); ~ marks a noisy figure (IQR above 25% of the median)",
     ]
-    checks = {
-        name: info["effect_check_seconds"]
-        for name, info in meta["databases"].items()
-        if "effect_check_seconds" in info
-    }
-    if checks:
-        spent = ", ".join(f"{name} {numbers.seconds(s)}" for name, s in checks.items())
-        lines.append(
-            f"whole-database effect checks took {spent} of {numbers.seconds(meta['wall_seconds'])}"
-        )
-    restores = {
-        name: info["restore_seconds"]
-        for name, info in meta["databases"].items()
-        if "restore_seconds" in info
-    }
-    if restores:
-        spent = ", ".join(f"{name} {numbers.seconds(s)}" for name, s in restores.items())
-        lines.append(f"restoring committed writes after each round took {spent}")
+    wall = numbers.seconds(meta["wall_seconds"])
+    for figure, what in (
+        ("effect_check_seconds", f"whole-database effect checks took {{}} of {wall}"),
+        ("restore_seconds", "restoring committed writes after each round took {}"),
+    ):
+        spent = [
+            f"{name} {numbers.seconds(info[figure])}"
+            for name, info in meta["databases"].items()
+            if figure in info
+        ]
+        if spent:
+            lines.append(what.format(", ".join(spent)))
     for name, info in meta["databases"].items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")
