@@ -136,3 +136,18 @@ def test_docker_compose_services_are_local_healthchecked_and_throwaway() -> None
         assert service["healthcheck"]["test"]
         assert service["tmpfs"]
     assert set(docker.SERVICES) == set(services)
+
+
+@pytest.mark.parametrize(
+    ("name", "sql", "expected"),
+    [
+        ("postgresql", "SHOW shared_buffers", "256MB"),
+        ("mysql", "SELECT @@innodb_buffer_pool_size", 256 * 1024 * 1024),
+    ],
+)
+def test_buffer_pool_is_sized_as_asked_and_recorded(name: str, sql: str, expected: object) -> None:
+    with provide(name, sources=("local",), buffer_mb=256) as db:
+        assert query(db.django, sql)[0][0] == expected
+        assert db.setup["buffers"] == "256 MB, scaled to the dataset"
+        assert db.setup["no_fsync"] == "not requested"
+        assert db.setup["data_filesystem"] not in ("", "unknown")
