@@ -19,11 +19,11 @@ from types import FrameType
 from typing import NoReturn
 
 from bench import dataset
-from bench.compare import DEFAULT_THRESHOLD
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES
 from bench.servers.proxy import parse_latency
+from bench.stats import DEFAULT_THRESHOLD
 
 EXIT_INTERRUPTED = 130
 # Separate processes of the same code differ by up to ~13% on sub-millisecond benchmarks here;

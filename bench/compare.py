@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench import stats
+from bench.stats import DEFAULT_THRESHOLD
+
 
 def crossover(
     ns: Sequence[int], naive: Sequence[float], optimized: Sequence[float]
@@ -28,18 +31,9 @@ def crossover(
     return None
 
 
-Verdict = str  # "faster", "slower", "unchanged", "too few rounds"
-
-DEFAULT_THRESHOLD = 0.10  # a change smaller than 10% is not worth a reviewer's time
-ALPHA = 0.01  # strict: a full catalogue makes hundreds of comparisons at once
-MIN_ROUNDS = 5  # fewer rounds per side cannot give a meaningful rank test
-BOOTSTRAP_RESAMPLES = 2_000
-BOOTSTRAP_SEED = 12345  # the interval of a given pair of runs is reproducible
-
-
 @dataclass(frozen=True)
 class Comparison:
-    """One benchmark measured in run A and run B."""
+    """One benchmark measured in run A and run B (see `bench.stats` for the verdicts)."""
 
     database: str
     scenario: str
@@ -47,84 +41,59 @@ class Comparison:
     n: int
     rounds_a: int
     rounds_b: int
+    processes_a: int
+    processes_b: int
     median_a: float
     median_b: float
-    ratio: float  # median B / median A: above 1 means B is slower
+    ratio: float  # geometric mean of B's process medians / A's: above 1 means B is slower
     ci_low: float
     ci_high: float
-    p_value: float
-    verdict: Verdict
+    p_value: float  # Holm-adjusted over the whole comparison
+    resolution: float  # the smallest ratio this benchmark's noise would have shown
+    verdict: str
 
     @property
     def key(self) -> str:
         return f"{self.database}/{self.scenario}/{self.variant}/n={self.n}"
 
 
-def compare_samples(
-    a: Sequence[float],
-    b: Sequence[float],
-    threshold: float = DEFAULT_THRESHOLD,
-    alpha: float = ALPHA,
-    processes: tuple[Sequence[float], Sequence[float]] | None = None,
-) -> tuple[float, float, float, float, Verdict]:
-    """(ratio of medians B/A, 95% bootstrap interval, Mann-Whitney p, verdict).
-
-    The verdict needs all of: a significant rank test (p < alpha), an effect beyond the
-    threshold that the whole interval agrees with, and the threshold crossed between the closest
-    processes of the two sides (each process's median; one per side for a single run). Rounds
-    within a process are not independent (same heap, same server state); processes are, so a
-    shift that one process shows and its repeat does not is noise, not a change.
-    Too few rounds on a side: no verdict.
-    """
-    import numpy as np
-    from scipy.stats import mannwhitneyu
-
-    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    ratio = float(np.median(xb) / np.median(xa))
-    if len(xa) < MIN_ROUNDS or len(xb) < MIN_ROUNDS:
-        return ratio, math.nan, math.nan, math.nan, "too few rounds"
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    ra = np.median(rng.choice(xa, (BOOTSTRAP_RESAMPLES, len(xa))), axis=1)
-    rb = np.median(rng.choice(xb, (BOOTSTRAP_RESAMPLES, len(xb))), axis=1)
-    low, high = (float(v) for v in np.percentile(rb / ra, [2.5, 97.5]))
-    p_value = float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
-    per_a, per_b = processes or ([float(np.median(xa))], [float(np.median(xb))])
-    verdict = "unchanged"
-    margin = 1 + threshold
-    if p_value < alpha and ratio > margin and low > 1 and min(per_b) > max(per_a) * margin:
-        verdict = "slower"
-    elif p_value < alpha and ratio < 1 / margin and high < 1 and max(per_b) * margin < min(per_a):
-        verdict = "faster"
-    return ratio, low, high, p_value, verdict
-
-
 def compare_runs(
     doc_a: dict[str, Any], doc_b: dict[str, Any], threshold: float = DEFAULT_THRESHOLD
 ) -> list[Comparison]:
-    """Every valid benchmark present in both runs, sorted by effect, largest first."""
+    """Every valid benchmark present in both runs, changes first, then by effect."""
     a_by_key, b_by_key = _by_key(doc_a), _by_key(doc_b)
+    keys = sorted(set(a_by_key) & set(b_by_key))
+    tests = [
+        stats.process_test(_process_medians(a_by_key[k]), _process_medians(b_by_key[k]))
+        for k in keys
+    ]
+    adjusted = stats.holm([t.p_value for t in tests])
+    testable = sum(t.testable for t in tests)
     out = []
-    for key in sorted(set(a_by_key) & set(b_by_key)):
+    for key, test, p_value in zip(keys, tests, adjusted, strict=True):
         a, b = a_by_key[key], b_by_key[key]
-        processes = (_process_medians(a), _process_medians(b))
-        ratio, low, high, p_value, verdict = compare_samples(
-            _data(a), _data(b), threshold, processes=processes
-        )
+        smallest = stats.resolution(test, testable)
         out.append(
             Comparison(
                 *key,
                 len(_data(a)),
                 len(_data(b)),
+                test.processes_a,
+                test.processes_b,
                 a["stats"]["median"],
                 b["stats"]["median"],
-                ratio,
-                low,
-                high,
+                test.ratio,
+                test.ci_low,
+                test.ci_high,
                 p_value,
-                verdict,
+                smallest,
+                stats.verdict(test, p_value, smallest, threshold),
             )
         )
-    return sorted(out, key=lambda c: (c.verdict == "unchanged", -abs(math.log(c.ratio))))
+    return sorted(
+        out,
+        key=lambda c: (stats.VERDICTS.index(c.verdict), -abs(math.log(c.ratio))),
+    )
 
 
 def _by_key(doc: dict[str, Any]) -> dict[tuple[str, str, str, int], dict[str, Any]]:

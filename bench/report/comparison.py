@@ -10,9 +10,16 @@ from bench.compare import Comparison
 from bench.report import numbers
 from bench.report.html import CSS
 from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
+from bench.stats import ALPHA, UNSTABLE_SPREAD
 
-VERDICT_MARK = {"slower": "SLOWER", "faster": "faster", "unchanged": "", "too few rounds": "?"}
-SHOWN_UNCHANGED = 15  # the table lists every change, then this many of the largest non-changes
+VERDICT_MARK = {
+    "slower": "SLOWER",
+    "faster": "faster",
+    "unstable": "unstable",
+    "below resolution": "below resolution",
+    "unchanged": "",
+}
+SHOWN_UNCHANGED = 15  # the table lists every change, then this many of the others
 
 
 def _interval(c: Comparison) -> str:
@@ -25,20 +32,29 @@ def _p(c: Comparison) -> str:
     return "-" if math.isnan(c.p_value) else f"{c.p_value:.2g}"
 
 
+def _resolution(c: Comparison) -> str:
+    """The smallest change the benchmark's process noise would have let through."""
+    return "-" if math.isinf(c.resolution) else f"±{c.resolution - 1:.0%}"
+
+
 def _header(label_a: str, label_b: str, threshold: float, warnings: list[str]) -> list[str]:
     lines = [
         f"A = {label_a}",
         f"B = {label_b}",
-        f"ratio = median B / median A (above 1: B is slower); a change needs p < 0.01 "
-        f"(Mann-Whitney U) and an effect over {threshold:.0%} that the 95% bootstrap "
-        "interval agrees with",
+        "ratio = geometric mean of B's process medians / A's (above 1: B is slower); the "
+        "samples are processes, not rounds. A change needs Student's t on the log process "
+        f"medians, Holm-adjusted over every benchmark, at p < {ALPHA:g}, and a ratio beyond "
+        f"{threshold:.0%}. 'below resolution': the processes were too noisy (or too few) to see "
+        f"a change of that size (resolution: the smallest they would have shown); 'unstable': "
+        f"a side's own processes differ by more than {UNSTABLE_SPREAD - 1:.0%}.",
     ]
     return lines + [f"warning: {w}" for w in warnings]
 
 
 def _shown(comparisons: list[Comparison]) -> list[Comparison]:
-    changed = [c for c in comparisons if c.verdict != "unchanged"]
-    return changed + [c for c in comparisons if c.verdict == "unchanged"][:SHOWN_UNCHANGED]
+    changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
+    rest = [c for c in comparisons if c.verdict not in ("slower", "faster")]
+    return changed + rest[:SHOWN_UNCHANGED]
 
 
 def counts(comparisons: list[Comparison]) -> str:
@@ -52,17 +68,18 @@ def terminal(
     lines = [
         *_header(label_a, label_b, threshold, warnings),
         "",
-        f"{'benchmark':<58} {'A':>10} {'B':>10} {'ratio':>7} {'95% CI':>17} {'p':>8}  verdict",
+        f"{'benchmark':<58} {'A':>10} {'B':>10} {'ratio':>7} {'95% CI':>17} {'p':>8} "
+        f"{'res.':>6}  verdict",
     ]
     for c in _shown(comparisons):
         lines.append(
             f"{c.key:<58} {numbers.seconds(c.median_a):>10} "
             f"{numbers.seconds(c.median_b):>10} {c.ratio:>7.3f} {_interval(c):>17} "
-            f"{_p(c):>8}  {VERDICT_MARK[c.verdict]}"
+            f"{_p(c):>8} {_resolution(c):>6}  {VERDICT_MARK[c.verdict]}"
         )
     hidden = len(comparisons) - len(_shown(comparisons))
     if hidden:
-        lines.append(f"... and {hidden} more unchanged")
+        lines.append(f"... and {hidden} more without a verdict")
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}"]
     return "\n".join(lines)
 
@@ -82,7 +99,7 @@ def markdown(
     if changed:
         lines += [
             "",
-            "| benchmark | A | B | ratio | 95% CI | p | verdict |",
+            "| benchmark | A | B | ratio | 95% CI | p (Holm) | verdict |",
             "|---|---:|---:|---:|---:|---:|---|",
         ]
         lines += [
@@ -115,7 +132,7 @@ def chart(comparisons: list[Comparison], path: Path) -> None:
     ax.set_yticks(range(len(shown)), [c.key for c in shown], fontsize=7)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("median B / median A (log scale; right of 1: B slower), 95% bootstrap interval")
+    ax.set_xlabel("B / A over processes (log scale; right of 1: B slower), 95% interval")
     ax.set_title("Run B against run A")
     save(fig, path)
 
@@ -131,7 +148,8 @@ def page(
     rows = "".join(
         f"<tr><td class='l'>{escape(c.key)}</td><td>{numbers.seconds(c.median_a)}</td>"
         f"<td>{numbers.seconds(c.median_b)}</td><td>{c.ratio:.3f}</td>"
-        f"<td>{escape(_interval(c))}</td><td>{_p(c)}</td><td>{c.rounds_a}/{c.rounds_b}</td>"
+        f"<td>{escape(_interval(c))}</td><td>{_p(c)}</td><td>{escape(_resolution(c))}</td>"
+        f"<td>{c.processes_a}/{c.processes_b}</td>"
         f"<td class='l'>{escape(c.verdict)}</td></tr>"
         for c in comparisons
     )
@@ -144,6 +162,7 @@ def page(
         f"<h1>Comparison</h1>{notes}<p><b>{escape(counts(comparisons))}</b></p>"
         f"<img src='{escape(chart_name)}' alt='ratio B/A with 95% intervals'>"
         "<table><tr><th class='l'>benchmark</th><th>A</th><th>B</th><th>ratio</th>"
-        "<th>95% CI</th><th>p</th><th>rounds</th><th class='l'>verdict</th></tr>"
+        "<th>95% CI</th><th>p</th><th>resolution</th><th>processes</th>"
+        "<th class='l'>verdict</th></tr>"
         f"{rows}</table></body></html>"
     )
