@@ -106,5 +106,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             if harness.snapshots is not None:
                 outcomes["restore_seconds"] = harness.snapshots.seconds
                 outcomes["snapshot_seconds"] = harness.snapshots.setup_seconds
-                harness.snapshots.drop()
         Path(path).write_text(json.dumps(outcomes, indent=1))

@@ -8,7 +8,9 @@ deleted rows inserted back (parents first). Three statements per written table, 
 size (`seconds` adds their time up for the run). The restore's own commit skips the fsync where
 a session may (PostgreSQL's synchronous_commit, SQLite's synchronous pragma): its durability is
 not what is measured, and the next timed commit flushes whatever it wrote.
-The dataset checksum after each scenario proves the restore complete.
+The dataset checksum after each scenario proves the restore complete. The snapshot tables live
+in the run's own database, which is removed with it (a `--db-url` server gets a database of the
+run's own too), so they are never dropped one by one: a dead server could not drop them anyway.
 """
 
 from __future__ import annotations
@@ -68,10 +70,6 @@ class Snapshots:
             if vendor == "sqlite":
                 self._execute(f"PRAGMA synchronous = {self._synchronous}")
         self.seconds += time.perf_counter() - started
-
-    def drop(self) -> None:
-        for table in self.tables:
-            self._execute(f"DROP TABLE IF EXISTS {self._q(SNAPSHOT_PREFIX + table)}")
 
     def _drop_inserted(self, table: str) -> None:
         pk, top = self.effects.primary_key(table), self.effects.top(table)
