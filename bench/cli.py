@@ -26,9 +26,9 @@ from bench.servers.proxy import parse_latency
 from bench.stats import DEFAULT_THRESHOLD
 
 EXIT_INTERRUPTED = 130
-# Separate processes of the same code differ by up to ~13% on sub-millisecond benchmarks here;
-# with two processes a side, one side now and then lands wholly above the other by chance.
-DEFAULT_ALTERNATIONS = 3
+# Processes are the samples of a comparison (bench.stats): five a side let a benchmark compared
+# alone reach p < 0.01; more benchmarks at once need more (the output says how many).
+DEFAULT_ALTERNATIONS = 5
 
 
 class _Parser(argparse.ArgumentParser):

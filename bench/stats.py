@@ -2,12 +2,19 @@
 
 Rounds inside one process share its heap, its caches and its server state: they are not
 independent, and a test over them sees process-to-process noise (30-40% here) as a change. The
-sample is therefore one figure per process (its median round). Per benchmark, the log of the
-process medians of B is held against A's by Student's t-test (equal variances: under "no
-change" both sides run the same code on the same machine, alternating), which gives the ratio
-of geometric means, its 95% interval and a p-value. Across the whole comparison the p-values are
-adjusted by Holm's method, so that the chance of any false verdict in a catalogue of hundreds of
-benchmarks stays at ALPHA.
+sample is therefore one figure per process (its median round). Per benchmark, the process
+medians of B are held against A's by the exact Mann-Whitney test: under "no change" the two
+sides run the same code on the same machine, alternating, so their processes are exchangeable,
+and the test's p is exact whatever the shape of the noise. (Student's t on the logs was tried
+first: with a busy loop on one core, processes are either lucky or not, for every benchmark at
+once, and three lucky A processes against three unlucky B ones gave it p = 0.0002.) Across the
+whole comparison the p-values are adjusted by Holm's method, so that the chance of any false
+verdict in a catalogue of hundreds of benchmarks stays at ALPHA whatever their dependence. The
+ratio and its 95% interval are those of the geometric means (a t-interval on the logs).
+
+With k processes a side the smallest p the test can give is 2 / C(2k, k): 0.1 for 3, 0.008 for
+5, 1e-5 for 10. A comparison of m benchmarks can only give verdicts where that is below
+ALPHA / m; `processes_needed` says how many that takes.
 
 A benchmark gets a verdict only when its adjusted p is below ALPHA and its ratio is beyond the
 threshold. Otherwise it is "unchanged" only if the run could have seen a change of the
@@ -39,7 +46,7 @@ class ProcessTest:
     ratio: float  # geometric mean of B's process medians / A's: above 1 means B is slower
     ci_low: float
     ci_high: float
-    p_value: float  # raw, two-sided; nan with too few processes
+    p_value: float  # raw, two-sided, exact Mann-Whitney; nan with too few processes
     standard_error: float  # of the log ratio
     df: int
     spread_a: float  # slowest process / fastest, per side
@@ -53,7 +60,7 @@ class ProcessTest:
 
 
 def process_test(a: Sequence[float], b: Sequence[float]) -> ProcessTest:
-    """Student's t on the logs of the process medians of each side."""
+    """Mann-Whitney on the process medians; ratio and interval from the logs."""
     from scipy import stats
 
     la, lb = [math.log(x) for x in a], [math.log(x) for x in b]
@@ -68,8 +75,7 @@ def process_test(a: Sequence[float], b: Sequence[float]) -> ProcessTest:
     pooled = (_sum_squares(la) + _sum_squares(lb)) / df
     se = math.sqrt(pooled * (1 / len(a) + 1 / len(b)))
     diff = math.log(ratio)
-    exact = 0.0 if diff else 1.0  # identical processes within each side: no noise to test
-    p_value = exact if se == 0 else float(2 * stats.t.sf(abs(diff) / se, df))
+    p_value = float(stats.mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
     half = float(stats.t.ppf(0.975, df)) * se
     return ProcessTest(
         len(a),
@@ -98,15 +104,29 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
+def smallest_p(processes_a: int, processes_b: int) -> float:
+    """The smallest two-sided p Mann-Whitney can give: the two sides wholly apart."""
+    return 2 / math.comb(processes_a + processes_b, processes_a)
+
+
+def processes_needed(tests: int, alpha: float = ALPHA) -> int:
+    """Processes a side that let a benchmark reach significance among `tests` under Holm."""
+    k = MIN_PROCESSES
+    while smallest_p(k, k) >= alpha / max(tests, 1):
+        k += 1
+    return k
+
+
 def resolution(test: ProcessTest, tests: int, alpha: float = ALPHA) -> float:
-    """The smallest ratio (above 1) this benchmark's noise would have let through as
-    significant, at the strictest level Holm applies among `tests` benchmarks; inf when
-    untestable."""
-    if not test.testable:
+    """About the smallest ratio (above 1) this benchmark's noise would have let through as
+    significant at the strictest level Holm applies among `tests` benchmarks (a t-based
+    estimate); inf when too few processes could reach that level at all."""
+    level = alpha / max(tests, 1)
+    if not test.testable or smallest_p(test.processes_a, test.processes_b) >= level:
         return math.inf
     from scipy import stats
 
-    critical = float(stats.t.ppf(1 - alpha / max(tests, 1) / 2, test.df))
+    critical = float(stats.t.ppf(1 - level / 2, test.df))
     return math.exp(critical * test.standard_error)
 
 

@@ -10,7 +10,7 @@ from bench.compare import Comparison
 from bench.report import numbers
 from bench.report.html import CSS
 from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
-from bench.stats import ALPHA, UNSTABLE_SPREAD
+from bench.stats import ALPHA, UNSTABLE_SPREAD, processes_needed
 
 VERDICT_MARK = {
     "slower": "SLOWER",
@@ -42,13 +42,29 @@ def _header(label_a: str, label_b: str, threshold: float, warnings: list[str]) -
         f"A = {label_a}",
         f"B = {label_b}",
         "ratio = geometric mean of B's process medians / A's (above 1: B is slower); the "
-        "samples are processes, not rounds. A change needs Student's t on the log process "
-        f"medians, Holm-adjusted over every benchmark, at p < {ALPHA:g}, and a ratio beyond "
-        f"{threshold:.0%}. 'below resolution': the processes were too noisy (or too few) to see "
-        f"a change of that size (resolution: the smallest they would have shown); 'unstable': "
+        "samples are processes, not rounds. A change needs the exact Mann-Whitney test on the "
+        f"process medians, Holm-adjusted over every benchmark, at p < {ALPHA:g}, and a ratio "
+        f"beyond {threshold:.0%}. 'below resolution': the processes were too noisy (or too few) "
+        "to see a change of that size (resolution: the smallest they would have shown); "
+        "'unstable': "
         f"a side's own processes differ by more than {UNSTABLE_SPREAD - 1:.0%}.",
     ]
     return lines + [f"warning: {w}" for w in warnings]
+
+
+def power(comparisons: list[Comparison]) -> list[str]:
+    """Whether the comparison had enough processes to give any verdict at all."""
+    if not comparisons:
+        return []
+    have = min(min(c.processes_a, c.processes_b) for c in comparisons)
+    needed = processes_needed(len(comparisons))
+    if have >= needed:
+        return []
+    return [
+        f"{have} process(es) a side cannot give any verdict among {len(comparisons)} "
+        f"benchmarks at {ALPHA:g}: that takes {needed} a side (--alternations {needed}), "
+        "or fewer benchmarks (-k)"
+    ]
 
 
 def _shown(comparisons: list[Comparison]) -> list[Comparison]:
@@ -80,7 +96,7 @@ def terminal(
     hidden = len(comparisons) - len(_shown(comparisons))
     if hidden:
         lines.append(f"... and {hidden} more without a verdict")
-    lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}"]
+    lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
     return "\n".join(lines)
 
 
@@ -93,6 +109,7 @@ def markdown(
         f"### django-ormbench: `{label_b}` against `{label_a}`",
         "",
         f"**{len(comparisons)} benchmarks: {counts(comparisons)}**",
+        *[f"\n{line}" for line in power(comparisons)],
         "",
     ]
     lines += [f"> {line}" for line in _header(label_a, label_b, threshold, warnings)[2:]]
