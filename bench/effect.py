@@ -109,10 +109,6 @@ class Effects:
         }
         self._baseline: dict[str, dict[int, Digest]] = {}
 
-    def digests(self, tables: Iterable[str]) -> dict[str, Digest]:
-        """Row count and hash sum of each table, as this transaction sees it."""
-        return {t: total(self.buckets(t)) for t in tables}
-
     def row_counts(self, tables: Iterable[str]) -> dict[str, int]:
         return {t: int(self._all(f"SELECT COUNT(*) FROM {self._q(t)}")[0][0]) for t in tables}
 
@@ -133,17 +129,6 @@ class Effects:
         """Buckets whose digest moved from the baseline's (-1: rows above the highest key)."""
         before = self._baseline_buckets(table)
         return sorted(b for b in set(before) | set(now) if before.get(b) != now.get(b))
-
-    def key_ranges(self, table: str, buckets: Iterable[int]) -> list[tuple[int, int]]:
-        """Inclusive key ranges of the given buckets, adjacent ones merged."""
-        ranges: list[tuple[int, int]] = []
-        for bucket in sorted(b for b in buckets if b >= 0):
-            low, high = bucket * BUCKET_ROWS, (bucket + 1) * BUCKET_ROWS - 1
-            if ranges and ranges[-1][1] + 1 == low:
-                ranges[-1] = (ranges[-1][0], high)
-            else:
-                ranges.append((low, high))
-        return ranges
 
     def columns(self, table: str) -> list[str]:
         return self._columns[table]
@@ -277,6 +262,19 @@ class Effects:
             found = list(cursor.fetchall())
         self.seconds += time.perf_counter() - started
         return found
+
+
+def key_ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:
+    """Inclusive key ranges of the given buckets (not -1, the inserted rows), adjacent ones
+    merged."""
+    ranges: list[tuple[int, int]] = []
+    for bucket in sorted(b for b in buckets if b >= 0):
+        low, high = bucket * BUCKET_ROWS, (bucket + 1) * BUCKET_ROWS - 1
+        if ranges and ranges[-1][1] + 1 == low:
+            ranges[-1] = (ranges[-1][0], high)
+        else:
+            ranges.append((low, high))
+    return ranges
 
 
 def total(buckets: dict[int, Digest]) -> Digest:

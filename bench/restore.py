@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bench.effect import SNAPSHOT_PREFIX, Effects
+from bench.effect import SNAPSHOT_PREFIX, Effects, key_ranges
 
 
 class Snapshots:
@@ -88,7 +88,7 @@ class Snapshots:
             self._execute(f"INSERT INTO {target} ({listed}) SELECT {listed} FROM {snapshot}")
             return
         key = self._q(pk)
-        ranges = self.effects.key_ranges(table, buckets)
+        ranges = key_ranges(buckets)
         if not ranges:
             return
         within = " OR ".join(f"s.{key} BETWEEN {low} AND {high}" for low, high in ranges)

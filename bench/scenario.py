@@ -44,6 +44,12 @@ Mode = Literal["autocommit", "request"]
 """How a writing variant's statements commit: each on its own, as in a view without
 ATOMIC_REQUESTS, or all at the end of one request transaction (timed, commit included)."""
 
+MODE_NOTES: dict[str | None, str] = {
+    None: "",
+    "autocommit": " (autocommit: each statement commits)",
+    "request": " (in one request transaction, COMMIT timed)",
+}
+
 Sizes = tuple[int, ...] | Mapping[str, tuple[int, ...]]
 """The n a scenario runs at: the same at every scale, or per scale name."""
 
@@ -183,6 +189,10 @@ class Scenario:
         if mode is None or mode == self.modes[0]:
             return self.name
         return f"{self.name}@{mode}"
+
+    def label_in(self, mode: Mode | None) -> str:
+        """The label, saying how its writes committed."""
+        return self.label + MODE_NOTES[mode]
 
     @property
     def run_modes(self) -> tuple[Mode | None, ...]:

@@ -21,11 +21,6 @@ from pathlib import Path
 from typing import Any
 
 ENV_DATABASE = "ORMBENCH_DATABASE"
-MODE_LABELS = {
-    None: "",
-    "autocommit": " (autocommit: each statement commits)",
-    "request": " (in one request transaction, COMMIT timed)",
-}
 EXIT_SETUP_FAILED = 3
 
 
@@ -100,7 +95,7 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         },
         "scenarios": {
             s.family(mode): {
-                "label": s.label + MODE_LABELS[mode],
+                "label": s.label_in(mode),
                 "doc": s.doc,
                 "sizes": list(s.sizes_at(size.name)),
                 "mode": mode,

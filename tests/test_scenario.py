@@ -80,3 +80,13 @@ def test_unknown_modes_and_scales_are_refused() -> None:
         Scenario(_name("bad_mode"), writes=True, modes=("batch",))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="effect_from"):
         Scenario(_name("bad_scale"), effect_from="xl")
+
+
+def test_dirty_buckets_become_merged_key_ranges_without_the_inserted_rows() -> None:
+    from bench.effect import BUCKET_ROWS, key_ranges
+
+    assert key_ranges([-1, 0, 1, 3]) == [
+        (0, 2 * BUCKET_ROWS - 1),
+        (3 * BUCKET_ROWS, 4 * BUCKET_ROWS - 1),
+    ]
+    assert key_ranges([-1]) == []
