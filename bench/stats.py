@@ -19,19 +19,24 @@ ALPHA / m; `processes_needed` says how many that takes.
 A benchmark gets a verdict only when its adjusted p is below ALPHA and its ratio is beyond the
 threshold. Otherwise it is "unchanged" only if the run could have seen a change of the
 threshold's size (its resolution, the smallest ratio that would have been significant, is within
-the threshold), and "below resolution" if it could not. A side whose own processes differ by
-more than UNSTABLE_SPREAD is "unstable", unless the two sides are further apart than that.
+the threshold), and "below resolution" if it could not. A side whose own processes disagree is
+"unstable": the robust spread of its log process medians (1.4826 x their median absolute
+deviation, which estimates the standard deviation and, unlike the range, does not grow with the
+number of processes nor move for one stray process) is above UNSTABLE_SPREAD; unless the two
+sides are further apart (by APART) than any such instability could make them.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 ALPHA = 0.01  # family-wise: the chance of any false verdict in one comparison
 DEFAULT_THRESHOLD = 0.10  # a change smaller than 10% is not worth a reviewer's time
-UNSTABLE_SPREAD = 1.5  # a side whose slowest process is 50% slower than its fastest
+UNSTABLE_SPREAD = 0.20  # robust standard deviation of a side's log process medians: ~20%
+APART = 1.5  # one side's fastest process 50% slower than the other's slowest
 MIN_PROCESSES = 2  # per side: one process cannot tell its own noise from a change
 
 VERDICTS = ("slower", "faster", "unstable", "below resolution", "unchanged")
@@ -49,10 +54,10 @@ class ProcessTest:
     p_value: float  # raw, two-sided, exact Mann-Whitney; nan with too few processes
     standard_error: float  # of the log ratio
     df: int
-    spread_a: float  # slowest process / fastest, per side
+    spread_a: float  # robust standard deviation of the log process medians, per side
     spread_b: float
     apart: bool  # one side's fastest process is slower than the other's slowest by more than
-    # UNSTABLE_SPREAD: a change no instability of either side could make
+    # APART: a change no instability of either side could make
 
     @property
     def testable(self) -> bool:
@@ -65,8 +70,8 @@ def process_test(a: Sequence[float], b: Sequence[float]) -> ProcessTest:
 
     la, lb = [math.log(x) for x in a], [math.log(x) for x in b]
     ratio = math.exp(_mean(lb) - _mean(la))
-    spread_a, spread_b = max(a) / min(a), max(b) / min(b)
-    apart = min(b) > max(a) * UNSTABLE_SPREAD or min(a) > max(b) * UNSTABLE_SPREAD
+    spread_a, spread_b = robust_spread(la), robust_spread(lb)
+    apart = min(b) > max(a) * APART or min(a) > max(b) * APART
     df = len(a) + len(b) - 2
     if len(a) < MIN_PROCESSES or len(b) < MIN_PROCESSES:
         nan = math.nan
@@ -90,6 +95,14 @@ def process_test(a: Sequence[float], b: Sequence[float]) -> ProcessTest:
         spread_b,
         apart,
     )
+
+
+def robust_spread(logs: Sequence[float]) -> float:
+    """1.4826 x the median absolute deviation: the standard deviation, for normal noise."""
+    if len(logs) < 2:
+        return 0.0
+    center = statistics.median(logs)
+    return 1.4826 * statistics.median(abs(x - center) for x in logs)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

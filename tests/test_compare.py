@@ -68,9 +68,17 @@ def test_processes_needed_grow_with_the_benchmarks_compared() -> None:
 
 
 def test_a_side_whose_processes_disagree_is_unstable_unless_the_sides_are_apart() -> None:
-    # the A/A false alarm this replaced: B's first process alone was twice as slow
-    assert judged([2.43, 2.31, 2.44], [5.07, 2.81, 2.77]) == "unstable"
+    # processes lucky or not (a busy core): half of B's are 1.6x slower than the others
+    assert judged(processes(1.0, 6, 1), [1.0, 1.6, 1.01, 1.6, 0.99, 1.61]) == "unstable"
+    # one stray process is no disagreement: the spread is robust, and the range is not used
+    test = stats.process_test(processes(1.0, 10, 1), [2.0] + processes(1.0, 9, 2))
+    assert max(test.spread_a, test.spread_b) < stats.UNSTABLE_SPREAD
     assert judged([1.0, 1.6, 1.1, 1.05, 1.1], [5.0, 5.2, 5.1, 5.1, 5.0]) == "slower"
+    # the spread does not grow with the number of processes, as a range would
+    few, many = (
+        stats.process_test(processes(1, k, 3, 0.1), processes(1, k, 4, 0.1)) for k in (5, 40)
+    )
+    assert abs(few.spread_a - many.spread_a) < 0.05 and many.spread_a < stats.UNSTABLE_SPREAD
 
 
 def test_a_shift_one_process_shows_and_its_repeat_does_not_is_no_verdict() -> None:
