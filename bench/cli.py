@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bench import dataset
 from bench.errors import BenchError
@@ -24,6 +24,9 @@ from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES
 from bench.servers.proxy import parse_latency
 from bench.stats import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from bench.run import RunRequest
 
 EXIT_INTERRUPTED = 130
 # Processes are the samples of a comparison (bench.stats): five a side let a benchmark compared
@@ -73,6 +76,70 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="start servers, load the dataset, time every scenario")
+    _add_run_options(run)
+    run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
+    run.set_defaults(handler=_run)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two git revisions (run here, alternating) or two stored run files",
+        epilog="Other options (--db, --scale, -k, ...) go to each bench run of a revision.",
+    )
+    compare.add_argument("a", help="git revision or results/runs/*.json file")
+    compare.add_argument("b", help="git revision or results/runs/*.json file")
+    compare.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="smallest change worth a verdict (default 0.10 = 10%%)",
+    )
+    compare.add_argument(
+        "--alternations",
+        type=int,
+        default=DEFAULT_ALTERNATIONS,
+        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
+    )
+    compare.add_argument(
+        "--report-only",
+        action="store_true",
+        help="exit 0 even when a significant regression is found",
+    )
+    compare.add_argument(
+        "--force", action="store_true", help="compare runs that are not comparable, with a warning"
+    )
+    compare.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder for runs/ and compare/"
+    )
+    compare.set_defaults(handler=_compare, bench_args=True)
+
+    report = commands.add_parser("report", help="build results/report/ from a stored run")
+    report.add_argument(
+        "run", nargs="?", type=Path, help="a results/runs/*.json file (default: the newest)"
+    )
+    report.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder holding runs/"
+    )
+    report.set_defaults(handler=_report)
+
+    perf = commands.add_parser("perf", help="how fast the suite itself is at a scale")
+    perf.add_argument("--scale", default="l", help="dataset scale to measure at (default: l)")
+    perf.add_argument(
+        "--spread",
+        type=int,
+        metavar="RUNS",
+        help="instead: time the same code RUNS times (bench options follow, e.g. --db sqlite) "
+        "and print the run-to-run spread of the medians",
+    )
+    perf.set_defaults(handler=_perf, bench_args=True)
+
+    listing = commands.add_parser("list", help="list scenarios and their variants")
+    listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    """What a bench run measures and where: shared by `run` and each side of `compare`."""
     run.add_argument(
         "--db",
         action="append",
@@ -136,68 +203,15 @@ def _build_parser() -> argparse.ArgumentParser:
         help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
         "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
     )
-    run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per benchmark")
-    run.set_defaults(handler=_run)
-
-    compare = commands.add_parser(
-        "compare",
-        help="compare two git revisions (run here, alternating) or two stored run files",
-        epilog="Other options (--db, --scale, -k, ...) go to each bench run of a revision.",
-    )
-    compare.add_argument("a", help="git revision or results/runs/*.json file")
-    compare.add_argument("b", help="git revision or results/runs/*.json file")
-    compare.add_argument(
-        "--threshold",
-        type=float,
-        default=DEFAULT_THRESHOLD,
-        help="smallest change worth a verdict (default 0.10 = 10%%)",
-    )
-    compare.add_argument(
-        "--alternations",
-        type=int,
-        default=DEFAULT_ALTERNATIONS,
-        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
-    )
-    compare.add_argument(
-        "--report-only",
-        action="store_true",
-        help="exit 0 even when a significant regression is found",
-    )
-    compare.add_argument(
-        "--force", action="store_true", help="compare runs that are not comparable, with a warning"
-    )
-    compare.add_argument(
-        "--results", type=Path, default=Path("results"), help="folder for runs/ and compare/"
-    )
-    compare.set_defaults(handler=_compare, bench_args=True)
-
-    report = commands.add_parser("report", help="build results/report/ from a stored run")
-    report.add_argument(
-        "run", nargs="?", type=Path, help="a results/runs/*.json file (default: the newest)"
-    )
-    report.add_argument(
-        "--results", type=Path, default=Path("results"), help="folder holding runs/"
-    )
-    report.set_defaults(handler=_report)
-
-    perf = commands.add_parser("perf", help="how fast the suite itself is at a scale")
-    perf.add_argument("--scale", default="l", help="dataset scale to measure at (default: l)")
-    perf.set_defaults(handler=lambda args: _perf(args.scale))
-
-    listing = commands.add_parser("list", help="list scenarios and their variants")
-    listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
-    listing.set_defaults(handler=_list)
-    return parser
 
 
-def _run(args: argparse.Namespace) -> int:
-    from bench import catalogue, run
-    from bench.report import summary, table
+def _request(args: argparse.Namespace) -> RunRequest:
+    from bench import run
 
     if args.rounds is not None and args.rounds < 1:
         raise BenchError("--rounds must be 1 or more")
-    request = run.build_request(
+    return run.build_request(
         args.db,
         args.scale,
         args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split(),
@@ -211,6 +225,13 @@ def _run(args: argparse.Namespace) -> int:
         latencies=tuple(parse_latency(args.latency)) if args.latency else (None,),
         verbose=args.verbose,
     )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bench import catalogue, run
+    from bench.report import summary, table
+
+    request = _request(args)
     selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
     print(
         f"{len(selected)} benchmarks on {', '.join(request.databases)} at scale {request.scale}",
@@ -248,6 +269,7 @@ def _report(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from bench import revisions, store
     from bench.compare import comparability, compare_runs
+    from bench.exact import exact_changes
     from bench.report import comparison
 
     is_file = [Path(x).suffix == ".json" or Path(x).is_file() for x in (args.a, args.b)]
@@ -258,9 +280,10 @@ def _compare(args: argparse.Namespace) -> int:
     elif not any(is_file):
         if args.alternations < 1:
             raise BenchError("--alternations must be 1 or more")
-        path_a, path_b = revisions.run_revisions(
-            args.a, args.b, args.rest, args.results, args.alternations
-        )
+        sides = _Parser(prog="python -m bench compare A B", add_help=False)
+        _add_run_options(sides)
+        request = _request(sides.parse_args([*args.rest, "--results", str(args.results)]))
+        path_a, path_b = revisions.run_revisions(args.a, args.b, request, args.alternations)
     else:
         raise BenchError("compare two revisions or two run files, not one of each")
     doc_a, doc_b = store.load_run(path_a), store.load_run(path_b)
@@ -271,15 +294,15 @@ def _compare(args: argparse.Namespace) -> int:
         )
     warnings = refusals + warnings
     found = compare_runs(doc_a, doc_b, args.threshold)
+    changes = exact_changes(doc_a, doc_b)
     label_a, label_b = _label(args.a, doc_a), _label(args.b, doc_b)
-    print(comparison.terminal(found, label_a, label_b, args.threshold, warnings))
+    shown = (label_a, label_b, args.threshold, warnings)
+    print(comparison.terminal(found, changes, *shown))
     folder = store.save_comparison(
         args.results,
         {
-            "summary.md": comparison.markdown(found, label_a, label_b, args.threshold, warnings),
-            "index.html": comparison.page(
-                found, label_a, label_b, args.threshold, warnings, "ratios.png"
-            ),
+            "summary.md": comparison.markdown(found, changes, *shown),
+            "index.html": comparison.page(found, changes, *shown, "ratios.png"),
         },
         draw={"ratios.png": lambda path: comparison.chart(found, path)},
     )
@@ -288,8 +311,13 @@ def _compare(args: argparse.Namespace) -> int:
         f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
     )
     regressions = [c for c in found if c.verdict == "slower"]
-    if regressions and not args.report_only:
-        print(f"\nFAILED: {len(regressions)} significant regressions", file=sys.stderr)
+    more_queries = [c for c in changes if c.more_queries]
+    if (regressions or more_queries) and not args.report_only:
+        print(
+            f"\nFAILED: {len(regressions)} significant regressions, "
+            f"{len(more_queries)} benchmarks sending more queries",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -300,10 +328,20 @@ def _label(given: str, doc: dict) -> str:
     return f"{given} (commit {commit}, Django {django})"
 
 
-def _perf(scale: str) -> int:
+def _perf(args: argparse.Namespace) -> int:
     from bench import perf
 
-    return perf.main(scale)
+    if args.spread is None:
+        if args.rest:
+            raise BenchError(f"unrecognized arguments: {' '.join(args.rest)} (without --spread)")
+        return perf.main(args.scale)
+    if args.spread < 2:
+        raise BenchError("--spread needs 2 runs or more")
+    runs = _Parser(prog="python -m bench perf --spread RUNS", add_help=False)
+    _add_run_options(runs)
+    return perf.spread_of_runs(
+        _request(runs.parse_args([*args.rest, "--scale", args.scale])), args.spread
+    )
 
 
 def build_report(run: Path, results: Path) -> Path:

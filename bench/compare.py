@@ -145,19 +145,28 @@ def _cpu(doc: dict[str, Any]) -> str:
 def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One run from several runs of the same code: round times pooled per benchmark.
 
-    The first run gives the metadata; statistics are recomputed from the pooled rounds with
-    pytest-benchmark's own Stats, so the merged file reads like any other run.
+    The first run, the one that checked everything, gives the metadata; statistics are
+    recomputed from the pooled rounds with pytest-benchmark's own Stats, so the merged file
+    reads like any other run. A benchmark any run found invalid is invalid.
     """
     from pytest_benchmark.stats import Stats
 
     merged = copy.deepcopy(docs[0])
     pooled: dict[str, list[float]] = {}
     medians: dict[str, list[float]] = {}
+    errors: dict[str, list[str]] = {}
     for doc in docs:
         for bench in doc["benchmarks"]:
             pooled.setdefault(bench["fullname"], []).extend(_data(bench))
             medians.setdefault(bench["fullname"], []).append(bench["stats"]["median"])
+            if not bench["extra_info"].get("valid", False):
+                errors.setdefault(bench["fullname"], []).append(
+                    bench["extra_info"].get("error") or "invalid"
+                )
     for bench in merged["benchmarks"]:
+        if bench["fullname"] in errors:
+            found = errors[bench["fullname"]]
+            bench["extra_info"].update(valid=False, error="; ".join(dict.fromkeys(found)))
         stats = Stats()
         for value in pooled[bench["fullname"]]:
             stats.update(value)

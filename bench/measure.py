@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import time
 import tracemalloc
 from collections import deque
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import dataset
+from bench import cometrics, dataset
 from bench.effect import (
     Digest,
     Effects,
@@ -30,21 +29,11 @@ from bench.effect import (
 )
 from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
+from bench.quiet import Quiet
 from bench.restore import Snapshots
+from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
 from bench.roundtrips import RoundTrips
 from bench.scenario import Case, Scenario
-
-# No warm-up round: the checked call just before the timing fills Django's connection, model and
-# statement caches, as a warm-up would.
-MIN_ROUNDS = 5  # fewer rounds give no usable spread (and no significance test in compare)
-# A call of half a second or more (a loop of a thousand commits) averages a thousand statements;
-# at s its rounds varied by 6.8% (median coefficient of variation, p90 14%); the median of three
-# has a standard error of about 0.72 of that, of five 0.56. Five rounds of such calls were 86% of
-# a run's timed work.
-SLOW_CALL_SECONDS = 0.5
-SLOW_MIN_ROUNDS = 3
-MAX_ROUNDS = 100
-TARGET_SECONDS = 0.2  # timed work per benchmark; rounds = TARGET_SECONDS / one call, clamped
 
 
 @dataclass(frozen=True)
@@ -64,6 +53,8 @@ class Check:
     """Key buckets of each table the call changed: what every timed round puts back."""
     round_trips: int | None = None
     """Client-server exchanges of the call on the wire (None: SQLite, no wire)."""
+    exact: dict[str, Any] = field(default_factory=dict)
+    """The call's exact co-metrics (`bench.cometrics`); empty in a timing-only process."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -81,6 +72,11 @@ class Harness:
     baseline_checksum: str
     fixed_rounds: int | None = None
     latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
+    timing_only: bool = False
+    """A later process of a comparison: its first process checked every variant against the
+    reference and measured memory, which another process of the same code cannot change. This
+    one keeps the checks every call needs (query count, last round, isolation) and times."""
+    target_seconds: float = 0.2  # timed work per benchmark; rounds = this / one call, clamped
 
     def __post_init__(self) -> None:
         self._reference: dict[tuple[str, int], Check] = {}
@@ -89,6 +85,7 @@ class Harness:
         self._scenario_problems: dict[str, list[str]] = {}
         self.effects = Effects()  # now, while the database holds the pristine dataset
         self.snapshots: Snapshots | None = None
+        self.quiet = Quiet(self.vendor)
         self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
 
     def plan(self, selected: list[Case]) -> None:
@@ -106,6 +103,7 @@ class Harness:
             self.effects.note_baseline()
             order = [m._meta.db_table for m in dataset.models_in_load_order().values()]
             self.snapshots = Snapshots(self.effects, order)
+        self.quiet.before_timing(self.effects.tables)
 
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection
@@ -116,13 +114,14 @@ class Harness:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
         expected = variant.expected_queries(n, self.vendor, case.mode)
-        problems = list(self._problems_of(case))
+        full = not self.timing_only
+        problems = list(self._problems_of(case)) if full else []
         # The reference's own check is the one every other variant is held against: reuse it.
         is_reference = variant is scenario.reference_variant
         check = self._reference_check(case) if is_reference else self.check(case, variant.fn)
         if check.queries != expected:
             problems.append(f"issued {check.queries} queries, declares {expected}")
-        if _is_compared(case):
+        if full and _is_compared(case):
             problems += self._differences(case, check)
         benchmark.group = f"{self.database}: {case.family} n={n}"
         benchmark.extra_info.update(
@@ -137,16 +136,19 @@ class Harness:
             queries=check.queries,
             round_trips=check.round_trips,
             expected_queries=expected,
-            peak_memory_bytes=self.peak_memory(case) if scenario.memory else None,
+            peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
             recorded=check.recorded,
             latency_ms=self.latency_ms,
+            **check.exact,
         )
-        if scenario.explain is not None and variant.role == "naive":
+        if full and scenario.explain is not None and variant.role == "naive":
             benchmark.extra_info["explain"] = scenario.explain(n).explain()
         problems += self._time(benchmark, case, check)
         benchmark.extra_info.update(valid=not problems, error="; ".join(problems))
         if case.id in self._scenario_ends:
             self.assert_isolated(case.family)
+            if scenario.writes:
+                self.quiet.after_writes(self.effects.tables)
         if problems:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
@@ -161,8 +163,10 @@ class Harness:
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
             executed = StatementCounter()
+            recorder = None if self.timing_only else cometrics.Recorder(self.vendor)
             with self.undone(case) as undo:
                 with (
+                    recorder.measuring() if recorder else contextlib.nullcontext(),
                     CaptureQueriesContext(connection) as captured,
                     connection.execute_wrapper(executed),
                     wire.counting() if wire else contextlib.nullcontext([None]) as trips,
@@ -175,11 +179,29 @@ class Harness:
                 recorded = scenario.record(n) if scenario.record is not None else {}
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
-            queries = len(captured.captured_queries)
+            statements = [q["sql"] for q in captured.captured_queries]
+            exact = (
+                {
+                    "rows": recorder.rows,
+                    "server_work": recorder.server_work,
+                    "sql_shapes": cometrics.shapes_of(statements),
+                    "plans": cometrics.plans_of(self.vendor, statements),
+                }
+                if recorder
+                else {}
+            )
         if scenario.state is not None:
             result = (result, state)
         return Check(
-            result, queries, executed.count, seconds, recorded, effect, undo.dirty, trips[0]
+            result,
+            len(statements),
+            executed.count,
+            seconds,
+            recorded,
+            effect,
+            undo.dirty,
+            trips[0],
+            exact,
         )
 
     def peak_memory(self, case: Case) -> int:
@@ -309,9 +331,9 @@ class Harness:
         the first check and times at almost nothing: its last round shows it.
         """
         scenario, variant, n = case.scenario, case.variant, case.n
-        rounds = self.fixed_rounds or rounds_for(check.seconds)
-        undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else _nothing
-        last = _LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
+        rounds = self.fixed_rounds or rounds_for(check.seconds, self.target_seconds)
+        undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
+        last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
         try:
             result = benchmark.pedantic(
                 case.call(),
@@ -373,63 +395,6 @@ class _Undo:
         return {t: total(b) for t, b in self.buckets.items()}
 
 
-@dataclass
-class _LastRound:
-    """pytest-benchmark setup/teardown that undo each round's writes outside the timing, and
-    count, digest and read the state of the last round before undoing it."""
-
-    scenario: Scenario
-    n: int
-    calls: int
-    effects: Effects
-    written: tuple[str, ...]
-    undo: Callable[[], None]
-    state: Any = None
-    rows: dict[str, int] = field(default_factory=dict)
-    """Row counts of the tables the first call wrote: a full digest per round costs too much on
-    large tables (0.25-0.45 s for 250 000 rows); a skipped write shows in the statements."""
-    executed: StatementCounter = field(default_factory=lambda: StatementCounter())
-
-    def __post_init__(self) -> None:
-        self._stack = contextlib.ExitStack()
-        self._calls = 0
-
-    def setup(self) -> None:
-        from django.db import connection
-
-        self._calls += 1
-        if self._calls == self.calls:
-            # Keys of rows it inserts must match the first call's, as its effect is compared.
-            self.effects.reset_sequences(self.written)
-        self._stack.callback(self.undo)
-        if self._calls == self.calls:
-            self._stack.enter_context(connection.execute_wrapper(self.executed))
-            self.executed.counting = True
-
-    def teardown(self, *_args: Any, **_kwargs: Any) -> None:
-        if self._calls == self.calls:
-            self.executed.counting = False
-            if self.scenario.state is not None:
-                self.state = self.scenario.state(self.n)
-            self.rows = self.effects.row_counts(self.written)
-        self.close()
-
-    def close(self) -> None:
-        self._stack.close()
-
-
-@dataclass
-class StatementCounter:
-    """A Django execute wrapper counting statements: a function call, nothing logged."""
-
-    count: int = 0
-    counting: bool = True
-
-    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
-        self.count += self.counting
-        return execute(*args)
-
-
 def _refuse_lazy(scenario: Scenario, fn: Callable[[int], Any], result: Any) -> None:
     from django.db.models.query import QuerySet
 
@@ -438,12 +403,3 @@ def _refuse_lazy(scenario: Scenario, fn: Callable[[int], Any], result: Any) -> N
             f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
             "return plain data (a list) so that it is evaluated and timed"
         )
-
-
-def _nothing() -> None:
-    pass
-
-
-def rounds_for(seconds_per_call: float) -> int:
-    least = SLOW_MIN_ROUNDS if seconds_per_call >= SLOW_CALL_SECONDS else MIN_ROUNDS
-    return max(least, min(MAX_ROUNDS, math.ceil(TARGET_SECONDS / max(seconds_per_call, 1e-9))))

@@ -22,7 +22,9 @@ from pathlib import Path
 from bench import dataset
 from bench.errors import BenchError
 from bench.report import numbers
+from bench.run import Process, RunRequest, execute_processes
 from bench.servers import DEFAULT_DATABASES, ServerUnavailable, provide
+from bench.spread import spread
 from bench.worker import ENV_DATABASE
 
 LATENCIES = (None, 0.0, 0.0005, 0.002)
@@ -34,6 +36,22 @@ def main(scale: str) -> int:
     for name in DEFAULT_DATABASES:
         _loading(name, size)
     _latency()
+    return 0
+
+
+def spread_of_runs(request: RunRequest, runs: int) -> int:
+    """The same code timed `runs` times against one server per database (as compare does),
+    then the spread of each benchmark's medians (`bench.spread`)."""
+    docs = execute_processes(request, [Process(f"run {i + 1}") for i in range(runs)])
+    found = spread(docs)
+    if found is None:
+        raise BenchError("no benchmark of 1 ms or more was valid in every run")
+    print(
+        f"run-to-run spread of the medians over {found.runs} runs ({found.benchmarks} valid "
+        f"benchmarks of 1 ms or more; largest median / smallest - 1): median benchmark "
+        f"{found.median:.1%}, 90th percentile {found.p90:.1%}, worst {found.worst:.1%} "
+        f"({found.worst_benchmark})"
+    )
     return 0
 
 

@@ -103,6 +103,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if _HARNESS_KEY in session.config.stash:
             harness = session.config.stash[_HARNESS_KEY]
             outcomes["effect_check_seconds"] = harness.effects.seconds
+            outcomes["quiet"] = harness.quiet.record()
             if harness.snapshots is not None:
                 outcomes["restore_seconds"] = harness.snapshots.seconds
                 outcomes["snapshot_seconds"] = harness.snapshots.setup_seconds

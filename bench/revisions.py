@@ -1,23 +1,29 @@
 """Benchmark two git revisions on this machine, alternating, each in a temporary worktree.
 
-The runs go A B B A (then A B again for more alternations): slow drift of a noisy machine, a
-warming disk or a neighbour's job, then weighs on both sides alike. Each side's runs are pooled
-into one stored run, so the comparison reads two ordinary results files.
+Per database one server is started and loaded once; worker processes of the two revisions then
+take turns against it, A B B A A B B A ...: slow drift of a noisy machine, a warming disk or a
+neighbour's job weighs on both sides alike. Processes are the samples of the comparison
+(`bench.stats`), so they are many and short: a side's first process checks every variant and
+measures memory; its later ones only time (`Harness.timing_only`), with less timed work each.
+Each side's processes are pooled into one stored run, so the comparison reads two ordinary
+results files.
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 from bench import store
 from bench.compare import merge_runs
 from bench.errors import BenchError
+from bench.run import Process, RunRequest, execute_processes
 
 WORKTREE_PREFIX = "ormbench_compare_"
+# Timed work per benchmark in each process of a comparison: a tenth of a plain run's; the
+# process medians, not the rounds, are the samples, and more processes buy more than rounds.
+PROCESS_TARGET_SECONDS = 0.02
 
 
 def resolve(revision: str) -> str:
@@ -38,54 +44,63 @@ def alternation(rounds: int) -> list[str]:
 
 
 def run_revisions(
-    revision_a: str, revision_b: str, bench_args: Sequence[str], results: Path, alternations: int
+    revision_a: str,
+    revision_b: str,
+    request: RunRequest,
+    alternations: int,
 ) -> tuple[Path, Path]:
     """Run the same selection on both revisions; return the two pooled, stored runs."""
     commits = {"a": resolve(revision_a), "b": resolve(revision_b)}
-    store.ensure_writable(results)
+    labels = {"a": revision_a, "b": revision_b}
+    store.ensure_writable(request.results)
     with tempfile.TemporaryDirectory(prefix=WORKTREE_PREFIX) as scratch:
         trees = {side: Path(scratch) / side for side in commits}
         try:
             for side, commit in commits.items():
                 _git("worktree", "add", "--detach", str(trees[side]), commit)
-            runs: dict[str, list[dict]] = {"a": [], "b": []}
-            for i, side in enumerate(alternation(alternations)):
-                label = revision_a if side == "a" else revision_b
-                print(
-                    f"== compare: run {i + 1} of {2 * alternations}: {label} "
-                    f"({commits[side][:10]})",
-                    flush=True,
+                _require_processes(trees[side], labels[side])
+            order = alternation(alternations)
+            processes = [
+                Process(
+                    f"{labels[side]} ({commits[side][:10]})",
+                    trees[side],
+                    timing_only=side in order[:i],
+                    target_seconds=PROCESS_TARGET_SECONDS,
+                    flip=order[:i].count(side) % 2 == 1,
+                    database_suffix="" if side == "a" else "_b",
                 )
-                runs[side].append(_one_run(trees[side], bench_args, Path(scratch) / f"r{i}"))
+                for i, side in enumerate(order)
+            ]
+            docs = execute_processes(request, processes)
         finally:
             for tree in trees.values():
                 subprocess.run(
                     ["git", "worktree", "remove", "--force", str(tree)], capture_output=True
                 )
             _git("worktree", "prune")
-    return store.save_run(merge_runs(runs["a"]), results), store.save_run(
-        merge_runs(runs["b"]), results
+    for doc, process in zip(docs, processes, strict=True):
+        if not doc["benchmarks"]:
+            failures = [
+                f"{name}: {piece.get('error') or piece.get('skipped')}"
+                for name, piece in doc["ormbench"]["databases"].items()
+            ]
+            raise BenchError(f"{process.label} measured nothing ({'; '.join(failures)})")
+    sides = {side: [d for d, s in zip(docs, order, strict=True) if s == side] for side in "ab"}
+    return (
+        store.save_run(merge_runs(sides["a"]), request.results),
+        store.save_run(merge_runs(sides["b"]), request.results),
     )
 
 
-def _one_run(tree: Path, bench_args: Sequence[str], results: Path) -> dict:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "run",
-            *bench_args,
-            "--no-report",
-            "--results",
-            str(results),
-        ],
-        cwd=tree,
-    )
-    newest = store.newest_runs(results, 1) if (results / store.RUNS_FOLDER).exists() else []
-    if done.returncode not in (0, 1) or not newest:
-        raise BenchError(f"the bench run in {tree.name} failed (exit {done.returncode})")
-    return store.load_run(newest[0])
+def _require_processes(tree: Path, label: str) -> None:
+    """Worker processes of a comparison run the revision's own code: it must speak this
+    protocol (a worker that can skip the checks its side's first process made)."""
+    worker = tree / "bench" / "worker.py"
+    if not worker.exists() or "--timing-only" not in worker.read_text():
+        raise BenchError(
+            f"revision {label!r} predates per-process comparisons: run `nox -s bench` on it "
+            "and compare the two stored run files instead"
+        )
 
 
 def _git(*args: str) -> None:

@@ -1,12 +1,15 @@
-"""A bench run: a server per database, a worker process per database, one stored results file.
+"""A bench run: a server per database, worker processes against it, one results document each.
 
 Databases run one after another, each with its own throwaway server (or the user's), so that
-they do not compete for the two cores. Whatever happens in a worker, the server is stopped and
-its folder removed before the next database starts.
+they do not compete for the two cores. A plain run is one worker process per database; a
+comparison runs many (`Process`), alternating between two checkouts, against the same server,
+which is started and loaded once. Whatever happens in a worker, the server is stopped and its
+folder removed before the next database starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -36,10 +39,23 @@ from bench.servers import (
 )
 from bench.servers import url as server_url
 from bench.servers.base import workspace
+from bench.servers.sibling import sibling
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
 URL_ENVIRONMENT = {"postgresql": "ORMBENCH_POSTGRESQL_URL", "mysql": "ORMBENCH_MYSQL_URL"}
 WORKER_STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
+
+
+@dataclass(frozen=True)
+class Process:
+    """One worker process per database: from which checkout, and how much it checks."""
+
+    label: str = ""
+    tree: Path | None = None  # the checkout whose code it runs; None: this one
+    timing_only: bool = False  # see `Harness.timing_only`
+    target_seconds: float = 0.2  # timed work per benchmark
+    flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
+    database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
 
 
 @dataclass(frozen=True)
@@ -82,12 +98,8 @@ def execute(
 ) -> tuple[int, Path | None, dict[str, Any]]:
     """Run every database; return (exit status, stored file or None, the run document)."""
     store.ensure_writable(request.results)
-    started = time.time()
-    pieces: list[dict[str, Any]] = []
-    with workspace("run") as scratch:
-        for name in request.databases:
-            pieces += _one_database(request, name, scratch)
-        doc = merge(request, pieces, started)
+    [doc] = execute_processes(request, [Process()])
+    pieces = list(doc["ormbench"]["databases"].values())
     measured = bool(doc["benchmarks"])
     path = store.save_run(doc, request.results) if measured else None
     failed = any(p.get("error") for p in pieces) or doc["ormbench"]["failed"] or not measured
@@ -95,8 +107,24 @@ def execute(
     return (1 if failed or invalid else 0), path, doc
 
 
-def _one_database(request: RunRequest, name: str, scratch: Path) -> list[dict[str, Any]]:
-    """One server for this database; a worker per requested latency (SQLite has no wire)."""
+def execute_processes(request: RunRequest, processes: Sequence[Process]) -> list[dict[str, Any]]:
+    """Each database's server once, every process against it in turn: a document per process."""
+    started = time.time()
+    per_process: list[list[dict[str, Any]]] = [[] for _ in processes]
+    with workspace("run") as scratch:
+        for name in request.databases:
+            for pieces, more in zip(
+                per_process, _one_database(request, name, scratch, processes), strict=True
+            ):
+                pieces += more
+    return [merge(request, pieces, started) for pieces in per_process]
+
+
+def _one_database(
+    request: RunRequest, name: str, scratch: Path, processes: Sequence[Process]
+) -> list[list[dict[str, Any]]]:
+    """One server for this database; per process, a worker per requested latency (SQLite has
+    no wire)."""
     print(f"== {name}: starting server", flush=True)
     try:
         server = provide(
@@ -106,25 +134,38 @@ def _one_database(request: RunRequest, name: str, scratch: Path) -> list[dict[st
             sources=request.sources,
             buffer_mb=dataset.scale(request.scale).buffer_mb,
         )
-        with server as db:
+        with server as db, contextlib.ExitStack() as siblings:
             ready = numbers.seconds(db.startup_seconds)
             print(f"== {name}: {db.display} ({db.origin}), ready in {ready}", flush=True)
+            targets = {"": db}
+            for suffix in sorted({p.database_suffix for p in processes} - {""}):
+                targets[suffix] = siblings.enter_context(sibling(db, suffix))
             latencies = request.latencies if db.vendor != "sqlite" else (None,)
-            return [_run_behind(request, db, latency, scratch) for latency in latencies]
+            out = []
+            for i, process in enumerate(processes):
+                if len(processes) > 1:
+                    print(f"== {name}: process {i + 1} of {len(processes)}: {process.label}")
+                folder = scratch / f"p{i}"
+                folder.mkdir(exist_ok=True)
+                target = targets[process.database_suffix]
+                out.append(
+                    [_run_behind(request, target, lat, folder, process) for lat in latencies]
+                )
+            return out
     except ServerUnavailable as exc:
         print(f"== {name}: skipped: {exc}", flush=True)
-        return [{"database": name, "skipped": str(exc)}]
+        return [[{"database": name, "skipped": str(exc)}] for _ in processes]
     except BenchError as exc:
         print(f"== {name}: FAILED: {exc}", flush=True)
-        return [{"database": name, "error": str(exc)}]
+        return [[{"database": name, "error": str(exc)}] for _ in processes]
 
 
 def _run_behind(
-    request: RunRequest, db: Database, latency: float | None, scratch: Path
+    request: RunRequest, db: Database, latency: float | None, scratch: Path, process: Process
 ) -> dict[str, Any]:
     """Run the worker straight at the server, or through a proxy adding `latency` per trip."""
     if latency is None:
-        return _run_worker(request, db, scratch)
+        return _run_worker(request, db, scratch, process)
     with proxy.delayed(db.django["HOST"], int(db.django["PORT"]), latency) as relay:
         label = f"{db.name}+{latency * 1e3:g}ms"
         print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
@@ -134,10 +175,12 @@ def _run_behind(
             django={**db.django, "HOST": relay.host, "PORT": str(relay.port)},
             extra={**db.extra, "latency_ms": latency * 1e3},
         )
-        return _run_worker(request, behind, scratch)
+        return _run_worker(request, behind, scratch, process)
 
 
-def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, Any]:
+def _run_worker(
+    request: RunRequest, db: Database, scratch: Path, process: Process
+) -> dict[str, Any]:
     argv = [
         sys.executable,
         "-m",
@@ -157,6 +200,11 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         argv += ["-k", request.keyword]
     if request.verbose:
         argv.append("--verbose")
+    if process.timing_only:
+        argv.append("--timing-only")
+    if process.flip:
+        argv.append("--flip")
+    argv += ["--target-seconds", str(process.target_seconds)]
     for package in request.packages:
         argv += ["--scenarios", package]
     if "latency_ms" in db.extra:
@@ -168,7 +216,7 @@ def _run_worker(request: RunRequest, db: Database, scratch: Path) -> dict[str, A
         ENV_DATABASE: json.dumps(db.django),
         "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"),
     }
-    proc = subprocess.Popen(argv, env=env)
+    proc = subprocess.Popen(argv, env=env, cwd=process.tree)
     try:
         code = proc.wait()
     finally:
@@ -211,7 +259,13 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-WORKER_FIGURES = ("peak_rss_bytes", "effect_check_seconds", "restore_seconds", "snapshot_seconds")
+WORKER_FIGURES = (
+    "peak_rss_bytes",
+    "effect_check_seconds",
+    "restore_seconds",
+    "snapshot_seconds",
+    "quiet",
+)
 
 
 def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> dict[str, Any]:

@@ -334,12 +334,17 @@ def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
     return dict(sorted(found.items()))
 
 
-def cases(scenarios: Mapping[str, Scenario], scale: str) -> list[Case]:
-    """Every (scenario, mode, n, variant) at this scale's sizes."""
+def cases(scenarios: Mapping[str, Scenario], scale: str, flip: bool = False) -> list[Case]:
+    """Every (scenario, mode, n, variant) at this scale's sizes.
+
+    The variants of a scenario take turns going first: declared order at its first size,
+    reversed at the next, and so on (`flip` starts reversed, as every other process of a
+    comparison does), so that drift within a run weighs on naive and optimized alike.
+    """
     return [
         Case(scenario, variant, n, mode)
         for scenario in scenarios.values()
         for mode in scenario.run_modes
-        for n in scenario.sizes_at(scale)
-        for variant in scenario.variants
+        for i, n in enumerate(scenario.sizes_at(scale))
+        for variant in (scenario.variants[::-1] if (i % 2 == 1) != flip else scenario.variants)
     ]

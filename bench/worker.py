@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", action="append", required=True)
     parser.add_argument("--latency-ms", type=float)
     parser.add_argument("--verbose", action="store_true", help="pytest's own line per case")
+    parser.add_argument("--timing-only", action="store_true", help="a later process of a compare")
+    parser.add_argument("--target-seconds", type=float, default=0.2, help="timed work per case")
+    parser.add_argument("--flip", action="store_true", help="variants in the other turn order")
     args = parser.parse_args(argv)
     entry = json.loads(os.environ[ENV_DATABASE])
     meta_path = args.out / f"{args.database}.meta.json"
@@ -100,6 +103,7 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
                 "sizes": list(s.sizes_at(size.name)),
                 "mode": mode,
                 "effect_from": s.effect_from,
+                "reference": s.reference,
                 "variants": {
                     v.name: {"role": v.role, "label": v.label, "source": v.source}
                     for v in s.variants
@@ -110,9 +114,16 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         },
     }
     harness = Harness(
-        args.database, connection.vendor, size.name, checksum, args.rounds, args.latency_ms
+        args.database,
+        connection.vendor,
+        size.name,
+        checksum,
+        args.rounds,
+        args.latency_ms,
+        args.timing_only,
+        args.target_seconds,
     )
-    return meta, harness, cases(scenarios, size.name)
+    return meta, harness, cases(scenarios, size.name, args.flip)
 
 
 def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:

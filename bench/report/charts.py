@@ -11,7 +11,7 @@ import numpy as np
 
 from bench.compare import crossover
 from bench.report import numbers
-from bench.report.rows import Row
+from bench.report.rows import Row, best_speedups, headline
 from bench.report.style import (
     INVALID_COLOR,
     database_color,
@@ -24,38 +24,23 @@ from bench.report.style import (
 LOG_RANGE = 20  # use a log axis when the largest value is this many times the smallest
 
 
-def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
-    """Per (scenario, database): the fastest valid optimized row at the largest n measured.
-
-    None when the naive row at that n is invalid, or every optimized row there is invalid.
-    """
-    largest: dict[tuple[str, str], int] = {}
-    for r in rows:
-        key = (r.scenario, r.database)
-        largest[key] = max(largest.get(key, 0), r.n)
-    best: dict[tuple[str, str], Row | None] = {}
-    for key, n in largest.items():
-        at_n = [r for r in rows if (r.scenario, r.database) == key and r.n == n]
-        naive_ok = any(r.role == "naive" and r.valid for r in at_n)
-        candidates = [r for r in at_n if r.role != "naive" and r.valid and r.speedup]
-        best[key] = (
-            max(candidates, key=lambda r: r.speedup or 0) if naive_ok and candidates else None
-        )
-    return best
-
-
 def overview(rows: list[Row], databases: list[str], path: Path, *, compact: bool = False) -> None:
     """Heatmap: best optimized speedup over naive, scenario by database, log colour scale."""
     best = best_speedups(rows)
     scenarios = sorted(
         {r.scenario for r in rows},
-        key=lambda s: -max((b.speedup or 0) if (b := best.get((s, d))) else 0 for d in databases),
+        key=lambda s: (
+            -max(
+                (b.speedup or 0) if (b := best.get((s, d))) and not b.wrong_by_design else 0
+                for d in databases
+            )
+        ),
     )
     grid = np.full((len(scenarios), len(databases)), np.nan)
     for i, scenario in enumerate(scenarios):
         for j, database in enumerate(databases):
             row = best.get((scenario, database))
-            if row is not None and row.speedup:
+            if row is not None and row.speedup and not row.wrong_by_design:
                 grid[i, j] = math.log10(row.speedup)
     width, height = (
         (5.5, 0.26 * len(scenarios) + 1.4)
@@ -98,11 +83,9 @@ def _overview_cell(
     row = best.get((scenario, database))
     if row is None:
         return "INVALID"
-    return (
-        numbers.ratio(row.speedup or 0)
-        if compact
-        else f"{numbers.ratio(row.speedup or 0)}  {row.variant}"
-    )
+    if row.wrong_by_design:
+        return headline(row)
+    return numbers.ratio(row.speedup or 0) if compact else f"{headline(row)}\n{row.variant}"
 
 
 def variants_at_largest_n(scenario: str, rows: list[Row], databases: list[str], path: Path) -> None:

@@ -7,6 +7,7 @@ from html import escape
 from pathlib import Path
 
 from bench.compare import Comparison
+from bench.exact import ExactChange
 from bench.report import numbers
 from bench.report.html import CSS
 from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
@@ -47,7 +48,7 @@ def _header(label_a: str, label_b: str, threshold: float, warnings: list[str]) -
         f"beyond {threshold:.0%}. 'below resolution': the processes were too noisy (or too few) "
         "to see a change of that size (resolution: the smallest they would have shown); "
         "'unstable': "
-        f"a side's own processes differ by more than {UNSTABLE_SPREAD - 1:.0%}.",
+        f"a side's own processes disagree (robust spread above {UNSTABLE_SPREAD:.0%}).",
     ]
     return lines + [f"warning: {w}" for w in warnings]
 
@@ -67,6 +68,14 @@ def power(comparisons: list[Comparison]) -> list[str]:
     ]
 
 
+def exact(changes: list[ExactChange]) -> list[str]:
+    """The exact co-metrics that differ: facts, listed whatever the timing verdicts say."""
+    if not changes:
+        return ["Exact figures (queries, rows, server work, SQL, plans): no change."]
+    lines = [f"Exact figures that changed ({len(changes)}; no statistics needed):"]
+    return lines + [f"  {change}" for change in changes]
+
+
 def _shown(comparisons: list[Comparison]) -> list[Comparison]:
     changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
     rest = [c for c in comparisons if c.verdict not in ("slower", "faster")]
@@ -79,7 +88,12 @@ def counts(comparisons: list[Comparison]) -> str:
 
 
 def terminal(
-    comparisons: list[Comparison], label_a: str, label_b: str, threshold: float, warnings: list[str]
+    comparisons: list[Comparison],
+    changes: list[ExactChange],
+    label_a: str,
+    label_b: str,
+    threshold: float,
+    warnings: list[str],
 ) -> str:
     lines = [
         *_header(label_a, label_b, threshold, warnings),
@@ -96,12 +110,18 @@ def terminal(
     hidden = len(comparisons) - len(_shown(comparisons))
     if hidden:
         lines.append(f"... and {hidden} more without a verdict")
+    lines += ["", *exact(changes)]
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
     return "\n".join(lines)
 
 
 def markdown(
-    comparisons: list[Comparison], label_a: str, label_b: str, threshold: float, warnings: list[str]
+    comparisons: list[Comparison],
+    changes: list[ExactChange],
+    label_a: str,
+    label_b: str,
+    threshold: float,
+    warnings: list[str],
 ) -> str:
     """A summary fit for a pull-request comment."""
     changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
@@ -126,6 +146,8 @@ def markdown(
         ]
     else:
         lines += ["", "No significant change beyond the threshold."]
+    shown = exact(changes)
+    lines += ["", shown[0], *[f"- `{line.strip()}`" for line in shown[1:]]]
     return "\n".join(lines) + "\n"
 
 
@@ -156,6 +178,7 @@ def chart(comparisons: list[Comparison], path: Path) -> None:
 
 def page(
     comparisons: list[Comparison],
+    changes: list[ExactChange],
     label_a: str,
     label_b: str,
     threshold: float,
@@ -173,6 +196,14 @@ def page(
     notes = "".join(
         f"<p>{escape(line)}</p>" for line in _header(label_a, label_b, threshold, warnings)
     )
+    shown = exact(changes)
+    facts = f"<h2>{escape(shown[0])}</h2>" + (
+        "<ul>"
+        + "".join(f"<li><code>{escape(line.strip())}</code></li>" for line in shown[1:])
+        + "</ul>"
+        if shown[1:]
+        else ""
+    )
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>django-ormbench comparison</title><style>{CSS}</style></head><body>"
@@ -181,5 +212,5 @@ def page(
         "<table><tr><th class='l'>benchmark</th><th>A</th><th>B</th><th>ratio</th>"
         "<th>95% CI</th><th>p</th><th>resolution</th><th>processes</th>"
         "<th class='l'>verdict</th></tr>"
-        f"{rows}</table></body></html>"
+        f"{rows}</table>{facts}</body></html>"
     )

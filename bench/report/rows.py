@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from bench.report import numbers
+
 NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
 
 
@@ -27,6 +29,11 @@ class Row:
     valid: bool
     error: str
     speedup: float | None  # naive median / this median, same scenario, database and n
+    speedup_low: float | None = None  # naive's lower quartile / this one's upper quartile
+    speedup_high: float | None = None  # naive's upper quartile / this one's lower quartile
+    recorded: dict[str, Any] | None = None  # the scenario's own figures (lost_updates ...)
+    wrong_by_design: bool = False  # a naive variant the scenario shows to be wrong (its
+    # reference is another variant): its figure is its correctness, never a speedup
 
     @property
     def queries_shown(self) -> str:
@@ -42,16 +49,23 @@ class Row:
 
 def rows(doc: dict[str, Any]) -> list[Row]:
     """Every benchmark of a run, with its speedup against the naive variant."""
-    naive: dict[tuple[str, str, int], float] = {}
+    naive: dict[tuple[str, str, int], dict[str, float]] = {}
     for b in doc["benchmarks"]:
         info = b["extra_info"]
         if info.get("role") == "naive" and info.get("valid"):
-            naive[(info["scenario"], info["database"], info["n"])] = b["stats"]["median"]
+            naive[(info["scenario"], info["database"], info["n"])] = b["stats"]
+    scenarios = doc.get("ormbench", {}).get("scenarios", {})
     out = []
     for b in doc["benchmarks"]:
         info, stats = b["extra_info"], b["stats"]
-        base = naive.get((info["scenario"], info["database"], info["n"]))
+        base_stats = naive.get((info["scenario"], info["database"], info["n"]))
+        base = base_stats["median"] if base_stats else None
         valid = bool(info.get("valid"))
+        reference = scenarios.get(info["scenario"], {}).get("reference")
+        low = high = None
+        if valid and base_stats and stats.get("q1") and stats.get("q3"):
+            low = base_stats.get("q1", base) / stats["q3"]
+            high = base_stats.get("q3", base) / stats["q1"]
         out.append(
             Row(
                 scenario=info["scenario"],
@@ -70,6 +84,11 @@ def rows(doc: dict[str, Any]) -> list[Row]:
                 valid=valid,
                 error=info.get("error", ""),
                 speedup=base / stats["median"] if valid and base and stats["median"] else None,
+                speedup_low=low,
+                speedup_high=high,
+                recorded=info.get("recorded"),
+                wrong_by_design=info.get("role") == "naive"
+                and reference not in (None, info["variant"]),
             )
         )
     return out
@@ -80,3 +99,44 @@ def by_scenario(all_rows: list[Row]) -> dict[str, list[Row]]:
     for row in all_rows:
         grouped[row.scenario].append(row)
     return dict(sorted(grouped.items()))
+
+
+def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
+    """Per (scenario, database): the best valid optimized row at the largest n measured.
+
+    Best by the lower end of its speedup's interquartile range (naive's q1 over its q3), not by
+    the median: the maximum of several noisy medians picks the luckiest figure, and a noisy
+    figure has the wider range, so this rule does not reward noise. None when the naive row at
+    that n is invalid, or every optimized row there is invalid. Where the naive variant is wrong
+    by design, that naive row itself: its figure is what it got wrong.
+    """
+    largest: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r.scenario, r.database)
+        largest[key] = max(largest.get(key, 0), r.n)
+    best: dict[tuple[str, str], Row | None] = {}
+    for key, n in largest.items():
+        at_n = [r for r in rows if (r.scenario, r.database) == key and r.n == n]
+        naive_ok = any(r.role == "naive" and r.valid for r in at_n)
+        wrong = [r for r in at_n if r.wrong_by_design]
+        candidates = [r for r in at_n if r.role != "naive" and r.valid and r.speedup]
+        best[key] = (
+            wrong[0]
+            if wrong
+            else max(candidates, key=lambda r: r.speedup_low or r.speedup or 0)
+            if naive_ok and candidates
+            else None
+        )
+    return best
+
+
+def headline(row: Row) -> str:
+    """ "12x (9.5x-15x)": the speedup with its interquartile range; for a naive variant that is
+    wrong by design, what it got wrong."""
+    if row.wrong_by_design:
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (row.recorded or {}).items())
+        return f"naive: {figures or 'wrong by design'}"
+    shown = numbers.ratio(row.speedup or 0)
+    if row.speedup_low and row.speedup_high:
+        shown += f" ({numbers.ratio(row.speedup_low)}-{numbers.ratio(row.speedup_high)})"
+    return shown

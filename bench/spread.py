@@ -1,0 +1,52 @@
+"""Run-to-run spread: how far the medians of the same code move between runs on this machine.
+
+The figure `nox -s perf -- --spread` measures and the README states: per benchmark, the
+largest of its runs' medians over the smallest, minus one; then the median and the 90th
+percentile of that over every valid benchmark whose median is at least MIN_MEDIAN (shorter
+calls are at the timer's and the scheduler's mercy, and say little about the ORM).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MIN_MEDIAN = 1e-3
+
+
+@dataclass(frozen=True)
+class Spread:
+    runs: int
+    benchmarks: int
+    median: float  # at the median benchmark: 0.05 is 5%
+    p90: float
+    worst: float
+    worst_benchmark: str
+
+
+def spread(docs: Sequence[dict[str, Any]]) -> Spread | None:
+    """None with fewer than two runs or no benchmark long enough in all of them."""
+    medians: dict[str, list[float]] = {}
+    for doc in docs:
+        for bench in doc["benchmarks"]:
+            if bench["extra_info"].get("valid"):
+                medians.setdefault(bench["fullname"], []).append(bench["stats"]["median"])
+    spreads = {
+        name: max(values) / min(values) - 1
+        for name, values in medians.items()
+        if len(values) == len(docs) and min(values) >= MIN_MEDIAN
+    }
+    if len(docs) < 2 or not spreads:
+        return None
+    ranked = sorted(spreads.values())
+    worst = max(spreads, key=lambda name: spreads[name])
+    return Spread(
+        runs=len(docs),
+        benchmarks=len(ranked),
+        median=statistics.median(ranked),
+        p90=ranked[min(len(ranked) - 1, int(0.9 * len(ranked)))],
+        worst=spreads[worst],
+        worst_benchmark=worst,
+    )

@@ -1,0 +1,117 @@
+"""Exact co-metrics: SQL shapes, plans, server work; compared between runs without statistics."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import cometrics, store
+from bench.exact import exact_changes
+from tests.conftest import ROOT
+
+
+def test_a_shape_is_the_statement_without_its_values() -> None:
+    one = 'SELECT "book"."id" FROM "book" WHERE "book"."author_id" = 17 LIMIT 21'
+    other = 'SELECT "book"."id" FROM "book" WHERE "book"."author_id" = 4 LIMIT 21'
+    assert cometrics.shape(one) == cometrics.shape(other)
+    assert "17" not in cometrics.shape(one) and '"book"' in cometrics.shape(one)
+    # a list of any length, rows of a bulk insert, quoted strings with escapes
+    assert cometrics.shape("SELECT 1 FROM t WHERE id IN (1, 2, 3)") == cometrics.shape(
+        "SELECT 1 FROM t WHERE id IN (7, 8)"
+    )
+    assert cometrics.shape("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'it''s')") == (
+        cometrics.shape("INSERT INTO t (a, b) VALUES (5, 'y')")
+    )
+    # savepoint names carry a thread id that differs from process to process
+    assert cometrics.shape('SAVEPOINT "s140213_x1"') == cometrics.shape('SAVEPOINT "s99_x2"')
+    # digits inside names are names, and another column is another shape
+    assert cometrics.shape('SELECT "t1"."col2" FROM t1') == 'SELECT "t1"."col2" FROM t1'
+    assert cometrics.shape("SELECT a FROM t WHERE b = 1") != cometrics.shape(
+        "SELECT a FROM t WHERE c = 1"
+    )
+
+
+def _doc(xs_extra: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"benchmarks": [{"extra_info": extra} for extra in xs_extra]}
+
+
+def _info(**figures: Any) -> dict[str, Any]:
+    return {
+        "database": "postgresql",
+        "scenario": "lookup",
+        "variant": "by_code",
+        "n": 10,
+        "valid": True,
+        "queries": 1,
+        "rows": 10,
+        "sql_shapes": [['SELECT "id" FROM "book" WHERE "code" = ?', 10]],
+        "plans": {'SELECT "id" FROM "book" WHERE "code" = ?': "Index Scan on book using code"},
+        "server_work": {},
+        **figures,
+    }
+
+
+def test_equal_runs_have_no_exact_change_and_each_kind_of_change_is_named() -> None:
+    a = _doc([_info()])
+    assert exact_changes(a, copy.deepcopy(a)) == []
+    shape = 'SELECT "id" FROM "book" WHERE "code" = ?'
+    b = _doc([_info(plans={shape: "Seq Scan on book"}, queries=11, rows=11)])
+    found = {c.metric: c for c in exact_changes(a, b)}
+    assert set(found) == {"plan", "queries", "rows"}
+    assert found["plan"].before == "Index Scan on book using code"
+    assert found["plan"].after == "Seq Scan on book"
+    assert found["queries"].more_queries and not found["plan"].more_queries
+    assert str(found["queries"]) == "postgresql/lookup/by_code/n=10: queries 1 -> 11"
+    mysql_a = _doc([_info(server_work={"Handler_read_key": 10, "Handler_read_rnd_next": 0})])
+    mysql_b = _doc([_info(server_work={"Handler_read_key": 0, "Handler_read_rnd_next": 251})])
+    assert {c.metric for c in exact_changes(mysql_a, mysql_b)} == {
+        "Handler_read_key",
+        "Handler_read_rnd_next",
+    }
+    other_sql = _doc([_info(sql_shapes=[['SELECT "id" FROM "book" WHERE "isbn" = ?', 10]])])
+    [sql] = exact_changes(a, other_sql)
+    assert sql.metric == "sql" and "isbn" in sql.after and '"code"' in sql.before
+    # an invalid benchmark is not compared: its figures are not the variant's
+    assert exact_changes(a, _doc([_info(valid=False, queries=99)])) == []
+
+
+def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
+    xs_run: dict[str, Any], tmp_path: Path
+) -> None:
+    doc = xs_run["doc"]
+    infos = [b["extra_info"] for b in doc["benchmarks"] if b["extra_info"].get("valid")]
+    for vendor in ("sqlite", "postgresql", "mysql"):
+        mine = [i for i in infos if i["vendor"] == vendor]
+        assert mine, vendor
+        assert all(i["sql_shapes"] for i in mine if i["queries"])
+        assert any(p and "not explained" not in p for i in mine for p in i["plans"].values())
+    assert all(i["server_work"].get("vm_steps", 0) > 0 for i in infos if i["vendor"] == "sqlite")
+    assert any(i["server_work"].get("Handler_read_key") for i in infos if i["vendor"] == "mysql")
+    assert all(i["rows"] is None for i in infos if i["vendor"] == "sqlite")
+    assert any(i["rows"] for i in infos if i["vendor"] == "postgresql")
+    # the same run against itself: nothing exact differs
+    assert exact_changes(doc, doc) == []
+    # one plan changed, one more query elsewhere: reported, and more queries fail the gate
+    other = json.loads(json.dumps(doc))
+    planned = next(b for b in other["benchmarks"] if b["extra_info"].get("plans"))
+    shape = next(iter(planned["extra_info"]["plans"]))
+    planned["extra_info"]["plans"][shape] = "Seq Scan on somewhere_else"
+    counted = next(b for b in other["benchmarks"] if b is not planned and b["extra_info"]["valid"])
+    counted["extra_info"]["queries"] += 1
+    path = store.save_run(other, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "compare", str(xs_run["path"]), str(path)]
+        + ["--results", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Exact figures that changed (2" in done.stdout
+    assert "plan" in done.stdout and "Seq Scan on somewhere_else" in done.stdout
+    assert "1 benchmarks sending more queries" in done.stderr

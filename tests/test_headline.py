@@ -1,0 +1,54 @@
+"""The report's headline speedup: an interval, a rule that does not reward noise, correctness
+where the naive variant is wrong by design."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.report import summary
+from bench.report.rows import best_speedups, headline, rows
+
+
+def _bench(variant: str, role: str, median: float, q1: float, q3: float, **info: Any) -> dict:
+    return {
+        "extra_info": {
+            "scenario": "s",
+            "variant": variant,
+            "role": role,
+            "database": "sqlite",
+            "n": 100,
+            "valid": True,
+            **info,
+        },
+        "stats": {"median": median, "q1": q1, "q3": q3, "iqr": q3 - q1, "rounds": 20},
+    }
+
+
+def test_the_best_variant_is_chosen_by_the_low_end_of_its_range_not_its_median() -> None:
+    doc = {
+        "benchmarks": [
+            _bench("loop", "naive", 10.0, 9.5, 10.5),
+            # a lucky median, but its rounds range from 0.5 to 4
+            _bench("noisy", "optimized", 0.8, 0.5, 4.0),
+            _bench("steady", "optimized", 1.0, 0.98, 1.02),
+        ]
+    }
+    best = best_speedups(rows(doc))[("s", "sqlite")]
+    assert best is not None and best.variant == "steady"
+    assert headline(best) == "10x (9.31x-10.7x)"
+    assert "s/steady 10x (9.31x-10.7x) at n=100" in summary.render(doc)
+
+
+def test_a_naive_variant_wrong_by_design_shows_what_it_got_wrong() -> None:
+    doc = {
+        "ormbench": {"scenarios": {"s": {"reference": "f_update"}}},
+        "benchmarks": [
+            _bench("python_increment", "naive", 5.0, 4.9, 5.1, recorded={"lost_updates": 37}),
+            _bench("f_update", "optimized", 1.0, 0.99, 1.01, recorded={"lost_updates": 0}),
+        ],
+    }
+    best = best_speedups(rows(doc))[("s", "sqlite")]
+    assert best is not None and best.wrong_by_design
+    assert headline(best) == "naive: lost updates 37"
+    rendered = summary.render(doc)
+    assert "naive: lost updates 37" in rendered and "f_update 5" not in rendered

@@ -1,0 +1,35 @@
+"""Run-to-run spread: the figure `nox -s perf -- --spread` prints, from stored runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.spread import spread
+
+
+def _run(medians: dict[str, float], invalid: tuple[str, ...] = ()) -> dict:
+    return {
+        "benchmarks": [
+            {"fullname": name, "stats": {"median": m}, "extra_info": {"valid": name not in invalid}}
+            for name, m in medians.items()
+        ]
+    }
+
+
+def test_spread_is_largest_over_smallest_median_per_benchmark_then_its_median() -> None:
+    runs = [
+        _run({"a": 0.010, "b": 0.002, "c": 0.004, "tiny": 0.0001}),
+        _run({"a": 0.011, "b": 0.003, "c": 0.004, "tiny": 0.0009}),
+        _run({"a": 0.010, "b": 0.002, "c": 0.005, "tiny": 0.0001}),
+    ]
+    found = spread(runs)
+    assert found is not None
+    # a: 10%, b: 50%, c: 25%; "tiny" is under 1 ms and left out
+    assert found.benchmarks == 3
+    assert found.median == pytest.approx(0.25)
+    assert found.worst == pytest.approx(0.5) and found.worst_benchmark == "b"
+
+
+def test_no_spread_from_one_run_or_from_benchmarks_invalid_somewhere() -> None:
+    assert spread([_run({"a": 0.01})]) is None
+    assert spread([_run({"a": 0.01}), _run({"a": 0.02}, invalid=("a",))]) is None
