@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import cometrics, dataset
+from bench import cometrics, dataset, speed
 from bench.effect import (
     Digest,
     Effects,
@@ -331,9 +331,11 @@ class Harness:
         the first check and times at almost nothing: its last round shows it.
         """
         scenario, variant, n = case.scenario, case.variant, case.n
-        rounds = self.fixed_rounds or rounds_for(check.seconds, self.target_seconds)
+        least = 1 if self.timing_only else None
+        rounds = self.fixed_rounds or rounds_for(check.seconds, self.target_seconds, least)
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
+        reference = speed.reference_seconds()
         try:
             result = benchmark.pedantic(
                 case.call(),
@@ -345,6 +347,8 @@ class Harness:
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
+        reference = (reference + speed.reference_seconds()) / 2
+        benchmark.extra_info["speed_reference_seconds"] = reference
         if scenario.reference is not None and variant.role == "naive":
             return []  # wrong by design: its figures vary from call to call
         problems = []

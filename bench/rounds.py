@@ -84,6 +84,9 @@ def nothing() -> None:
     pass
 
 
-def rounds_for(seconds_per_call: float, target_seconds: float) -> int:
-    least = SLOW_MIN_ROUNDS if seconds_per_call >= SLOW_CALL_SECONDS else MIN_ROUNDS
+def rounds_for(seconds_per_call: float, target_seconds: float, least: int | None = None) -> int:
+    """Rounds that fill `target_seconds`, clamped; `least` overrides the minimum (a process of a
+    comparison is one sample among many: one round of a slow call is enough there)."""
+    if least is None:
+        least = SLOW_MIN_ROUNDS if seconds_per_call >= SLOW_CALL_SECONDS else MIN_ROUNDS
     return max(least, min(MAX_ROUNDS, math.ceil(target_seconds / max(seconds_per_call, 1e-9))))
