@@ -61,6 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _duration(text: str) -> float:
+    """'10m', '90s', '1h' or plain seconds, as seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 10m, 90s)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"a budget must be positive: {text!r}")
+    return seconds
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     """SIGTERM unwinds like Ctrl-C, so every `finally` stops its server."""
     raise KeyboardInterrupt
@@ -98,6 +111,14 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_ALTERNATIONS,
         help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
+    )
+    compare.add_argument(
+        "--budget",
+        type=_duration,
+        default=0.0,
+        metavar="TIME",
+        help="after the --alternations, more A/B pairs while this much time lasts in all "
+        "(e.g. 10m, 90s, 1h; split evenly between the databases)",
     )
     compare.add_argument(
         "--report-only",
@@ -283,7 +304,9 @@ def _compare(args: argparse.Namespace) -> int:
         sides = _Parser(prog="python -m bench compare A B", add_help=False)
         _add_run_options(sides)
         request = _request(sides.parse_args([*args.rest, "--results", str(args.results)]))
-        path_a, path_b = revisions.run_revisions(args.a, args.b, request, args.alternations)
+        path_a, path_b = revisions.run_revisions(
+            args.a, args.b, request, args.alternations, args.budget
+        )
     else:
         raise BenchError("compare two revisions or two run files, not one of each")
     doc_a, doc_b = store.load_run(path_a), store.load_run(path_b)

@@ -8,8 +8,9 @@
 - `rows`: rows returned or written, as the driver reports them (SQLite's driver does not).
 - `server_work`: what the server did for the call, where one session can tell exactly: the
   session's Handler_read_* and Rows_read counters on MariaDB/MySQL, virtual-machine steps on
-  SQLite (a progress handler, counted per hundred). PostgreSQL counts its work per table and
-  flushes the counts lazily, not per session: there the plans carry a changed access path.
+  SQLite (a progress handler called at every step where the VM checks for one). PostgreSQL
+  counts its work per table and flushes the counts lazily, not per session: there the plans
+  carry a changed access path.
 
 Between two runs on the same data, any change of these is exact, so `bench.compare` reports it
 as such ("plan changed", "queries 3 -> 5") whatever the timing says.
@@ -41,7 +42,6 @@ MYSQL_COUNTERS = (
     "Handler_read_rnd_next",
     "Rows_read",
 )
-SQLITE_STEPS_PER_CALLBACK = 100
 
 
 def shape(sql: str) -> str:
@@ -76,14 +76,16 @@ class Recorder:
         connection.ensure_connection()
         before = self._counters(connection)
         if self.vendor == "sqlite":
-            connection.connection.set_progress_handler(self._step, SQLITE_STEPS_PER_CALLBACK)
+            # Every step: with a coarser period the count depends on where the counter stood
+            # when the call began (an A/A comparison moved it by 100 at a period of 100).
+            connection.connection.set_progress_handler(self._step, 1)
         try:
             with connection.execute_wrapper(self.wrapper):
                 yield
         finally:
             if self.vendor == "sqlite":
                 connection.connection.set_progress_handler(None, 0)
-                self.server_work = {"vm_steps": self._steps * SQLITE_STEPS_PER_CALLBACK}
+                self.server_work = {"vm_steps": self._steps}
             elif before:
                 after = self._counters(connection)
                 self.server_work = {k: after[k] - before[k] for k in before}

@@ -77,6 +77,7 @@ class Harness:
     reference and measured memory, which another process of the same code cannot change. This
     one keeps the checks every call needs (query count, last round, isolation) and times."""
     target_seconds: float = 0.2  # timed work per benchmark; rounds = this / one call, clamped
+    min_rounds: int | None = None  # None: `bench.rounds`' own minimum
 
     def __post_init__(self) -> None:
         self._reference: dict[tuple[str, int], Check] = {}
@@ -331,7 +332,7 @@ class Harness:
         the first check and times at almost nothing: its last round shows it.
         """
         scenario, variant, n = case.scenario, case.variant, case.n
-        least = 1 if self.timing_only else None
+        least = self.min_rounds
         rounds = self.fixed_rounds or rounds_for(check.seconds, self.target_seconds, least)
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)

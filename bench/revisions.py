@@ -18,11 +18,12 @@ from pathlib import Path
 from bench import store
 from bench.compare import merge_runs
 from bench.errors import BenchError
-from bench.run import Process, RunRequest, execute_processes
+from bench.run import Process, RunRequest, Schedule, execute_processes
 
 WORKTREE_PREFIX = "ormbench_compare_"
-# Timed work per benchmark in each process of a comparison: a tenth of a plain run's; the
-# process medians, not the rounds, are the samples, and more processes buy more than rounds.
+# Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one
+# round of a slow call; the process medians, not the rounds, are the samples, and more
+# processes buy more than more rounds.
 PROCESS_TARGET_SECONDS = 0.02
 
 
@@ -48,8 +49,10 @@ def run_revisions(
     revision_b: str,
     request: RunRequest,
     alternations: int,
+    budget_seconds: float = 0.0,
 ) -> tuple[Path, Path]:
-    """Run the same selection on both revisions; return the two pooled, stored runs."""
+    """Run the same selection on both revisions; return the two pooled, stored runs. With a
+    budget, more alternations follow the first ones while the time lasts."""
     commits = {"a": resolve(revision_a), "b": resolve(revision_b)}
     labels = {"a": revision_a, "b": revision_b}
     store.ensure_writable(request.results)
@@ -59,33 +62,42 @@ def run_revisions(
             for side, commit in commits.items():
                 _git("worktree", "add", "--detach", str(trees[side]), commit)
                 _require_processes(trees[side], labels[side])
-            order = alternation(alternations)
-            processes = [
-                Process(
+
+            def process(i: int) -> Process:
+                order = alternation(i // 2 + 1)
+                side = order[i]
+                return Process(
                     f"{labels[side]} ({commits[side][:10]})",
                     trees[side],
                     timing_only=side in order[:i],
                     target_seconds=PROCESS_TARGET_SECONDS,
+                    min_rounds=1,
                     flip=order[:i].count(side) % 2 == 1,
                     database_suffix="" if side == "a" else "_b",
                 )
-                for i, side in enumerate(order)
-            ]
-            docs = execute_processes(request, processes)
+
+            share = budget_seconds / len(request.databases) if budget_seconds else 0.0
+            schedule = Schedule(
+                [process(i) for i in range(2 * alternations)],
+                process if budget_seconds else None,
+                share,
+            )
+            docs = execute_processes(request, schedule)
         finally:
             for tree in trees.values():
                 subprocess.run(
                     ["git", "worktree", "remove", "--force", str(tree)], capture_output=True
                 )
             _git("worktree", "prune")
-    for doc, process in zip(docs, processes, strict=True):
+    order = alternation(len(docs) // 2 + 1)
+    for i, doc in enumerate(docs):
         if not doc["benchmarks"]:
             failures = [
                 f"{name}: {piece.get('error') or piece.get('skipped')}"
                 for name, piece in doc["ormbench"]["databases"].items()
             ]
-            raise BenchError(f"{process.label} measured nothing ({'; '.join(failures)})")
-    sides = {side: [d for d, s in zip(docs, order, strict=True) if s == side] for side in "ab"}
+            raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
+    sides = {side: [d for i, d in enumerate(docs) if order[i] == side] for side in "ab"}
     return (
         store.save_run(merge_runs(sides["a"]), request.results),
         store.save_run(merge_runs(sides["b"]), request.results),

@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Process:
     tree: Path | None = None  # the checkout whose code it runs; None: this one
     timing_only: bool = False  # see `Harness.timing_only`
     target_seconds: float = 0.2  # timed work per benchmark
+    min_rounds: int | None = None  # fewest rounds per benchmark (None: the harness's own)
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
     database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
 
@@ -107,21 +108,47 @@ def execute(
     return (1 if failed or invalid else 0), path, doc
 
 
-def execute_processes(request: RunRequest, processes: Sequence[Process]) -> list[dict[str, Any]]:
-    """Each database's server once, every process against it in turn: a document per process."""
+@dataclass(frozen=True)
+class Schedule:
+    """The processes run against each database: `first`, then, while a database's share of the
+    budget lasts, pairs of `more(i)`. The budget decides how many, never what was measured: the
+    comparison's test stays exact (no stopping when a result looks good)."""
+
+    first: Sequence[Process]
+    more: Callable[[int], Process] | None = None
+    budget_seconds: float = 0.0  # per database
+
+    def process(self, i: int, elapsed: float) -> Process | None:
+        """The i-th process, `elapsed` seconds into this database; None: stop."""
+        if i < len(self.first):
+            return self.first[i]
+        if self.more is None:
+            return None
+        pair_seconds = 2 * elapsed / max(i, 1)
+        if i % 2 == 0 and elapsed + pair_seconds > self.budget_seconds:
+            return None
+        return self.more(i)
+
+
+def execute_processes(
+    request: RunRequest, processes: Sequence[Process] | Schedule
+) -> list[dict[str, Any]]:
+    """Each database's server once, every process against it in turn: a document per process
+    (a process index may lack a database whose budget ran out first)."""
+    schedule = processes if isinstance(processes, Schedule) else Schedule(processes)
     started = time.time()
-    per_process: list[list[dict[str, Any]]] = [[] for _ in processes]
+    per_process: list[list[dict[str, Any]]] = []
     with workspace("run") as scratch:
         for name in request.databases:
-            for pieces, more in zip(
-                per_process, _one_database(request, name, scratch, processes), strict=True
-            ):
-                pieces += more
+            for i, more in enumerate(_one_database(request, name, scratch, schedule)):
+                if i == len(per_process):
+                    per_process.append([])
+                per_process[i] += more
     return [merge(request, pieces, started) for pieces in per_process]
 
 
 def _one_database(
-    request: RunRequest, name: str, scratch: Path, processes: Sequence[Process]
+    request: RunRequest, name: str, scratch: Path, schedule: Schedule
 ) -> list[list[dict[str, Any]]]:
     """One server for this database; per process, a worker per requested latency (SQLite has
     no wire)."""
@@ -138,13 +165,17 @@ def _one_database(
             ready = numbers.seconds(db.startup_seconds)
             print(f"== {name}: {db.display} ({db.origin}), ready in {ready}", flush=True)
             targets = {"": db}
-            for suffix in sorted({p.database_suffix for p in processes} - {""}):
+            for suffix in sorted({p.database_suffix for p in schedule.first} - {""}):
                 targets[suffix] = siblings.enter_context(sibling(db, suffix))
             latencies = request.latencies if db.vendor != "sqlite" else (None,)
-            out = []
-            for i, process in enumerate(processes):
-                if len(processes) > 1:
-                    print(f"== {name}: process {i + 1} of {len(processes)}: {process.label}")
+            out: list[list[dict[str, Any]]] = []
+            began = time.monotonic()
+            while (process := schedule.process(len(out), time.monotonic() - began)) is not None:
+                i = len(out)
+                count = len(schedule.first)
+                total = f"of {count}" if schedule.more is None else f"(at least {count})"
+                if count > 1:
+                    print(f"== {name}: process {i + 1} {total}: {process.label}", flush=True)
                 folder = scratch / f"p{i}"
                 folder.mkdir(exist_ok=True)
                 target = targets[process.database_suffix]
@@ -154,10 +185,10 @@ def _one_database(
             return out
     except ServerUnavailable as exc:
         print(f"== {name}: skipped: {exc}", flush=True)
-        return [[{"database": name, "skipped": str(exc)}] for _ in processes]
+        return [[{"database": name, "skipped": str(exc)}] for _ in schedule.first]
     except BenchError as exc:
         print(f"== {name}: FAILED: {exc}", flush=True)
-        return [[{"database": name, "error": str(exc)}] for _ in processes]
+        return [[{"database": name, "error": str(exc)}] for _ in schedule.first]
 
 
 def _run_behind(
@@ -205,6 +236,8 @@ def _run_worker(
     if process.flip:
         argv.append("--flip")
     argv += ["--target-seconds", str(process.target_seconds)]
+    if process.min_rounds:
+        argv += ["--min-rounds", str(process.min_rounds)]
     for package in request.packages:
         argv += ["--scenarios", package]
     if "latency_ms" in db.extra:

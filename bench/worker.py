@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="pytest's own line per case")
     parser.add_argument("--timing-only", action="store_true", help="a later process of a compare")
     parser.add_argument("--target-seconds", type=float, default=0.2, help="timed work per case")
+    parser.add_argument("--min-rounds", type=int, help="fewest rounds per case")
     parser.add_argument("--flip", action="store_true", help="variants in the other turn order")
     args = parser.parse_args(argv)
     entry = json.loads(os.environ[ENV_DATABASE])
@@ -122,6 +123,7 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         args.latency_ms,
         args.timing_only,
         args.target_seconds,
+        args.min_rounds,
     )
     return meta, harness, cases(scenarios, size.name, args.flip)
 

@@ -172,6 +172,8 @@ def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
     assert tally and "slower" not in tally.group(1) and "faster" not in tally.group(1), tally
     summary = next((tmp_path / "compare").glob("*/summary.md")).read_text()
     assert "No significant change" in summary
+    # the exact co-metrics of identical code are identical, in every process and database
+    assert "Exact figures (queries, rows, server work, SQL, plans): no change." in done.stdout
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2
 
 
@@ -218,6 +220,57 @@ def test_a_deliberate_slowdown_is_flagged_exactly_and_fails(tmp_path: Path) -> N
         results=tmp_path / "results",
     )
     assert report_only.returncode == 0
+
+
+DROP_LANGUAGE_INDEX = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models_app", "0001_initial")]
+    operations = [migrations.RemoveIndex(model_name="book", name="book_language_idx")]
+"""
+
+
+def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_path: Path) -> None:
+    """B drops an index (same rows returned): the plan change is a fact, whatever the timing
+    says with two processes a side; B migrated a database of its own, not A's."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
+    models = repo / "models_app" / "models.py"
+    line = '            models.Index(fields=["language"], name="book_language_idx"),\n'
+    assert line in models.read_text()
+    models.write_text(models.read_text().replace(line, ""))
+    (repo / "models_app" / "migrations" / "0002_drop_language_index.py").write_text(
+        DROP_LANGUAGE_INDEX
+    )
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "drop the language index"], check=True)
+    done = compare(
+        "HEAD~1",
+        "HEAD",
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "-k",
+        "aggregate_conditional",
+        "--alternations",
+        "2",
+        cwd=repo,
+        results=tmp_path / "results",
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    changed = [line for line in done.stdout.splitlines() if "/count_per_language/" in line]
+    plans = [line for line in changed if ": plan " in line]
+    assert len(plans) == 2, done.stdout[-3000:]  # n=10 and n=100
+    assert all("INDEX book_language_idx" in p and "-> SCAN models_app_book" in p for p in plans)
+    assert "SLOWER" not in done.stdout  # two processes a side can give no timing verdict
+    runs = sorted((tmp_path / "results" / "runs").glob("*.json"))
+    names = sorted(
+        json.loads(r.read_text())["ormbench"]["databases"]["sqlite"]["display"] for r in runs
+    )
+    assert names[0].endswith(".sqlite3") and names[1].endswith(".sqlite3_b"), names
 
 
 def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
@@ -284,3 +337,19 @@ def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "no such git revision 'no-such-revision-zz'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
+    from bench.run import Process, Schedule
+
+    first = [Process(f"p{i}") for i in range(4)]
+    fixed = Schedule(first)
+    assert [fixed.process(i, 1e9) for i in range(4)] == first
+    assert fixed.process(4, 0.0) is None
+    budget = Schedule(first, lambda i: Process(f"more{i}"), budget_seconds=100.0)
+    assert budget.process(3, 1e9) == first[3]  # the alternations asked for always run
+    # 10 s a process so far: a pair takes 20 s, and starts only if it ends within the budget
+    assert budget.process(4, 40.0) == Process("more4")
+    assert budget.process(5, 99.0) == Process("more5")  # a pair is never cut in half
+    assert budget.process(8, 80.0) == Process("more8")
+    assert budget.process(10, 100.0) is None

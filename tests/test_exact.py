@@ -11,7 +11,7 @@ from typing import Any
 
 from bench import cometrics, store
 from bench.exact import exact_changes
-from tests.conftest import ROOT
+from tests.conftest import ROOT, bench, newest_run
 
 
 def test_a_shape_is_the_statement_without_its_values() -> None:
@@ -115,3 +115,22 @@ def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
     assert "Exact figures that changed (2" in done.stdout
     assert "plan" in done.stdout and "Seq Scan on somewhere_else" in done.stdout
     assert "1 benchmarks sending more queries" in done.stderr
+
+
+def test_a_scenario_alone_does_the_same_work_as_after_the_whole_catalogue(
+    xs_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """Order independence, exactly: the queries, rows, plans and server work (MariaDB's handler
+    reads, SQLite's VM steps) of scenarios that run late in the catalogue, after every writing
+    scenario, are those they show alone on a fresh server."""
+    late = "lookup_index or trap_ordering or aggregate_conditional"
+    done = bench("--scale", "xs", "--rounds", "1", "-k", late, "--no-report", results=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+    alone = newest_run(tmp_path)
+    assert len(alone["benchmarks"]) >= 20
+    assert {b["extra_info"]["vendor"] for b in alone["benchmarks"]} == {
+        "sqlite",
+        "postgresql",
+        "mysql",
+    }
+    assert exact_changes(xs_run["doc"], alone) == []
