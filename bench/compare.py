@@ -105,13 +105,13 @@ def _by_key(doc: dict[str, Any]) -> dict[tuple[str, str, str, int], dict[str, An
 
 
 def _process_medians(benchmark: dict[str, Any]) -> list[float]:
-    """One sample per process: its median in units of the machine's speed at that moment
-    (`bench.speed`) where every process measured it, else its median as timed."""
+    """One sample per process: its median round in units of the machine's speed just before
+    that round (`bench.speed`) where every process measured it, else its median as timed."""
     info = benchmark["extra_info"]
     medians = list(info.get("process_medians") or [benchmark["stats"]["median"]])
-    references = info.get("process_references") or []
-    if len(references) == len(medians) and all(r for r in references):
-        return [m / r for m, r in zip(medians, references, strict=True)]
+    normalized = info.get("process_normalized") or []
+    if len(normalized) == len(medians) and all(normalized):
+        return list(normalized)
     return medians
 
 
@@ -161,14 +161,14 @@ def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     merged = copy.deepcopy(docs[0])
     pooled: dict[str, list[float]] = {}
     medians: dict[str, list[float]] = {}
-    references: dict[str, list[float | None]] = {}
+    normalized: dict[str, list[float | None]] = {}
     errors: dict[str, list[str]] = {}
     for doc in docs:
         for bench in doc["benchmarks"]:
             pooled.setdefault(bench["fullname"], []).extend(_data(bench))
             medians.setdefault(bench["fullname"], []).append(bench["stats"]["median"])
-            references.setdefault(bench["fullname"], []).append(
-                bench["extra_info"].get("speed_reference_seconds")
+            normalized.setdefault(bench["fullname"], []).append(
+                bench["extra_info"].get("speed_normalized_median")
             )
             if not bench["extra_info"].get("valid", False):
                 errors.setdefault(bench["fullname"], []).append(
@@ -187,7 +187,7 @@ def merge_runs(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "iterations": bench["stats"].get("iterations", 1),
         }
         bench["extra_info"]["process_medians"] = medians[bench["fullname"]]
-        bench["extra_info"]["process_references"] = references[bench["fullname"]]
+        bench["extra_info"]["process_normalized"] = normalized[bench["fullname"]]
     merged["ormbench"]["merged_from"] = len(docs)
     return merged
 

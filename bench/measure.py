@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import statistics
 import time
 import tracemalloc
 from collections import deque
@@ -332,11 +333,15 @@ class Harness:
         the first check and times at almost nothing: its last round shows it.
         """
         scenario, variant, n = case.scenario, case.variant, case.n
-        least = self.min_rounds
-        rounds = self.fixed_rounds or rounds_for(check.seconds, self.target_seconds, least)
+        rounds = self.fixed_rounds or rounds_for(
+            check.seconds, self.target_seconds, self.min_rounds
+        )
+        if scenario.writes and self.min_rounds:
+            # A process of a comparison: as many writes (and restores) whatever the timing, so
+            # both sides leave their tables in the same physical state and later plans agree.
+            rounds = self.min_rounds
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
-        reference = speed.reference_seconds()
         try:
             result = benchmark.pedantic(
                 case.call(),
@@ -348,8 +353,12 @@ class Harness:
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
-        reference = (reference + speed.reference_seconds()) / 2
-        benchmark.extra_info["speed_reference_seconds"] = reference
+        benchmark.extra_info.update(
+            speed_reference_seconds=statistics.median(last.speeds) if last.speeds else None,
+            speed_normalized_median=speed.normalized_median(
+                list(benchmark.stats.stats.data), last.speeds
+            ),
+        )
         if scenario.reference is not None and variant.role == "naive":
             return []  # wrong by design: its figures vary from call to call
         problems = []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench import speed
 from bench.effect import Effects
 from bench.scenario import Scenario
 
@@ -39,6 +40,8 @@ class LastRound:
     """Row counts of the tables the first call wrote: a full digest per round costs too much on
     large tables (0.25-0.45 s for 250 000 rows); a skipped write shows in the statements."""
     executed: StatementCounter = field(default_factory=lambda: StatementCounter())
+    speeds: list[float] = field(default_factory=list)
+    """The machine's speed (`bench.speed`) just before each round, outside its timing."""
 
     def __post_init__(self) -> None:
         self._stack = contextlib.ExitStack()
@@ -55,6 +58,7 @@ class LastRound:
         if self._calls == self.calls:
             self._stack.enter_context(connection.execute_wrapper(self.executed))
             self.executed.counting = True
+        self.speeds.append(speed.reference_seconds(repeats=1))
 
     def teardown(self, *_args: Any, **_kwargs: Any) -> None:
         if self._calls == self.calls:

@@ -149,6 +149,14 @@ def test_merged_runs_pool_rounds_and_keep_process_medians(xs_run: dict[str, Any]
     assert pooled["stats"]["rounds"] == 2 * first["stats"]["rounds"]
     assert pooled["stats"]["data"] == first["stats"]["data"] * 2
     assert pooled["extra_info"]["process_medians"] == [first["stats"]["median"]] * 2
+    normalized = first["extra_info"]["speed_normalized_median"]
+    assert normalized > 0 and pooled["extra_info"]["process_normalized"] == [normalized] * 2
+    # a benchmark any process found invalid is invalid in the pooled run (a later, timing-only
+    # process still checks query counts and its last round)
+    broken = json.loads(json.dumps(doc))
+    broken["benchmarks"][0]["extra_info"].update(valid=False, error="issued 3 queries, declares 2")
+    pooled = merge_runs([doc, broken])["benchmarks"][0]["extra_info"]
+    assert pooled["valid"] is False and pooled["error"] == "issued 3 queries, declares 2"
 
 
 def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:

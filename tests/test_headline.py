@@ -52,3 +52,16 @@ def test_a_naive_variant_wrong_by_design_shows_what_it_got_wrong() -> None:
     assert headline(best) == "naive: lost updates 37"
     rendered = summary.render(doc)
     assert "naive: lost updates 37" in rendered and "f_update 5" not in rendered
+
+
+def test_the_run_says_how_steady_the_machine_was() -> None:
+    speeds = [0.0002] * 9 + [0.0003] * 11  # 10th percentile 0.2 ms, 90th 0.3 ms
+    doc = {
+        "benchmarks": [
+            _bench(f"v{i}", "optimized", 1.0, 0.9, 1.1, speed_reference_seconds=t)
+            for i, t in enumerate(speeds)
+        ]
+    }
+    line = summary.machine_steadiness(doc)
+    assert "200 µs to 300 µs" in line and "up to 50%" in line
+    assert summary.machine_steadiness({"benchmarks": doc["benchmarks"][:5]}) == ""

@@ -9,6 +9,7 @@ from bench import dataset
 from bench.compare import growth
 from bench.report import numbers
 from bench.report.rows import Row
+from bench.report.summary import machine_steadiness
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
@@ -36,6 +37,7 @@ def page(doc: dict[str, Any], source: str, rows: list[Row], charts: dict[str, An
         f"<title>django-ormbench report: {escape(source)}</title><style>{CSS}</style></head><body>",
         "<h1>django-ormbench report</h1>",
         f"<p class='muted'>{escape(_summary(doc, source))}</p>",
+        f"<p class='muted'>{escape(machine_steadiness(doc))}</p>",
         "<nav><ul>",
         *[f"<li><a href='#s-{escape(s)}'>{escape(s)}</a></li>" for s in scenarios],
         "<li><a href='#environment'>environment</a></li></ul></nav>",

@@ -25,7 +25,26 @@ def render(doc: dict[str, Any]) -> str:
     for database, found in by_database.items():
         lines.append(f"  {database}: {_wins(found)}")
         lines += [f"    {loss}" for loss in _losses(found)]
+    steadiness = machine_steadiness(doc)
+    if steadiness:
+        lines.append(steadiness)
     return "\n".join(lines)
+
+
+def machine_steadiness(doc: dict[str, Any]) -> str:
+    """How steady the machine was during the run, from the fixed workload timed beside every
+    benchmark (`bench.speed`): the figures above are as exact as it was steady."""
+    times = sorted(
+        t for b in doc["benchmarks"] if (t := b["extra_info"].get("speed_reference_seconds"))
+    )
+    if len(times) < 10:
+        return ""
+    low, high = times[len(times) // 10], times[(9 * len(times)) // 10]
+    return (
+        f"machine speed during the run: a fixed Python workload timed beside every benchmark "
+        f"took {numbers.seconds(low)} to {numbers.seconds(high)} (10th to 90th percentile): "
+        f"medians can move by up to {high / low - 1:.0%} between runs for that alone"
+    )
 
 
 def _wins(found: list[Row]) -> str:
