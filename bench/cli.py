@@ -32,6 +32,10 @@ EXIT_INTERRUPTED = 130
 # Processes are the samples of a comparison (bench.stats): ten a side let any benchmark of a
 # catalogue of up to 900 reach p < 0.01 under Holm's adjustment (five: a benchmark alone).
 DEFAULT_ALTERNATIONS = 10
+# More pairs while the time lasts: a whole catalogue at xs on two databases needs more than this
+# for its 10 alternations already; a selection of a few dozen benchmarks gets 40 or more
+# processes a side in it, and the resolution to see a 25% change on this noisy machine.
+DEFAULT_BUDGET = 600.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,8 +73,8 @@ def _duration(text: str) -> float:
         seconds = float(number) * units[unit]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 10m, 90s)") from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"a budget must be positive: {text!r}")
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"a budget cannot be negative: {text!r}")
     return seconds
 
 
@@ -115,10 +119,10 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--budget",
         type=_duration,
-        default=0.0,
+        default=DEFAULT_BUDGET,
         metavar="TIME",
         help="after the --alternations, more A/B pairs while this much time lasts in all "
-        "(e.g. 10m, 90s, 1h; split evenly between the databases)",
+        "(e.g. 10m, 90s, 1h, 0 for none; split evenly between the databases; default 10m)",
     )
     compare.add_argument(
         "--report-only",

@@ -63,10 +63,14 @@ def compare_runs(
     """Every valid benchmark present in both runs, changes first, then by effect."""
     a_by_key, b_by_key = _by_key(doc_a), _by_key(doc_b)
     keys = sorted(set(a_by_key) & set(b_by_key))
-    tests = [
-        stats.process_test(_process_medians(a_by_key[k]), _process_medians(b_by_key[k]))
-        for k in keys
-    ]
+    tests = []
+    for k in keys:
+        normalize = _cpu_bound(a_by_key[k], b_by_key[k])
+        tests.append(
+            stats.process_test(
+                _process_medians(a_by_key[k], normalize), _process_medians(b_by_key[k], normalize)
+            )
+        )
     adjusted = stats.holm([t.p_value for t in tests])
     testable = sum(t.testable for t in tests)
     out = []
@@ -104,15 +108,26 @@ def _by_key(doc: dict[str, Any]) -> dict[tuple[str, str, str, int], dict[str, An
     }
 
 
-def _process_medians(benchmark: dict[str, Any]) -> list[float]:
+CPU_BOUND = 0.75  # share of the check call's wall time the client process spent on a CPU
+
+
+def _process_medians(benchmark: dict[str, Any], normalize: bool) -> list[float]:
     """One sample per process: its median round in units of the machine's speed just before
-    that round (`bench.speed`) where every process measured it, else its median as timed."""
+    that round (`bench.speed`) if asked and every process measured it, else as timed."""
     info = benchmark["extra_info"]
     medians = list(info.get("process_medians") or [benchmark["stats"]["median"]])
     normalized = info.get("process_normalized") or []
-    if len(normalized) == len(medians) and all(normalized):
+    if normalize and len(normalized) == len(medians) and all(normalized):
         return list(normalized)
     return medians
+
+
+def _cpu_bound(*benchmarks: dict[str, Any]) -> bool:
+    """Whether the client's CPU carried the call on both sides (their checked calls): only then
+    does the machine's CPU speed explain its time. A loop of commits waits on fsync, a query on
+    the server: dividing those by a Python workload's time adds noise instead of removing it
+    (one such benchmark's process spread went from 8% to 42%)."""
+    return all((b["extra_info"].get("cpu_share") or 0) >= CPU_BOUND for b in benchmarks)
 
 
 def _data(benchmark: dict[str, Any]) -> list[float]:

@@ -56,6 +56,8 @@ class Check:
     """Client-server exchanges of the call on the wire (None: SQLite, no wire)."""
     exact: dict[str, Any] = field(default_factory=dict)
     """The call's exact co-metrics (`bench.cometrics`); empty in a timing-only process."""
+    cpu_share: float | None = None
+    """The client process's CPU time over the call's wall time (the rest: waiting on I/O)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -141,6 +143,7 @@ class Harness:
             peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
             recorded=check.recorded,
             latency_ms=self.latency_ms,
+            cpu_share=check.cpu_share,
             **check.exact,
         )
         if full and scenario.explain is not None and variant.role == "naive":
@@ -173,9 +176,10 @@ class Harness:
                     connection.execute_wrapper(executed),
                     wire.counting() if wire else contextlib.nullcontext([None]) as trips,
                 ):
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     result = call(n)
                     seconds = time.perf_counter() - started
+                    cpu = time.process_time() - cpu
                 _refuse_lazy(scenario, fn, result)
                 state = scenario.state(n) if scenario.state is not None else None
                 recorded = scenario.record(n) if scenario.record is not None else {}
@@ -204,6 +208,7 @@ class Harness:
             undo.dirty,
             trips[0],
             exact,
+            min(1.0, cpu / seconds) if seconds > 0 else None,
         )
 
     def peak_memory(self, case: Case) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench import stats, store
-from bench.compare import merge_runs
+from bench.compare import compare_runs, merge_runs
 from tests.conftest import ROOT, bench
 
 
@@ -171,6 +171,8 @@ def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
         "xs",
         "-k",
         "fk_access or iterator or columns",
+        "--budget",
+        "0",  # the 10 alternations a catalogue of hundreds needs, and no more
         results=tmp_path,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -210,6 +212,8 @@ def test_a_deliberate_slowdown_is_flagged_exactly_and_fails(tmp_path: Path) -> N
         "fk_access",
         "--alternations",
         "6",  # 4 benchmarks: 6 processes a side let each reach p < 0.01 / 4
+        "--budget",
+        "0",
         cwd=repo,
         results=tmp_path / "results",
     )
@@ -265,6 +269,8 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
         "aggregate_conditional",
         "--alternations",
         "2",
+        "--budget",
+        "0",
         cwd=repo,
         results=tmp_path / "results",
     )
@@ -361,3 +367,29 @@ def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
     assert budget.process(5, 99.0) == Process("more5")  # a pair is never cut in half
     assert budget.process(8, 80.0) == Process("more8")
     assert budget.process(10, 100.0) is None
+
+
+def _side(medians: list[float], normalized: list[float], cpu_share: float) -> dict[str, Any]:
+    info = {
+        "database": "sqlite",
+        "scenario": "s",
+        "variant": "v",
+        "n": 10,
+        "valid": True,
+        "cpu_share": cpu_share,
+        "process_medians": medians,
+        "process_normalized": normalized,
+    }
+    return {"benchmarks": [{"extra_info": info, "stats": {"median": medians[0]}}]}
+
+
+def test_process_figures_are_in_machine_speed_units_only_where_the_cpu_carried_the_call() -> None:
+    # as timed, B looks 1.5x slower (its processes met a slow spell); per unit of the machine's
+    # speed, nothing changed
+    timed_a, timed_b = processes(1.0, 10, 1), processes(1.5, 10, 2)
+    speed_a, speed_b = processes(5.0, 10, 3), processes(5.0, 10, 4)
+    cpu_bound = compare_runs(_side(timed_a, speed_a, 0.95), _side(timed_b, speed_b, 0.9))
+    assert cpu_bound[0].verdict == "unchanged" and abs(cpu_bound[0].ratio - 1) < 0.05
+    # a commit loop waiting on fsync on one side: the times are compared as timed
+    waiting = compare_runs(_side(timed_a, speed_a, 0.95), _side(timed_b, speed_b, 0.3))
+    assert waiting[0].verdict == "slower" and abs(waiting[0].ratio - 1.5) < 0.05
