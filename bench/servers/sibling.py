@@ -13,10 +13,10 @@ import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from bench.errors import BenchError
 from bench.servers.base import Database
+from bench.servers.url import ServerURL, admin, quote
 
 
 @contextlib.contextmanager
@@ -38,7 +38,7 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
             Path(name).unlink(missing_ok=True)
         else:
             with contextlib.suppress(BenchError):  # a dead server: its folder goes anyway
-                _execute(db, f"DROP DATABASE IF EXISTS {_quote(db.vendor, name)}")
+                _execute(db, f"DROP DATABASE IF EXISTS {quote(db.vendor, name)}", create=False)
 
 
 def _sqlite_like(original: Path, path: Path) -> None:
@@ -51,53 +51,20 @@ def _sqlite_like(original: Path, path: Path) -> None:
 
 def _create(vendor: str, name: str) -> str:
     if vendor == "mysql":
-        return (
-            f"CREATE DATABASE {_quote(vendor, name)} CHARACTER SET utf8mb4 "
-            "COLLATE utf8mb4_unicode_ci"
-        )
-    return f"CREATE DATABASE {_quote(vendor, name)}"
+        charset = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        return f"CREATE DATABASE {quote(vendor, name)} {charset}"
+    return f"CREATE DATABASE {quote(vendor, name)}"
 
 
-def _quote(vendor: str, name: str) -> str:
-    return f"`{name}`" if vendor == "mysql" else f'"{name}"'
-
-
-def _execute(db: Database, sql: str) -> None:
+def _execute(db: Database, sql: str, *, create: bool = True) -> None:
     """One statement through the database's own credentials, outside any transaction."""
-    settings: dict[str, Any] = db.django
-    try:
-        if db.vendor == "postgresql":
-            import psycopg
-
-            with psycopg.connect(
-                host=settings["HOST"],
-                port=int(settings["PORT"]),
-                user=settings["USER"],
-                password=settings["PASSWORD"],
-                dbname=settings["NAME"],
-                connect_timeout=5,
-                autocommit=True,
-            ) as conn:
-                conn.execute(sql)  # type: ignore[arg-type]
-        else:
-            import MySQLdb
-
-            conn = MySQLdb.connect(
-                host=settings["HOST"],
-                port=int(settings["PORT"]),
-                user=settings["USER"],
-                password=settings["PASSWORD"],
-                connect_timeout=5,
-            )
-            try:
-                conn.cursor().execute(sql)
-            finally:
-                conn.close()
-    except Exception as exc:  # noqa: BLE001 - driver errors become one user-facing line
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        password = settings.get("PASSWORD")
-        if password:
-            first_line = first_line.replace(password, "***")
-        raise BenchError(
-            f"{db.name}: could not run {sql.split()[0]} DATABASE: {first_line}"
-        ) from None
+    settings = db.django
+    server = ServerURL(
+        db.vendor,
+        settings["HOST"],
+        int(settings["PORT"]),
+        settings["USER"],
+        settings["PASSWORD"],
+        settings["NAME"],
+    )
+    admin(server, sql, create=create)

@@ -76,7 +76,7 @@ def own_database(server: ServerURL) -> Iterator[Database]:
     """Create `ormbench_<random>` on the user's server, yield it, drop it at the end."""
     started = time.monotonic()
     name = f"ormbench_{secrets.token_hex(4)}"
-    _admin(server, f"CREATE DATABASE {_quote(server.vendor, name)}", create=True)
+    admin(server, f"CREATE DATABASE {quote(server.vendor, name)}", create=True)
     try:
         yield Database(
             name=server.vendor,
@@ -100,14 +100,14 @@ def own_database(server: ServerURL) -> Iterator[Database]:
             startup_seconds=time.monotonic() - started,
         )
     finally:
-        _admin(server, f"DROP DATABASE IF EXISTS {_quote(server.vendor, name)}", create=False)
+        admin(server, f"DROP DATABASE IF EXISTS {quote(server.vendor, name)}", create=False)
 
 
-def _quote(vendor: str, name: str) -> str:
+def quote(vendor: str, name: str) -> str:
     return f"`{name}`" if vendor == "mysql" else f'"{name}"'
 
 
-def _admin(server: ServerURL, sql: str, *, create: bool) -> None:
+def admin(server: ServerURL, sql: str, *, create: bool) -> None:
     """Run one statement on the server's maintenance database, with a one-line error."""
     try:
         if server.vendor == "postgresql":
