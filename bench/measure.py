@@ -90,6 +90,7 @@ class Harness:
         self.effects = Effects()  # now, while the database holds the pristine dataset
         self.snapshots: Snapshots | None = None
         self.quiet = Quiet(self.vendor)
+        self._written: set[str] = set()  # tables the current scenario changed
         self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
 
     def plan(self, selected: list[Case]) -> None:
@@ -148,12 +149,14 @@ class Harness:
         )
         if full and scenario.explain is not None and variant.role == "naive":
             benchmark.extra_info["explain"] = scenario.explain(n).explain()
+        self._written.update(check.dirty)
         problems += self._time(benchmark, case, check)
         benchmark.extra_info.update(valid=not problems, error="; ".join(problems))
         if case.id in self._scenario_ends:
             self.assert_isolated(case.family)
             if scenario.writes:
-                self.quiet.after_writes(self.effects.tables)
+                self.quiet.after_writes(sorted(self._written))
+                self._written.clear()
         if problems:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
