@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 # Processes are the samples of a comparison (bench.stats): ten a side let any benchmark of a
-# catalogue of up to 900 reach p < 0.01 under Holm's adjustment (five: a benchmark alone).
+# catalogue of up to 900 reach p < ALPHA (bench.stats) under Holm's adjustment (five: a benchmark alone).
 DEFAULT_ALTERNATIONS = 10
 # More pairs while the time lasts: a whole catalogue at xs on two databases needs more than this
 # for its 10 alternations already; a selection of a few dozen benchmarks gets 40 or more

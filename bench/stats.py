@@ -1,4 +1,5 @@
-"""Statistics of an A/B comparison, with processes as the samples.
+"""Every statistic of the suite: an A/B comparison with processes as the samples, and the
+growth and crossover fits of the report (at the end).
 
 Rounds inside one process share its heap, its caches and its server state: they are not
 independent, and a test over them sees process-to-process noise (30-40% here) as a change. The
@@ -174,3 +175,52 @@ def _mean(values: Sequence[float]) -> float:
 def _sum_squares(values: Sequence[float]) -> float:
     mean = _mean(values)
     return sum((v - mean) ** 2 for v in values)
+
+
+# Growth and crossover: how a variant's cost moves with n, for the report.
+
+
+def crossover(
+    ns: Sequence[int], naive: Sequence[float], optimized: Sequence[float]
+) -> float | None:
+    """The n where the optimized variant starts (or stops) beating the naive one.
+
+    Times are interpolated linearly in log-log space between the two measured sizes around the
+    first sign change of log(naive / optimized); None when one side wins at every size.
+    """
+    points = list(zip(ns, naive, optimized, strict=True))
+    for (n0, a0, b0), (n1, a1, b1) in zip(points, points[1:], strict=False):
+        d0, d1 = math.log(a0 / b0), math.log(a1 / b1)
+        if d0 == 0:
+            return float(n0)
+        if d0 * d1 < 0:
+            t = d0 / (d0 - d1)
+            return math.exp(math.log(n0) + t * (math.log(n1) - math.log(n0)))
+    return None
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How a variant's cost grows with n: time ~ n**time_exponent, queries = a + b*n."""
+
+    time_exponent: float
+    queries_fixed: float
+    queries_per_n: float
+
+    @property
+    def linear_queries(self) -> bool:
+        """An O(n)-query pattern: at least one more query per ten more items."""
+        return self.queries_per_n >= 0.1
+
+
+def growth(ns: Sequence[int], medians: Sequence[float], queries: Sequence[int]) -> Growth | None:
+    """Least-squares fits over the sizes measured: slope on log-log for time, a line for
+    queries. None with fewer than two sizes."""
+    if len(set(ns)) < 2:
+        return None
+    import numpy as np
+
+    x = np.asarray(ns, dtype=float)
+    slope = float(np.polyfit(np.log(x), np.log(np.asarray(medians, dtype=float)), 1)[0])
+    per_n, fixed = (float(v) for v in np.polyfit(x, np.asarray(queries, dtype=float), 1))
+    return Growth(slope, fixed, per_n)

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from bench.compare import crossover
 from bench.report import numbers
 from bench.report.rows import Row, best_speedups, headline
 from bench.report.style import (
@@ -20,6 +19,7 @@ from bench.report.style import (
     time_axis,
     variant_colors,
 )
+from bench.stats import crossover
 
 LOG_RANGE = 20  # use a log axis when the largest value is this many times the smallest
 

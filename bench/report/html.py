@@ -6,10 +6,10 @@ from html import escape
 from typing import Any
 
 from bench import dataset
-from bench.compare import growth
 from bench.report import numbers
 from bench.report.rows import Row
 from bench.report.summary import machine_steadiness
+from bench.stats import growth
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from bench.compare import crossover
 from bench.report import numbers
 from bench.report.rows import Row, best_speedups, headline, rows
+from bench.stats import crossover
 
 WINS_SHOWN = 3
 LOSS_BELOW = 0.9  # a speedup under 0.9x is a loss worth naming; closer to 1 is within noise
