@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 # Processes are the samples of a comparison (bench.stats): ten a side let any benchmark of a
-# catalogue of up to 900 reach p < ALPHA (bench.stats) under Holm's adjustment (five: a benchmark alone).
+# catalogue of up to 900 reach p < ALPHA under Holm's adjustment (five: a benchmark alone).
 DEFAULT_ALTERNATIONS = 10
 # More pairs while the time lasts: a whole catalogue at xs on two databases needs more than this
 # for its 10 alternations already; a selection of a few dozen benchmarks gets 40 or more
@@ -253,106 +253,42 @@ def _request(args: argparse.Namespace) -> RunRequest:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bench import catalogue, run
-    from bench.report import summary, table
+    from bench.commands import run
 
-    request = _request(args)
-    selected = catalogue.select(request.databases, request.scale, request.keyword, request.packages)
-    print(
-        f"{len(selected)} benchmarks on {', '.join(request.databases)} at scale {request.scale}",
-        flush=True,
-    )
-    status, path, doc = run.execute(request, selected)
-    print(table.render(doc))
-    print(summary.render(doc))
-    if path is not None:
-        print(f"\nresults: {path}")
-        if not args.no_report:
-            print(f"report:  {build_report(path, request.results)}")
-    if path is None:
-        print("\nFAILED: nothing was measured (see the lines above)", file=sys.stderr)
-    elif status:
-        print("\nFAILED: see the FAILED/INVALID lines above", file=sys.stderr)
-    return status
+    return run.main(_request(args), report=not args.no_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from bench import store
+    from bench.commands import report
 
-    run = args.run
-    if run is None:
-        newest = store.newest_runs(args.results, 1)
-        if not newest:
-            raise BenchError(
-                f"no stored run under {store.runs_dir(args.results)}: run `nox -s bench` first"
-            )
-        run = newest[0]
-    print(f"report: {build_report(run, args.results)}")
-    return 0
+    return report.main(args.run, args.results)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from bench import revisions, store
-    from bench.compare import comparability, compare_runs
-    from bench.exact import exact_changes
-    from bench.report import comparison
+    from bench.commands import compare
 
     is_file = [Path(x).suffix == ".json" or Path(x).is_file() for x in (args.a, args.b)]
     if all(is_file):
         if args.rest:
             raise BenchError(f"bench options {' '.join(args.rest)} apply to revisions, not files")
-        path_a, path_b = Path(args.a), Path(args.b)
+        request = None
     elif not any(is_file):
-        if args.alternations < 1:
-            raise BenchError("--alternations must be 1 or more")
         sides = _Parser(prog="python -m bench compare A B", add_help=False)
         _add_run_options(sides)
         request = _request(sides.parse_args([*args.rest, "--results", str(args.results)]))
-        path_a, path_b = revisions.run_revisions(
-            args.a, args.b, request, args.alternations, args.budget
-        )
     else:
         raise BenchError("compare two revisions or two run files, not one of each")
-    doc_a, doc_b = store.load_run(path_a), store.load_run(path_b)
-    refusals, warnings = comparability(doc_a, doc_b)
-    if refusals and not args.force:
-        raise BenchError(
-            f"runs are not comparable: {'; '.join(refusals)} (--force to compare anyway)"
-        )
-    warnings = refusals + warnings
-    found = compare_runs(doc_a, doc_b, args.threshold)
-    changes = exact_changes(doc_a, doc_b)
-    label_a, label_b = _label(args.a, doc_a), _label(args.b, doc_b)
-    shown = (label_a, label_b, args.threshold, warnings)
-    print(comparison.terminal(found, changes, *shown))
-    folder = store.save_comparison(
-        args.results,
-        {
-            "summary.md": comparison.markdown(found, changes, *shown),
-            "index.html": comparison.page(found, changes, *shown, "ratios.png"),
-        },
-        draw={"ratios.png": lambda path: comparison.chart(found, path)},
+    return compare.main(
+        args.a,
+        args.b,
+        request,
+        alternations=args.alternations,
+        budget_seconds=args.budget,
+        threshold=args.threshold,
+        force=args.force,
+        report_only=args.report_only,
+        results=args.results,
     )
-    print(
-        f"\ncomparison: {folder / 'index.html'}\nsummary for a pull request: "
-        f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
-    )
-    regressions = [c for c in found if c.verdict == "slower"]
-    more_queries = [c for c in changes if c.more_queries]
-    if (regressions or more_queries) and not args.report_only:
-        print(
-            f"\nFAILED: {len(regressions)} significant regressions, "
-            f"{len(more_queries)} benchmarks sending more queries",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-def _label(given: str, doc: dict) -> str:
-    commit = str(doc.get("commit_info", {}).get("id", "?"))[:10]
-    django = doc["ormbench"]["environment"]["django"]
-    return f"{given} (commit {commit}, Django {django})"
 
 
 def _perf(args: argparse.Namespace) -> int:
@@ -371,17 +307,7 @@ def _perf(args: argparse.Namespace) -> int:
     )
 
 
-def build_report(run: Path, results: Path) -> Path:
-    from bench.report.build import build
-
-    return build(run, results)
-
-
 def _list(args: argparse.Namespace) -> int:
-    from bench import catalogue
+    from bench.commands import listing
 
-    for scenario in catalogue.scenarios(args.scenarios or DEFAULT_PACKAGES).values():
-        print(f"{scenario.name}: {scenario.label}")
-        for variant in scenario.variants:
-            print(f"    {variant.role:<9} {variant.name}: {variant.label.splitlines()[0]}")
-    return 0
+    return listing.main(args.scenarios or DEFAULT_PACKAGES)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-Key = tuple[str, str, str, int]
+from bench.results import Figures, Key, Run
 
 
 @dataclass(frozen=True)
@@ -41,30 +40,31 @@ class ExactChange:
 COUNTS = ("queries", "round_trips", "rows")
 
 
-def exact_changes(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> list[ExactChange]:
-    """Every exact figure that differs, for benchmarks both runs measured."""
-    a, b = _by_key(doc_a), _by_key(doc_b)
+def exact_changes(run_a: Run, run_b: Run) -> list[ExactChange]:
+    """Every exact figure that differs, for benchmarks both runs measured validly."""
+    a, b = run_a.valid_by_key(), run_b.valid_by_key()
     found: list[ExactChange] = []
     for key in sorted(set(a) & set(b)):
-        found += _changes(key, a[key], b[key])
+        found += _changes(key, a[key].figures, b[key].figures)
     return found
 
 
-def _changes(key: Key, a: dict[str, Any], b: dict[str, Any]) -> Iterator[ExactChange]:
+def _changes(key: Key, a: Figures, b: Figures) -> Iterator[ExactChange]:
     for metric in COUNTS:
-        if a.get(metric) is not None and b.get(metric) is not None and a[metric] != b[metric]:
-            yield ExactChange(key, metric, str(a[metric]), str(b[metric]))
-    work_a, work_b = a.get("server_work") or {}, b.get("server_work") or {}
+        before, after = getattr(a, metric), getattr(b, metric)
+        if before is not None and after is not None and before != after:
+            yield ExactChange(key, metric, str(before), str(after))
+    work_a, work_b = a.server_work or {}, b.server_work or {}
     for counter in sorted(set(work_a) & set(work_b)):
         if work_a[counter] != work_b[counter]:
             yield ExactChange(key, counter, str(work_a[counter]), str(work_b[counter]))
-    shapes_a = dict(map(tuple, a.get("sql_shapes") or []))
-    shapes_b = dict(map(tuple, b.get("sql_shapes") or []))
+    shapes_a = dict(map(tuple, a.sql_shapes or []))
+    shapes_b = dict(map(tuple, b.sql_shapes or []))
     if shapes_a and shapes_b and set(shapes_a) != set(shapes_b):
         gone = sorted(set(shapes_a) - set(shapes_b))
         new = sorted(set(shapes_b) - set(shapes_a))
         yield ExactChange(key, "sql", _listed(gone), _listed(new))
-    plans_a, plans_b = a.get("plans") or {}, b.get("plans") or {}
+    plans_a, plans_b = a.plans or {}, b.plans or {}
     for shape in sorted(set(plans_a) & set(plans_b)):
         if plans_a[shape] != plans_b[shape]:
             yield ExactChange(key, "plan", plans_a[shape], plans_b[shape])
@@ -72,11 +72,3 @@ def _changes(key: Key, a: dict[str, Any], b: dict[str, Any]) -> Iterator[ExactCh
 
 def _listed(shapes: list[str]) -> str:
     return " | ".join(shapes) if shapes else "(none)"
-
-
-def _by_key(doc: dict[str, Any]) -> dict[Key, dict[str, Any]]:
-    return {
-        (i["database"], i["scenario"], i["variant"], i["n"]): i
-        for b in doc["benchmarks"]
-        if (i := b["extra_info"]).get("valid")
-    }

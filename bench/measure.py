@@ -32,6 +32,7 @@ from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
 from bench.quiet import Quiet
 from bench.restore import Snapshots
+from bench.results import Figures
 from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
 from bench.roundtrips import RoundTrips
 from bench.scenario import Case, Scenario
@@ -129,7 +130,7 @@ class Harness:
         if full and _is_compared(case):
             problems += self._differences(case, check)
         benchmark.group = f"{self.database}: {case.family} n={n}"
-        benchmark.extra_info.update(
+        figures = Figures(
             scenario=case.family,
             mode=case.mode,
             variant=variant.name,
@@ -148,10 +149,12 @@ class Harness:
             **check.exact,
         )
         if full and scenario.explain is not None and variant.role == "naive":
-            benchmark.extra_info["explain"] = scenario.explain(n).explain()
+            figures.explain = scenario.explain(n).explain()
+        benchmark.extra_info.update(figures.as_extra_info())  # kept if a timed round raises
         self._written.update(check.dirty)
-        problems += self._time(benchmark, case, check)
-        benchmark.extra_info.update(valid=not problems, error="; ".join(problems))
+        problems += self._time(benchmark, case, check, figures)
+        figures.valid, figures.error = not problems, "; ".join(problems)
+        benchmark.extra_info.update(figures.as_extra_info())
         if case.id in self._scenario_ends:
             self.assert_isolated(case.family)
             if scenario.writes:
@@ -334,7 +337,7 @@ class Harness:
             case.call(fn)(case.n)
             return probe()
 
-    def _time(self, benchmark: Any, case: Case, check: Check) -> list[str]:
+    def _time(self, benchmark: Any, case: Case, check: Check, figures: Figures) -> list[str]:
         """Time the case; hold its last timed round to the same checks as its first call.
 
         A variant that caches its result (or skips its writes) after the first call passes
@@ -361,11 +364,9 @@ class Harness:
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
-        benchmark.extra_info.update(
-            speed_reference_seconds=statistics.median(last.speeds) if last.speeds else None,
-            speed_normalized_median=speed.normalized_median(
-                list(benchmark.stats.stats.data), last.speeds
-            ),
+        figures.speed_reference_seconds = statistics.median(last.speeds) if last.speeds else None
+        figures.speed_normalized_median = speed.normalized_median(
+            list(benchmark.stats.stats.data), last.speeds
         )
         if scenario.reference is not None and variant.role == "naive":
             return []  # wrong by design: its figures vary from call to call

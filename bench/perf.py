@@ -42,8 +42,7 @@ def main(scale: str) -> int:
 def spread_of_runs(request: RunRequest, runs: int) -> int:
     """The same code timed `runs` times against one server per database (as compare does),
     then the spread of each benchmark's medians (`bench.spread`)."""
-    docs = execute_processes(request, [Process(f"run {i + 1}") for i in range(runs)])
-    found = spread(docs)
+    found = spread(execute_processes(request, [Process(f"run {i + 1}") for i in range(runs)]))
     if found is None:
         raise BenchError("no benchmark of 1 ms or more was valid in every run")
     print(
@@ -148,11 +147,8 @@ def _latency() -> None:
             results=Path(results),
             packages=DEFAULT_PACKAGES,
         )
-        _, _, doc = execute(request, [])
-    medians = {
-        (b["extra_info"]["database"], b["extra_info"]["variant"]): b["stats"]["median"]
-        for b in doc["benchmarks"]
-    }
+        _, _, run = execute(request, [])
+    medians = {(b.figures.database, b.figures.variant): b.median for b in run.benchmarks}
     print("\nfk_access at n=100 on PostgreSQL (median per call):")
     for variant in ("lazy_loop", "select_related"):
         direct, proxied = (

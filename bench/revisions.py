@@ -15,8 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench import store
-from bench.compare import merge_runs
+from bench import results, store
 from bench.errors import BenchError
 from bench.run import Process, RunRequest, Schedule, execute_processes
 
@@ -82,25 +81,25 @@ def run_revisions(
                 process if budget_seconds else None,
                 share,
             )
-            docs = execute_processes(request, schedule)
+            runs = execute_processes(request, schedule)
         finally:
             for tree in trees.values():
                 subprocess.run(
                     ["git", "worktree", "remove", "--force", str(tree)], capture_output=True
                 )
             _git("worktree", "prune")
-    order = alternation(len(docs) // 2 + 1)
-    for i, doc in enumerate(docs):
-        if not doc["benchmarks"]:
+    order = alternation(len(runs) // 2 + 1)
+    for i, run in enumerate(runs):
+        if not run.benchmarks:
             failures = [
                 f"{name}: {piece.get('error') or piece.get('skipped')}"
-                for name, piece in doc["ormbench"]["databases"].items()
+                for name, piece in run.meta.databases.items()
             ]
             raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
-    sides = {side: [d for i, d in enumerate(docs) if order[i] == side] for side in "ab"}
+    sides = {side: [r for i, r in enumerate(runs) if order[i] == side] for side in "ab"}
     return (
-        store.save_run(merge_runs(sides["a"]), request.results),
-        store.save_run(merge_runs(sides["b"]), request.results),
+        store.save_run(results.merge(sides["a"]), request.results),
+        store.save_run(results.merge(sides["b"]), request.results),
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from bench import dataset, store
 from bench.errors import BenchError
 from bench.report import numbers
+from bench.results import Benchmark, Run, RunMeta
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import (
     DATABASES,
@@ -94,18 +95,17 @@ def build_request(
     return RunRequest(chosen, scale, urls=by_vendor, **options)
 
 
-def execute(
-    request: RunRequest, selected_ids: list[str]
-) -> tuple[int, Path | None, dict[str, Any]]:
-    """Run every database; return (exit status, stored file or None, the run document)."""
+def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, Run]:
+    """Run every database; return (exit status, stored file or None, the run)."""
     store.ensure_writable(request.results)
-    [doc] = execute_processes(request, [Process()])
-    pieces = list(doc["ormbench"]["databases"].values())
-    measured = bool(doc["benchmarks"])
-    path = store.save_run(doc, request.results) if measured else None
-    failed = any(p.get("error") for p in pieces) or doc["ormbench"]["failed"] or not measured
-    invalid = [b for b in doc["benchmarks"] if not b["extra_info"].get("valid", False)]
-    return (1 if failed or invalid else 0), path, doc
+    [run] = execute_processes(request, [Process()])
+    measured = bool(run.benchmarks)
+    path = store.save_run(run, request.results) if measured else None
+    failed = (
+        any(p.get("error") for p in run.meta.databases.values()) or run.meta.failed or not measured
+    )
+    invalid = [b for b in run.benchmarks if not b.valid]
+    return (1 if failed or invalid else 0), path, run
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,8 @@ class Schedule:
         return self.more(i)
 
 
-def execute_processes(
-    request: RunRequest, processes: Sequence[Process] | Schedule
-) -> list[dict[str, Any]]:
-    """Each database's server once, every process against it in turn: a document per process
+def execute_processes(request: RunRequest, processes: Sequence[Process] | Schedule) -> list[Run]:
+    """Each database's server once, every process against it in turn: a run per process
     (a process index may lack a database whose budget ran out first)."""
     schedule = processes if isinstance(processes, Schedule) else Schedule(processes)
     started = time.time()
@@ -301,8 +299,8 @@ WORKER_FIGURES = (
 )
 
 
-def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> dict[str, Any]:
-    """One pytest-benchmark document for all databases, plus the run's own metadata."""
+def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> Run:
+    """One run for all databases: their benchmarks, and the run's own metadata."""
     base: dict[str, Any] = {}
     benchmarks: list[dict[str, Any]] = []
     failed, skipped, databases = [], [], {}
@@ -324,29 +322,25 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
         databases[name] = piece
     import django
 
-    return {
-        **base,
-        "benchmarks": benchmarks,
-        "ormbench": {
-            "schema_version": store.SCHEMA_VERSION,
-            "scale": request.scale,
-            "seed": request.seed,
-            "keyword": request.keyword,
-            "scenario_packages": list(request.packages),
-            "no_fsync": request.no_fsync,
-            "rounds": request.rounds,
-            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
-            "wall_seconds": time.time() - started,
-            "environment": {
-                "django": django.get_version(),
-                "python": platform.python_version(),
-                "implementation": platform.python_implementation(),
-                "platform": platform.platform(),
-                "python_hash_seed": os.environ.get("PYTHONHASHSEED", "0"),
-            },
-            "databases": databases,
-            "scenarios": scenarios,
-            "failed": failed,
-            "skipped": skipped,
+    meta = RunMeta(
+        scale=request.scale,
+        seed=request.seed,
+        keyword=request.keyword,
+        scenario_packages=list(request.packages),
+        no_fsync=request.no_fsync,
+        rounds=request.rounds,
+        started=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
+        wall_seconds=time.time() - started,
+        environment={
+            "django": django.get_version(),
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "python_hash_seed": os.environ.get("PYTHONHASHSEED", "0"),
         },
-    }
+        databases=databases,
+        scenarios=scenarios,
+        failed=failed,
+        skipped=skipped,
+    )
+    return Run(meta, [Benchmark.read(b) for b in benchmarks], base)

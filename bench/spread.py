@@ -11,7 +11,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from bench.results import Run
 
 MIN_MEDIAN = 1e-3
 
@@ -26,24 +27,24 @@ class Spread:
     worst_benchmark: str
 
 
-def spread(docs: Sequence[dict[str, Any]]) -> Spread | None:
+def spread(runs: Sequence[Run]) -> Spread | None:
     """None with fewer than two runs or no benchmark long enough in all of them."""
     medians: dict[str, list[float]] = {}
-    for doc in docs:
-        for bench in doc["benchmarks"]:
-            if bench["extra_info"].get("valid"):
-                medians.setdefault(bench["fullname"], []).append(bench["stats"]["median"])
+    for run in runs:
+        for bench in run.benchmarks:
+            if bench.valid:
+                medians.setdefault(bench.fullname, []).append(bench.median)
     spreads = {
         name: max(values) / min(values) - 1
         for name, values in medians.items()
-        if len(values) == len(docs) and min(values) >= MIN_MEDIAN
+        if len(values) == len(runs) and min(values) >= MIN_MEDIAN
     }
-    if len(docs) < 2 or not spreads:
+    if len(runs) < 2 or not spreads:
         return None
     ranked = sorted(spreads.values())
     worst = max(spreads, key=lambda name: spreads[name])
     return Spread(
-        runs=len(docs),
+        runs=len(runs),
         benchmarks=len(ranked),
         median=statistics.median(ranked),
         p90=ranked[min(len(ranked) - 1, int(0.9 * len(ranked)))],

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from bench import stats, store
-from bench.compare import compare_runs, merge_runs
+from bench import results, stats, store
+from bench.compare import compare_runs
+from bench.results import Run
+from tests import factory
 from tests.conftest import ROOT, bench
 
 
@@ -143,22 +145,26 @@ def test_a_planted_25_percent_slowdown_is_the_only_verdict_given_enough_processe
 
 
 def test_merged_runs_pool_rounds_and_keep_process_medians(xs_run: dict[str, Any]) -> None:
-    doc = xs_run["doc"]
-    merged = merge_runs([doc, doc])
-    first, pooled = doc["benchmarks"][0], merged["benchmarks"][0]
-    assert pooled["stats"]["rounds"] == 2 * first["stats"]["rounds"]
-    assert pooled["stats"]["data"] == first["stats"]["data"] * 2
-    assert pooled["extra_info"]["process_medians"] == [first["stats"]["median"]] * 2
-    normalized = first["extra_info"]["speed_normalized_median"]
-    assert normalized > 0 and pooled["extra_info"]["process_normalized"] == [normalized] * 2
+    run = Run.read(xs_run["doc"])
+    merged = results.merge([run, run])
+    first, pooled = run.benchmarks[0], merged.benchmarks[0]
+    assert pooled.stats["rounds"] == 2 * first.stats["rounds"]
+    assert pooled.rounds == first.rounds * 2
+    assert pooled.process_medians == [first.median] * 2
+    normalized = first.figures.speed_normalized_median
+    assert normalized and normalized > 0
+    assert pooled.figures.process_normalized == [normalized] * 2
     # a benchmark any process found invalid is invalid in the pooled run (a later, timing-only
     # process still checks query counts and its last round)
-    broken = json.loads(json.dumps(doc))
-    broken["benchmarks"][0]["extra_info"].update(valid=False, error="issued 3 queries, declares 2")
-    pooled = merge_runs([doc, broken])["benchmarks"][0]["extra_info"]
-    assert pooled["valid"] is False and pooled["error"] == "issued 3 queries, declares 2"
+    broken = Run.read(xs_run["doc"])
+    broken.benchmarks[0].figures.valid = False
+    broken.benchmarks[0].figures.error = "issued 3 queries, declares 2"
+    pooled_figures = results.merge([run, broken]).benchmarks[0].figures
+    assert pooled_figures.valid is False
+    assert pooled_figures.error == "issued 3 queries, declares 2"
 
 
+@pytest.mark.servers
 def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
     done = compare(
         "HEAD",
@@ -187,6 +193,7 @@ def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2
 
 
+@pytest.mark.servers
 def test_a_deliberate_slowdown_is_flagged_exactly_and_fails(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
@@ -243,6 +250,7 @@ class Migration(migrations.Migration):
 """
 
 
+@pytest.mark.servers
 def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_path: Path) -> None:
     """B drops an index (same rows returned): the plan change is a fact, whatever the timing
     says with two processes a side; B migrated a database of its own, not A's."""
@@ -289,6 +297,7 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
     assert names[0].endswith(".sqlite3") and names[1].endswith(".sqlite3_b"), names
 
 
+@pytest.mark.servers
 def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
     venv = tmp_path / "django42"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -340,7 +349,7 @@ def test_incomparable_runs_are_refused_unless_forced(
         other["ormbench"]["scale"] = "s"
     else:
         other["ormbench"]["databases"]["sqlite"]["dataset"]["checksum"] = "0" * 64
-    path = store.save_run(other, tmp_path)
+    path = store.save_run(Run.read(other), tmp_path)
     refused = compare(str(xs_run["path"]), str(path), results=tmp_path)
     assert refused.returncode == 1
     assert "not comparable" in refused.stderr and "Traceback" not in refused.stderr
@@ -371,18 +380,14 @@ def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
     assert budget.process(10, 100.0) is None
 
 
-def _side(medians: list[float], normalized: list[float], cpu_share: float) -> dict[str, Any]:
-    info = {
-        "database": "sqlite",
-        "scenario": "s",
-        "variant": "v",
-        "n": 10,
-        "valid": True,
-        "cpu_share": cpu_share,
-        "process_medians": medians,
-        "process_normalized": normalized,
-    }
-    return {"benchmarks": [{"extra_info": info, "stats": {"median": medians[0]}}]}
+def _side(medians: list[float], normalized: list[float], cpu_share: float) -> Run:
+    entry = factory.benchmark(
+        rounds=medians,
+        cpu_share=cpu_share,
+        process_medians=medians,
+        process_normalized=normalized,
+    )
+    return factory.run([entry])
 
 
 def test_process_figures_are_in_machine_speed_units_only_where_the_cpu_carried_the_call() -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from bench import cometrics, store
 from bench.exact import exact_changes
+from bench.results import Run
+from tests import factory
 from tests.conftest import ROOT, bench, newest_run
 
 
@@ -35,8 +37,8 @@ def test_a_shape_is_the_statement_without_its_values() -> None:
     )
 
 
-def _doc(xs_extra: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"benchmarks": [{"extra_info": extra} for extra in xs_extra]}
+def _doc(xs_extra: list[dict[str, Any]]) -> Run:
+    return factory.run([factory.benchmark(**extra) for extra in xs_extra])
 
 
 def _info(**figures: Any) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
     assert all(i["rows"] is None for i in infos if i["vendor"] == "sqlite")
     assert any(i["rows"] for i in infos if i["vendor"] == "postgresql")
     # the same run against itself: nothing exact differs
-    assert exact_changes(doc, doc) == []
+    assert exact_changes(Run.read(doc), Run.read(doc)) == []
     # one plan changed, one more query elsewhere: reported, and more queries fail the gate
     other = json.loads(json.dumps(doc))
     planned = next(b for b in other["benchmarks"] if b["extra_info"].get("plans"))
@@ -102,7 +104,7 @@ def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
     planned["extra_info"]["plans"][shape] = "Seq Scan on somewhere_else"
     counted = next(b for b in other["benchmarks"] if b is not planned and b["extra_info"]["valid"])
     counted["extra_info"]["queries"] += 1
-    path = store.save_run(other, tmp_path)
+    path = store.save_run(Run.read(other), tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "bench", "compare", str(xs_run["path"]), str(path)]
         + ["--results", str(tmp_path)],
@@ -133,4 +135,4 @@ def test_a_scenario_alone_does_the_same_work_as_after_the_whole_catalogue(
         "postgresql",
         "mysql",
     }
-    assert exact_changes(xs_run["doc"], alone) == []
+    assert exact_changes(Run.read(xs_run["doc"]), Run.read(alone)) == []

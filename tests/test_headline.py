@@ -7,32 +7,23 @@ from typing import Any
 
 from bench.report import summary
 from bench.report.rows import best_speedups, headline, rows
+from tests import factory
 
 
 def _bench(variant: str, role: str, median: float, q1: float, q3: float, **info: Any) -> dict:
-    return {
-        "extra_info": {
-            "scenario": "s",
-            "variant": variant,
-            "role": role,
-            "database": "sqlite",
-            "n": 100,
-            "valid": True,
-            **info,
-        },
-        "stats": {"median": median, "q1": q1, "q3": q3, "iqr": q3 - q1, "rounds": 20},
-    }
+    quartiles = {"median": median, "q1": q1, "q3": q3, "iqr": q3 - q1, "rounds": 20}
+    return factory.benchmark(variant, role=role, stats=quartiles, **info)
 
 
 def test_the_best_variant_is_chosen_by_the_low_end_of_its_range_not_its_median() -> None:
-    doc = {
-        "benchmarks": [
+    doc = factory.run(
+        [
             _bench("loop", "naive", 10.0, 9.5, 10.5),
             # a lucky median, but its rounds range from 0.5 to 4
             _bench("noisy", "optimized", 0.8, 0.5, 4.0),
             _bench("steady", "optimized", 1.0, 0.98, 1.02),
         ]
-    }
+    )
     best = best_speedups(rows(doc))[("s", "sqlite")]
     assert best is not None and best.variant == "steady"
     assert headline(best) == "10x (9.31x-10.7x)"
@@ -40,13 +31,13 @@ def test_the_best_variant_is_chosen_by_the_low_end_of_its_range_not_its_median()
 
 
 def test_a_naive_variant_wrong_by_design_shows_what_it_got_wrong() -> None:
-    doc = {
-        "ormbench": {"scenarios": {"s": {"reference": "f_update"}}},
-        "benchmarks": [
+    doc = factory.run(
+        [
             _bench("python_increment", "naive", 5.0, 4.9, 5.1, recorded={"lost_updates": 37}),
             _bench("f_update", "optimized", 1.0, 0.99, 1.01, recorded={"lost_updates": 0}),
         ],
-    }
+        scenarios={"s": {"reference": "f_update"}},
+    )
     best = best_speedups(rows(doc))[("s", "sqlite")]
     assert best is not None and best.wrong_by_design
     assert headline(best) == "naive: lost updates 37"
@@ -56,12 +47,10 @@ def test_a_naive_variant_wrong_by_design_shows_what_it_got_wrong() -> None:
 
 def test_the_run_says_how_steady_the_machine_was() -> None:
     speeds = [0.0002] * 9 + [0.0003] * 11  # 10th percentile 0.2 ms, 90th 0.3 ms
-    doc = {
-        "benchmarks": [
-            _bench(f"v{i}", "optimized", 1.0, 0.9, 1.1, speed_reference_seconds=t)
-            for i, t in enumerate(speeds)
-        ]
-    }
-    line = summary.machine_steadiness(doc)
+    benchmarks = [
+        _bench(f"v{i}", "optimized", 1.0, 0.9, 1.1, speed_reference_seconds=t)
+        for i, t in enumerate(speeds)
+    ]
+    line = summary.machine_steadiness(factory.run(benchmarks))
     assert "200 µs to 300 µs" in line and "up to 50%" in line
-    assert summary.machine_steadiness({"benchmarks": doc["benchmarks"][:5]}) == ""
+    assert summary.machine_steadiness(factory.run(benchmarks[:5])) == ""

@@ -19,6 +19,7 @@ from bench.errors import BenchError
 from bench.report import html
 from bench.report.build import build
 from bench.report.rows import rows
+from bench.results import Run
 from bench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import ROOT
 
@@ -62,15 +63,16 @@ def test_invalid_results_are_shown_invalid_never_as_a_speedup(xs_run: dict[str, 
     doc = json.loads(json.dumps(xs_run["doc"]))
     target = next(b for b in doc["benchmarks"] if b["extra_info"]["role"] == "optimized")
     target["extra_info"].update(valid=False, error="returned other data than the naive one")
+    run = Run.read(doc)
     wrong = next(
         r
-        for r in rows(doc)
+        for r in rows(run)
         if r.variant == target["extra_info"]["variant"]
         and r.database == target["extra_info"]["database"]
         and r.n == target["extra_info"]["n"]
     )
     assert wrong.speedup is None
-    page = html.page(doc, "run.json", rows(doc), {"overview": "o.png", "compact": "c.png"})
+    page = html.page(run, "run.json", rows(run), {"overview": "o.png", "compact": "c.png"})
     assert "INVALID" in page and "returned other data than the naive one" in page
 
 
@@ -81,7 +83,8 @@ def test_run_text_is_escaped(xs_run: dict[str, Any]) -> None:
     doc["ormbench"]["scenarios"][scenario]["doc"] = hostile
     for variant in doc["ormbench"]["scenarios"][scenario]["variants"].values():
         variant["label"] = hostile
-    page = html.page(doc, "run.json", rows(doc), {"overview": "o.png", "compact": "c.png"})
+    run = Run.read(doc)
+    page = html.page(run, "run.json", rows(run), {"overview": "o.png", "compact": "c.png"})
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
 
@@ -90,7 +93,7 @@ def test_report_of_a_one_database_run(xs_run: dict[str, Any], tmp_path: Path) ->
     doc = json.loads(json.dumps(xs_run["doc"]))
     doc["benchmarks"] = [b for b in doc["benchmarks"] if b["extra_info"]["database"] == "sqlite"]
     doc["ormbench"]["databases"] = {"sqlite": doc["ormbench"]["databases"]["sqlite"]}
-    path = store.save_run(doc, tmp_path)
+    path = store.save_run(Run.read(doc), tmp_path)
     page = build(path, tmp_path).read_text(encoding="utf-8")
     assert "sqlite server" in page and "postgresql server" not in page
 

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import catalogue, store
+import pytest
+
+from bench import catalogue, results
 from bench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import bench, newest_run
 
@@ -65,7 +67,7 @@ def test_results_carry_what_a_comparison_needs(xs_run: dict[str, Any]) -> None:
     assert doc["commit_info"]["id"] and "dirty" in doc["commit_info"]
     assert doc["machine_info"]["python_version"]
     meta = doc["ormbench"]
-    assert meta["schema_version"] == store.SCHEMA_VERSION
+    assert meta["schema_version"] == results.SCHEMA_VERSION
     assert meta["scale"] == "xs" and isinstance(meta["seed"], int)
     assert meta["environment"]["django"]
     assert meta["databases"]["postgresql"]["settings"]["fsync"] == "on"
@@ -124,6 +126,7 @@ def test_pytest_benchmark_compare_reads_the_run(xs_run: dict[str, Any]) -> None:
     assert "fk_access" in done.stdout
 
 
+@pytest.mark.servers
 def test_a_wrong_variant_is_caught_marked_invalid_and_fails_the_run(tmp_path: Path) -> None:
     done = bench(
         "--scale",
@@ -151,6 +154,7 @@ def test_a_wrong_variant_is_caught_marked_invalid_and_fails_the_run(tmp_path: Pa
         assert info["valid"] is True
 
 
+@pytest.mark.servers
 def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) -> None:
     done = bench(
         "--db",
@@ -211,6 +215,7 @@ def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> No
     assert explained == set(DATABASES)
 
 
+@pytest.mark.servers
 def test_writes_commit_by_themselves_or_in_one_request_transaction(tmp_path: Path) -> None:
     done = bench(
         "--db",

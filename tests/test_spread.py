@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from bench.results import Run
 from bench.spread import spread
+from tests import factory
 
 
-def _run(medians: dict[str, float], invalid: tuple[str, ...] = ()) -> dict:
-    return {
-        "benchmarks": [
-            {"fullname": name, "stats": {"median": m}, "extra_info": {"valid": name not in invalid}}
+def _run(medians: dict[str, float], invalid: tuple[str, ...] = ()) -> Run:
+    return factory.run(
+        [
+            factory.benchmark(name, rounds=[m], valid=name not in invalid)
             for name, m in medians.items()
         ]
-    }
+    )
 
 
 def test_spread_is_largest_over_smallest_median_per_benchmark_then_its_median() -> None:
@@ -27,7 +29,7 @@ def test_spread_is_largest_over_smallest_median_per_benchmark_then_its_median() 
     # a: 10%, b: 50%, c: 25%; "tiny" is under 1 ms and left out
     assert found.benchmarks == 3
     assert found.median == pytest.approx(0.25)
-    assert found.worst == pytest.approx(0.5) and found.worst_benchmark == "b"
+    assert found.worst == pytest.approx(0.5) and found.worst_benchmark.endswith("-b-n100]")
 
 
 def test_no_spread_from_one_run_or_from_benchmarks_invalid_somewhere() -> None:

@@ -9,14 +9,12 @@ import pytest
 
 from bench import store
 from bench.errors import BenchError
+from bench.results import Run
+from tests import factory
 
 
-def minimal_run() -> dict:
-    return {
-        "benchmarks": [],
-        "commit_info": {"id": "abc123"},
-        "ormbench": {"schema_version": store.SCHEMA_VERSION, "scale": "xs"},
-    }
+def minimal_run() -> Run:
+    return factory.run([factory.benchmark("a"), factory.benchmark("b", rounds=[0.1, 0.3])])
 
 
 def test_saved_run_round_trips(tmp_path: Path) -> None:
@@ -27,7 +25,9 @@ def test_saved_run_round_trips(tmp_path: Path) -> None:
 
 def test_two_saves_in_the_same_second_never_overwrite(tmp_path: Path) -> None:
     first = store.save_run(minimal_run(), tmp_path)
-    second = store.save_run({**minimal_run(), "marker": 2}, tmp_path)
+    marked = minimal_run()
+    marked.context["marker"] = 2
+    second = store.save_run(marked, tmp_path)
     assert first != second
     assert "marker" not in json.loads(first.read_text())
     assert json.loads(second.read_text())["marker"] == 2
@@ -44,7 +44,7 @@ def test_corrupt_or_foreign_file_is_refused_in_one_line(tmp_path: Path, content:
 
 
 def test_unknown_schema_is_refused(tmp_path: Path) -> None:
-    doc = minimal_run()
+    doc = minimal_run().as_dict()
     doc["ormbench"]["schema_version"] = 999
     path = tmp_path / "future.json"
     path.write_text(json.dumps(doc))

@@ -16,25 +16,26 @@ from typing import Any
 from bench import store
 from bench.report import charts, html
 from bench.report.rows import by_scenario, rows
+from bench.results import Run
 
 REPORT_FOLDER = "report"
 
 
 def build(run_path: Path, results: Path) -> Path:
     """Write results/report/index.html and its PNGs for one stored run; return the index."""
-    doc = store.load_run(run_path)
+    run = store.load_run(run_path)
     staging = results / f".report-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     try:
-        _write(doc, run_path.name, staging)
+        _write(run, run_path.name, staging)
         return _swap_in(staging, results / REPORT_FOLDER) / "index.html"
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write(doc: dict[str, Any], source: str, folder: Path) -> None:
-    all_rows = rows(doc)
-    databases = [d for d in doc["ormbench"]["databases"] if any(r.database == d for r in all_rows)]
+def _write(run: Run, source: str, folder: Path) -> None:
+    all_rows = rows(run)
+    databases = [d for d in run.meta.databases if any(r.database == d for r in all_rows)]
     drawn: dict[str, Any] = {"overview": "overview.png", "compact": "overview-compact.png"}
     if all_rows:
         charts.overview(all_rows, databases, folder / drawn["overview"])
@@ -51,7 +52,7 @@ def _write(doc: dict[str, Any], source: str, folder: Path) -> None:
             entry["memory"] = f"{scenario}-memory.png"
             charts.memory(scenario, scenario_rows, databases, folder / entry["memory"])
         drawn[scenario] = entry
-    (folder / "index.html").write_text(html.page(doc, source, all_rows, drawn), encoding="utf-8")
+    (folder / "index.html").write_text(html.page(run, source, all_rows, drawn), encoding="utf-8")
 
 
 def _swap_in(staging: Path, target: Path) -> Path:

@@ -6,7 +6,7 @@ import math
 from html import escape
 from pathlib import Path
 
-from bench.compare import Comparison
+from bench.compare import Comparison, Outcome
 from bench.exact import ExactChange
 from bench.report import numbers
 from bench.report.html import CSS
@@ -38,19 +38,19 @@ def _resolution(c: Comparison) -> str:
     return "-" if math.isinf(c.resolution) else f"±{c.resolution - 1:.0%}"
 
 
-def _header(label_a: str, label_b: str, threshold: float, warnings: list[str]) -> list[str]:
+def _header(o: Outcome) -> list[str]:
     lines = [
-        f"A = {label_a}",
-        f"B = {label_b}",
+        f"A = {o.label_a}",
+        f"B = {o.label_b}",
         "ratio = geometric mean of B's process medians / A's (above 1: B is slower); the "
         "samples are processes, not rounds. A change needs the exact Mann-Whitney test on the "
         f"process medians, Holm-adjusted over every benchmark, at p < {ALPHA:g}, and a ratio "
-        f"beyond {threshold:.0%}. 'below resolution': the processes were too noisy (or too few) "
+        f"beyond {o.threshold:.0%}. 'below resolution': the processes were too noisy (or too few) "
         "to see a change of that size (resolution: the smallest they would have shown); "
         "'unstable': "
         f"a side's own processes disagree (robust spread above {UNSTABLE_SPREAD:.0%}).",
     ]
-    return lines + [f"warning: {w}" for w in warnings]
+    return lines + [f"warning: {w}" for w in o.warnings]
 
 
 def power(comparisons: list[Comparison]) -> list[str]:
@@ -87,16 +87,10 @@ def counts(comparisons: list[Comparison]) -> str:
     return ", ".join(f"{n} {v}" for v, n in tally.items() if n) or "nothing to compare"
 
 
-def terminal(
-    comparisons: list[Comparison],
-    changes: list[ExactChange],
-    label_a: str,
-    label_b: str,
-    threshold: float,
-    warnings: list[str],
-) -> str:
+def terminal(o: Outcome) -> str:
+    comparisons = o.comparisons
     lines = [
-        *_header(label_a, label_b, threshold, warnings),
+        *_header(o),
         "",
         f"{'benchmark':<58} {'A':>10} {'B':>10} {'ratio':>7} {'95% CI':>17} {'p':>8} "
         f"{'res.':>6}  verdict",
@@ -110,29 +104,23 @@ def terminal(
     hidden = len(comparisons) - len(_shown(comparisons))
     if hidden:
         lines.append(f"... and {hidden} more without a verdict")
-    lines += ["", *exact(changes)]
+    lines += ["", *exact(o.changes)]
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
     return "\n".join(lines)
 
 
-def markdown(
-    comparisons: list[Comparison],
-    changes: list[ExactChange],
-    label_a: str,
-    label_b: str,
-    threshold: float,
-    warnings: list[str],
-) -> str:
+def markdown(o: Outcome) -> str:
     """A summary fit for a pull-request comment."""
+    comparisons = o.comparisons
     changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
     lines = [
-        f"### django-ormbench: `{label_b}` against `{label_a}`",
+        f"### django-ormbench: `{o.label_b}` against `{o.label_a}`",
         "",
         f"**{len(comparisons)} benchmarks: {counts(comparisons)}**",
         *[f"\n{line}" for line in power(comparisons)],
         "",
     ]
-    lines += [f"> {line}" for line in _header(label_a, label_b, threshold, warnings)[2:]]
+    lines += [f"> {line}" for line in _header(o)[2:]]
     if changed:
         lines += [
             "",
@@ -146,7 +134,7 @@ def markdown(
         ]
     else:
         lines += ["", "No significant change beyond the threshold."]
-    shown = exact(changes)
+    shown = exact(o.changes)
     lines += ["", shown[0], *[f"- `{line.strip()}`" for line in shown[1:]]]
     return "\n".join(lines) + "\n"
 
@@ -176,15 +164,8 @@ def chart(comparisons: list[Comparison], path: Path) -> None:
     save(fig, path)
 
 
-def page(
-    comparisons: list[Comparison],
-    changes: list[ExactChange],
-    label_a: str,
-    label_b: str,
-    threshold: float,
-    warnings: list[str],
-    chart_name: str,
-) -> str:
+def page(o: Outcome, chart_name: str) -> str:
+    comparisons = o.comparisons
     rows = "".join(
         f"<tr><td class='l'>{escape(c.key)}</td><td>{numbers.seconds(c.median_a)}</td>"
         f"<td>{numbers.seconds(c.median_b)}</td><td>{c.ratio:.3f}</td>"
@@ -193,10 +174,8 @@ def page(
         f"<td class='l'>{escape(c.verdict)}</td></tr>"
         for c in comparisons
     )
-    notes = "".join(
-        f"<p>{escape(line)}</p>" for line in _header(label_a, label_b, threshold, warnings)
-    )
-    shown = exact(changes)
+    notes = "".join(f"<p>{escape(line)}</p>" for line in _header(o))
+    shown = exact(o.changes)
     facts = f"<h2>{escape(shown[0])}</h2>" + (
         "<ul>"
         + "".join(f"<li><code>{escape(line.strip())}</code></li>" for line in shown[1:])

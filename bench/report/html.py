@@ -9,6 +9,7 @@ from bench import dataset
 from bench.report import numbers
 from bench.report.rows import Row
 from bench.report.summary import machine_steadiness
+from bench.results import Run, RunMeta
 from bench.stats import growth
 
 CSS = """
@@ -27,17 +28,17 @@ nav ul{columns:3;list-style:none;padding:0}details{margin:.4em 0}
 """
 
 
-def page(doc: dict[str, Any], source: str, rows: list[Row], charts: dict[str, Any]) -> str:
+def page(run: Run, source: str, rows: list[Row], charts: dict[str, Any]) -> str:
     """The whole report. `charts` maps 'overview', 'compact' and scenario names to file names."""
-    meta = doc["ormbench"]
+    meta = run.meta
     scenarios = sorted({r.scenario for r in rows})
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>django-ormbench report: {escape(source)}</title><style>{CSS}</style></head><body>",
         "<h1>django-ormbench report</h1>",
-        f"<p class='muted'>{escape(_summary(doc, source))}</p>",
-        f"<p class='muted'>{escape(machine_steadiness(doc))}</p>",
+        f"<p class='muted'>{escape(_summary(run, source))}</p>",
+        f"<p class='muted'>{escape(machine_steadiness(run))}</p>",
         "<nav><ul>",
         *[f"<li><a href='#s-{escape(s)}'>{escape(s)}</a></li>" for s in scenarios],
         "<li><a href='#environment'>environment</a></li></ul></nav>",
@@ -51,23 +52,23 @@ def page(doc: dict[str, Any], source: str, rows: list[Row], charts: dict[str, An
         parts.append(
             _scenario(
                 scenario,
-                meta["scenarios"].get(scenario, {}),
+                meta.scenarios.get(scenario, {}),
                 [r for r in rows if r.scenario == scenario],
                 charts.get(scenario, {}),
-                doc,
+                run,
             )
         )
-    parts += [_environment(doc), "</body></html>"]
+    parts += [_environment(run), "</body></html>"]
     return "\n".join(parts)
 
 
-def _summary(doc: dict[str, Any], source: str) -> str:
-    meta, commit = doc["ormbench"], doc.get("commit_info", {})
+def _summary(run: Run, source: str) -> str:
+    meta, commit = run.meta, run.commit
     dirty = " (dirty)" if commit.get("dirty") else ""
     return (
-        f"{source} · commit {str(commit.get('id', '?'))[:10]}{dirty} · scale {meta['scale']}"
-        f" · seed {meta['seed']} · Django {meta['environment']['django']} · "
-        f"{len(doc['benchmarks'])} benchmarks · started {meta.get('started', '?')}"
+        f"{source} · commit {str(commit.get('id', '?'))[:10]}{dirty} · scale {meta.scale}"
+        f" · seed {meta.seed} · Django {run.django} · "
+        f"{len(run.benchmarks)} benchmarks · started {meta.started or '?'}"
     )
 
 
@@ -75,7 +76,7 @@ def _img(name: str, alt: str) -> str:
     return f"<img src='{escape(name)}' alt='{escape(alt)}' loading='lazy'>"
 
 
-def _problems(meta: dict[str, Any], rows: list[Row]) -> str:
+def _problems(meta: RunMeta, rows: list[Row]) -> str:
     items = [
         f"<li><span class='badge bad'>INVALID</span> {escape(r.database)} "
         f"{escape(r.scenario)}/{escape(r.variant)} n={r.n}: {escape(r.error)}</li>"
@@ -86,21 +87,21 @@ def _problems(meta: dict[str, Any], rows: list[Row]) -> str:
         f"<li><span class='badge bad'>FAILED</span> {escape(f['database'])} "
         f"{escape(f['scenario'])}/{escape(f['variant'])} n={escape(str(f['n']))}: "
         f"{escape(f['error'])}</li>"
-        for f in meta.get("failed", [])
+        for f in meta.failed
     ]
     items += [
         f"<li><span class='badge bad'>FAILED</span> {escape(name)}: {escape(info['error'])}</li>"
-        for name, info in meta["databases"].items()
+        for name, info in meta.databases.items()
         if "error" in info
     ]
     skipped = [
         f"<li>{escape(s['database'])} {escape(s['scenario'])}/{escape(s['variant'])} "
         f"n={escape(str(s['n']))}: {escape(s['reason'])}</li>"
-        for s in meta.get("skipped", [])
+        for s in meta.skipped
     ]
     skipped += [
         f"<li>{escape(name)}: {escape(info['skipped'])}</li>"
-        for name, info in meta["databases"].items()
+        for name, info in meta.databases.items()
         if "skipped" in info
     ]
     html = ""
@@ -123,12 +124,12 @@ MODES = {
 }
 
 
-def _conditions(info: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+def _conditions(info: dict[str, Any], run: Run) -> list[str]:
     """How the figures were taken (the commit mode) and where the effect shows."""
     lines = [MODES[info["mode"]]] if info.get("mode") in MODES else []
     scales = list(dataset.SCALES)
     effect_from = info.get("effect_from", scales[0])
-    scale = doc["ormbench"]["scale"]
+    scale = run.meta.scale
     if scale in scales and scales.index(scale) < scales.index(effect_from):
         lines.append(
             f"Its effect shows from scale {effect_from} on: at {scale} the data is too small "
@@ -138,13 +139,13 @@ def _conditions(info: dict[str, Any], doc: dict[str, Any]) -> list[str]:
 
 
 def _scenario(
-    name: str, info: dict[str, Any], rows: list[Row], charts: dict[str, Any], doc: dict[str, Any]
+    name: str, info: dict[str, Any], rows: list[Row], charts: dict[str, Any], run: Run
 ) -> str:
     doc_text = info.get("doc", info.get("label", ""))
     parts = [
         f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
         *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
-        *[f"<p class='muted'>{escape(line)}</p>" for line in _conditions(info, doc)],
+        *[f"<p class='muted'>{escape(line)}</p>" for line in _conditions(info, run)],
     ]
     if "variants" in charts:
         parts.append(_img(charts["variants"], f"{name}: median time per variant and database"))
@@ -159,7 +160,7 @@ def _scenario(
         parts.append(_img(charts["memory"], f"{name}: peak Python memory against n"))
     parts.append(_table(rows))
     parts.append(_variants(info))
-    parts.append(_explain(name, doc))
+    parts.append(_explain(name, run))
     return "\n".join(parts)
 
 
@@ -231,11 +232,11 @@ def _variants(info: dict[str, Any]) -> str:
     return f"<details><summary>What was measured (source)</summary>{''.join(items)}</details>"
 
 
-def _explain(scenario: str, doc: dict[str, Any]) -> str:
+def _explain(scenario: str, run: Run) -> str:
     plans = [
-        (b["extra_info"]["database"], b["extra_info"]["n"], b["extra_info"]["explain"])
-        for b in doc["benchmarks"]
-        if b["extra_info"]["scenario"] == scenario and b["extra_info"].get("explain")
+        (b.figures.database, b.figures.n, b.figures.explain)
+        for b in run.benchmarks
+        if b.figures.scenario == scenario and b.figures.explain
     ]
     if not plans:
         return ""
@@ -245,23 +246,22 @@ def _explain(scenario: str, doc: dict[str, Any]) -> str:
     return f"<details><summary>EXPLAIN of the naive query</summary>{body}</details>"
 
 
-def _environment(doc: dict[str, Any]) -> str:
-    meta = doc["ormbench"]
+def _environment(run: Run) -> str:
+    meta, env = run.meta, run.meta.environment
     rows = [
         (
             "commit",
-            f"{doc.get('commit_info', {}).get('id', '?')}"
-            f"{' (dirty)' if doc.get('commit_info', {}).get('dirty') else ''}",
+            f"{run.commit.get('id', '?')}{' (dirty)' if run.commit.get('dirty') else ''}",
         ),
-        ("branch", str(doc.get("commit_info", {}).get("branch", "?"))),
-        ("scale / seed", f"{meta['scale']} / {meta['seed']}"),
-        ("Django", meta["environment"]["django"]),
-        ("Python", f"{meta['environment']['implementation']} {meta['environment']['python']}"),
-        ("platform", meta["environment"]["platform"]),
-        ("CPU", str(doc.get("machine_info", {}).get("cpu", {}).get("brand_raw", "?"))),
-        ("durability", "fsync off (--no-fsync)" if meta.get("no_fsync") else "fsync on"),
+        ("branch", str(run.commit.get("branch", "?"))),
+        ("scale / seed", f"{meta.scale} / {meta.seed}"),
+        ("Django", run.django),
+        ("Python", f"{env['implementation']} {env['python']}"),
+        ("platform", env["platform"]),
+        ("CPU", str(run.machine.get("cpu", {}).get("brand_raw", "?"))),
+        ("durability", "fsync off (--no-fsync)" if meta.no_fsync else "fsync on"),
     ]
-    for name, info in meta["databases"].items():
+    for name, info in meta.databases.items():
         if "server_version" in info:
             dataset = info.get("dataset", {})
             settings = ", ".join(f"{k}={v}" for k, v in info.get("settings", {}).items())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.report import numbers
+from bench.results import Run
 
 NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
 
@@ -47,48 +48,46 @@ class Row:
         return self.iqr > NOISY_IQR_RATIO * self.median
 
 
-def rows(doc: dict[str, Any]) -> list[Row]:
+def rows(run: Run) -> list[Row]:
     """Every benchmark of a run, with its speedup against the naive variant."""
     naive: dict[tuple[str, str, int], dict[str, float]] = {}
-    for b in doc["benchmarks"]:
-        info = b["extra_info"]
-        if info.get("role") == "naive" and info.get("valid"):
-            naive[(info["scenario"], info["database"], info["n"])] = b["stats"]
-    scenarios = doc.get("ormbench", {}).get("scenarios", {})
+    for b in run.benchmarks:
+        info = b.figures
+        if info.role == "naive" and info.valid:
+            naive[(info.scenario, info.database, info.n)] = b.stats
     out = []
-    for b in doc["benchmarks"]:
-        info, stats = b["extra_info"], b["stats"]
-        base_stats = naive.get((info["scenario"], info["database"], info["n"]))
+    for b in run.benchmarks:
+        info, stats = b.figures, b.stats
+        base_stats = naive.get((info.scenario, info.database, info.n))
         base = base_stats["median"] if base_stats else None
-        valid = bool(info.get("valid"))
-        reference = scenarios.get(info["scenario"], {}).get("reference")
+        valid = info.valid
+        reference = run.meta.scenarios.get(info.scenario, {}).get("reference")
         low = high = None
         if valid and base_stats and stats.get("q1") and stats.get("q3"):
             low = base_stats.get("q1", base) / stats["q3"]
             high = base_stats.get("q3", base) / stats["q1"]
         out.append(
             Row(
-                scenario=info["scenario"],
-                variant=info["variant"],
-                role=info.get("role", ""),
-                database=info["database"],
-                n=info["n"],
+                scenario=info.scenario,
+                variant=info.variant,
+                role=info.role,
+                database=info.database,
+                n=info.n,
                 median=stats["median"],
                 iqr=stats["iqr"],
                 q1=stats.get("q1"),
                 q3=stats.get("q3"),
                 rounds=stats["rounds"],
-                queries=info.get("queries", 0),
-                round_trips=info.get("round_trips"),
-                memory=info.get("peak_memory_bytes"),
+                queries=info.queries,
+                round_trips=info.round_trips,
+                memory=info.peak_memory_bytes,
                 valid=valid,
-                error=info.get("error", ""),
+                error=info.error,
                 speedup=base / stats["median"] if valid and base and stats["median"] else None,
                 speedup_low=low,
                 speedup_high=high,
-                recorded=info.get("recorded"),
-                wrong_by_design=info.get("role") == "naive"
-                and reference not in (None, info["variant"]),
+                recorded=info.recorded,
+                wrong_by_design=info.role == "naive" and reference not in (None, info.variant),
             )
         )
     return out

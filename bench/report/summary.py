@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from bench.report import numbers
 from bench.report.rows import Row, best_speedups, headline, rows
+from bench.results import Run
 from bench.stats import crossover
 
 WINS_SHOWN = 3
 LOSS_BELOW = 0.9  # a speedup under 0.9x is a loss worth naming; closer to 1 is within noise
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(run: Run) -> str:
     by_database: dict[str, list[Row]] = defaultdict(list)
-    for row in rows(doc):
+    for row in rows(run):
         by_database[row.database].append(row)
     lines = [
         "",
@@ -25,18 +25,16 @@ def render(doc: dict[str, Any]) -> str:
     for database, found in by_database.items():
         lines.append(f"  {database}: {_wins(found)}")
         lines += [f"    {loss}" for loss in _losses(found)]
-    steadiness = machine_steadiness(doc)
+    steadiness = machine_steadiness(run)
     if steadiness:
         lines.append(steadiness)
     return "\n".join(lines)
 
 
-def machine_steadiness(doc: dict[str, Any]) -> str:
+def machine_steadiness(run: Run) -> str:
     """How steady the machine was during the run, from the fixed workload timed beside every
     benchmark (`bench.speed`): the figures above are as exact as it was steady."""
-    times = sorted(
-        t for b in doc["benchmarks"] if (t := b["extra_info"].get("speed_reference_seconds"))
-    )
+    times = sorted(t for b in run.benchmarks if (t := b.figures.speed_reference_seconds))
     if len(times) < 10:
         return ""
     low, high = times[len(times) // 10], times[(9 * len(times)) // 10]

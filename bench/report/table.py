@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bench.report import numbers
 from bench.report.rows import Row, by_scenario, rows
+from bench.results import Run, RunMeta
 
 GAP = 2  # spaces between columns
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(run: Run) -> str:
     """Per scenario: one line per (n, variant), one column per database, aligned whatever the
     names and figures."""
-    meta = doc["ormbench"]
+    meta = run.meta
     databases = [
-        d for d, info in meta["databases"].items() if "error" not in info and "skipped" not in info
+        d for d, info in meta.databases.items() if "error" not in info and "skipped" not in info
     ]
     lines = []
-    for scenario, scenario_rows in by_scenario(rows(doc)).items():
-        label = meta["scenarios"].get(scenario, {}).get("label", "")
+    for scenario, scenario_rows in by_scenario(rows(run)).items():
+        label = meta.scenarios.get(scenario, {}).get("label", "")
         cells = {(r.n, r.variant, r.database): r for r in scenario_rows}
         order = sorted({(r.n, r.role != "naive", r.variant) for r in scenario_rows})
         table = [["n", "variant", *databases]] + [
@@ -46,35 +45,35 @@ def _cell(row: Row | None) -> str:
     return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}"
 
 
-def _problems(meta: dict[str, Any]) -> list[str]:
+def _problems(meta: RunMeta) -> list[str]:
     lines = [
         "",
         "median time, speedup against the naive variant, queries (/round trips on the wire "
         "where they differ); ~ marks a noisy figure (IQR above 25% of the median)",
     ]
-    wall = numbers.seconds(meta["wall_seconds"])
+    wall = numbers.seconds(meta.wall_seconds or 0.0)
     for figure, what in (
         ("effect_check_seconds", f"whole-database effect checks took {{}} of {wall}"),
         ("restore_seconds", "restoring committed writes after each round took {}"),
     ):
         spent = [
             f"{name} {numbers.seconds(info[figure])}"
-            for name, info in meta["databases"].items()
+            for name, info in meta.databases.items()
             if figure in info
         ]
         if spent:
             lines.append(what.format(", ".join(spent)))
-    for name, info in meta["databases"].items():
+    for name, info in meta.databases.items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")
         elif "error" in info:
             lines.append(f"FAILED {name}: {info['error']}")
-    for skip in meta.get("skipped", []):
+    for skip in meta.skipped:
         lines.append(
             f"skipped {skip['database']} {skip['scenario']}/{skip['variant']} "
             f"n={skip['n']}: {skip['reason']}"
         )
-    for fail in meta.get("failed", []):
+    for fail in meta.failed:
         lines.append(
             f"{'INVALID' if fail.get('invalid') else 'FAILED'} {fail['database']} "
             f"{fail['scenario']}/{fail['variant']} n={fail['n']}: {fail['error']}"
