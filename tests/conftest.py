@@ -1,4 +1,8 @@
-"""Fixtures: real throwaway servers and a helper that runs the real command line."""
+"""Fixtures: real throwaway servers and a helper that runs the real command line.
+
+Tests come in two layers: fast ones on synthetic or committed runs (`tests/fixtures/`), and
+those that need real servers or a real bench run, marked `servers` (`-m "not servers"` runs
+the fast layer in seconds). A test that takes a server fixture is marked by that alone."""
 
 from __future__ import annotations
 
@@ -18,6 +22,15 @@ import pytest
 from bench.servers import Database, provide
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+SERVER_FIXTURES = {"xs_run", "postgresql_server", "mysql_server", "mutant_run", "mysql_user"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
 
 
 def bench(

@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.servers
 def test_bench_session_falls_back_and_says_what_to_install(tmp_path: Path) -> None:
     nox = shutil.which("nox", path=str(Path(sys.executable).parent)) or shutil.which("nox")
     assert nox, "the test dependency group installs nox"

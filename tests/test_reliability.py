@@ -62,6 +62,7 @@ def run_files(results: Path) -> list[Path]:
         ("timing", "SIGINT to a background job"),
     ],
 )
+@pytest.mark.servers
 def test_interrupt_stops_servers_and_writes_nothing_half(
     phase: str, how: str, tmp_path: Path
 ) -> None:
@@ -92,6 +93,7 @@ def test_interrupt_stops_servers_and_writes_nothing_half(
     assert run_files(tmp_path) == [], "an interrupted run stores nothing"
 
 
+@pytest.mark.servers
 def test_after_sigkill_the_next_run_removes_what_the_dead_run_left(tmp_path: Path) -> None:
     folders = set(ormbench_folders())
     run = BenchProcess("--db", "postgresql", "--scale", "s", results=tmp_path)
@@ -119,6 +121,7 @@ def test_after_sigkill_the_next_run_removes_what_the_dead_run_left(tmp_path: Pat
     assert not any(str(orphan) in p for p in ormbench_processes())
 
 
+@pytest.mark.servers
 def test_a_server_dying_mid_run_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
     processes, folders = set(ormbench_processes()), set(ormbench_folders())
     run = BenchProcess(
@@ -149,6 +152,7 @@ def test_a_server_dying_mid_run_is_reported_and_the_rest_still_runs(tmp_path: Pa
     assert left_behind(processes, folders) == (set(), set())
 
 
+@pytest.mark.servers
 def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
     args = (
         "--db",
@@ -193,6 +197,7 @@ def everything_written(results: Path) -> str:
     )
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("given", ["--db-url", "environment"])
 def test_a_password_never_reaches_output_results_or_report(
     given: str, mysql_user: str, tmp_path: Path

@@ -63,6 +63,7 @@ def alive(pid: int) -> bool:
     return not Path(f"/proc/{pid}/status").read_text().count("State:\tZ")
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize(("name", "sources"), PATHS, ids=[f"{n}-{s[0]}" for n, s in PATHS])
 def test_server_answers_then_leaves_nothing(name: str, sources: tuple[str, ...]) -> None:
     processes, folders = set(ormbench_processes()), set(ormbench_folders())
@@ -79,6 +80,7 @@ def test_server_answers_then_leaves_nothing(name: str, sources: tuple[str, ...])
     assert pid is None or not alive(pid)
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("name", ["postgresql", "mysql"])
 def test_server_removed_when_the_run_fails_halfway(name: str) -> None:
     folders = set(ormbench_folders())
@@ -145,6 +147,7 @@ def test_docker_compose_services_are_local_healthchecked_and_throwaway() -> None
         ("mysql", "SELECT @@innodb_buffer_pool_size", 256 * 1024 * 1024),
     ],
 )
+@pytest.mark.servers
 def test_buffer_pool_is_sized_as_asked_and_recorded(name: str, sql: str, expected: object) -> None:
     with provide(name, sources=("local",), buffer_mb=256) as db:
         assert query(db.django, sql)[0][0] == expected
