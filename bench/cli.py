@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 from bench import dataset
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
-from bench.servers import SOURCES
+from bench.servers import SOURCES, registry
 from bench.servers.proxy import parse_latency
 from bench.stats import DEFAULT_THRESHOLD
 
@@ -170,8 +170,8 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="sqlite, postgresql, mysql or sqlite-wal (SQLite with the write-ahead log); "
-        "repeat for several (default: sqlite, postgresql, mysql)",
+        help=", ".join(f"{b.name} ({b.help})" for b in registry.BACKENDS.values())
+        + f"; repeat for several (default: {', '.join(registry.DEFAULT)})",
     )
     run.add_argument(
         "--scale",

