@@ -6,26 +6,25 @@ A benchmark of the harness, not a test: it prints figures measured now, on this 
      and the loading process's peak RSS;
   3. the latency proxy's own overhead at 0 ms against a direct connection, and N+1 against
      select_related on PostgreSQL at 0, 0.5 and 2 ms.
-Loading runs in a child process per database, since Django is configured once per process.
+Loading runs in a worker process per database (a "load" `bench.protocol.WorkerSpec`), since
+Django is configured once per process.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import dataset
 from bench.errors import BenchError
+from bench.protocol import WorkerSpec
 from bench.report import numbers
 from bench.run import Process, RunRequest, execute_processes
 from bench.servers import DEFAULT_DATABASES, ServerUnavailable, provide
 from bench.spread import spread
-from bench.worker import ENV_DATABASE
 
 LATENCIES = (None, 0.0, 0.0005, 0.002)
 
@@ -74,19 +73,16 @@ def _generation(size: dataset.Scale) -> None:
 
 def _loading(name: str, size: dataset.Scale) -> None:
     try:
-        with provide(name) as db:
-            done = subprocess.run(
-                [sys.executable, "-m", "bench.perf", "--load", size.name],
-                env={**os.environ, ENV_DATABASE: json.dumps(db.django)},
-                capture_output=True,
-                text=True,
-            )
+        with provide(name) as db, tempfile.TemporaryDirectory(prefix="ormbench_perf_") as out:
+            spec = WorkerSpec("load", name, db.django, size.name, out)
+            code = spec.start().wait()
+            answer = spec.answer("load")
+            figures = json.loads(answer.read_text()) if answer.exists() else {}
     except ServerUnavailable as exc:
         print(f"{name}: skipped: {exc}")
         return
-    if done.returncode != 0:
-        raise BenchError(f"loading on {name} failed: {(done.stderr.splitlines() or ['?'])[-1]}")
-    figures = json.loads(done.stdout.splitlines()[-1])
+    if code != 0 or not figures:
+        raise BenchError(f"loading on {name} failed: the worker exited with status {code}")
     print(
         f"{name}: load {figures['rows']:,} rows: ours {figures['ours']:,.0f} rows/s, raw bulk "
         f"path {figures['raw']:,.0f} rows/s ({figures['ours'] / figures['raw']:.0%} of raw); "
@@ -95,18 +91,18 @@ def _loading(name: str, size: dataset.Scale) -> None:
     )
 
 
-def load_child(scale: str) -> None:
-    """In the child: time our loader, empty the tables, time the bare bulk path."""
+def load_child(spec: WorkerSpec) -> dict[str, float]:
+    """In the worker: time our loader, empty the tables, time the bare bulk path."""
     from bench.settings import configure
 
-    configure(json.loads(os.environ[ENV_DATABASE]))
+    configure(spec.django)
     from django.core.management import call_command
     from django.db import connection, transaction
 
     from bench import loader
 
     call_command("migrate", verbosity=0)
-    data, _ = dataset.generate_cached(dataset.scale(scale))
+    data, _ = dataset.generate_cached(dataset.scale(spec.scale))
     ours = data.row_count / loader.load(data)
     model_for = dataset.models_in_load_order()
     prepared = []
@@ -127,11 +123,7 @@ def load_child(scale: str) -> None:
         for table_name, names, ready in prepared:
             loader.bulk_insert(cursor, table_name, names, ready)
     raw = data.row_count / (time.perf_counter() - started)
-    print(
-        json.dumps(
-            {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": dataset.peak_rss()}
-        )
-    )
+    return {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": dataset.peak_rss()}
 
 
 def _latency() -> None:
@@ -168,7 +160,3 @@ def _latency() -> None:
                 f"  {latency:>6} round trip: N+1 {numbers.seconds(naive)}, select_related "
                 f"{numbers.seconds(joined)} ({numbers.ratio(naive / joined)})"
             )
-
-
-if __name__ == "__main__":
-    load_child(sys.argv[2])

@@ -105,12 +105,12 @@ def run_revisions(
 
 def _require_processes(tree: Path, label: str) -> None:
     """Worker processes of a comparison run the revision's own code: it must speak this
-    protocol (a worker that can skip the checks its side's first process made)."""
-    worker = tree / "bench" / "worker.py"
-    if not worker.exists() or "--timing-only" not in worker.read_text():
+    protocol (`bench.protocol`: a spec passed one way, a worker that can skip the checks its
+    side's first process made)."""
+    if not (tree / "bench" / "protocol.py").exists():
         raise BenchError(
-            f"revision {label!r} predates per-process comparisons: run `nox -s bench` on it "
-            "and compare the two stored run files instead"
+            f"revision {label!r} predates the worker protocol of per-process comparisons: run "
+            "`nox -s bench` on it and compare the two stored run files instead"
         )
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 
 from bench import dataset, store
 from bench.errors import BenchError
+from bench.protocol import EXIT_SETUP_FAILED, WorkerSpec
 from bench.report import numbers
 from bench.results import Benchmark, Run, RunMeta
 from bench.scenario import DEFAULT_PACKAGES
@@ -41,7 +41,6 @@ from bench.servers import (
 from bench.servers import url as server_url
 from bench.servers.base import workspace
 from bench.servers.sibling import sibling
-from bench.worker import ENV_DATABASE, EXIT_SETUP_FAILED
 
 WORKER_STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
 
@@ -201,60 +200,44 @@ def _run_behind(
         label = f"{db.name}+{latency * 1e3:g}ms"
         print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
         behind = dataclasses.replace(
-            db,
-            name=label,
-            django={**db.django, "HOST": relay.host, "PORT": str(relay.port)},
-            extra={**db.extra, "latency_ms": latency * 1e3},
+            db, name=label, django={**db.django, "HOST": relay.host, "PORT": str(relay.port)}
         )
-        return _run_worker(request, behind, scratch, process)
+        return _run_worker(request, behind, scratch, process, latency * 1e3)
 
 
 def _run_worker(
-    request: RunRequest, db: Database, scratch: Path, process: Process
+    request: RunRequest,
+    db: Database,
+    scratch: Path,
+    process: Process,
+    latency_ms: float | None = None,
 ) -> dict[str, Any]:
-    argv = [
-        sys.executable,
-        "-m",
-        "bench.worker",
-        "--database",
-        db.name,
-        "--scale",
-        request.scale,
-        "--seed",
-        str(request.seed),
-        "--out",
-        str(scratch),
-    ]
-    if request.rounds:
-        argv += ["--rounds", str(request.rounds)]
-    if request.keyword:
-        argv += ["-k", request.keyword]
-    if request.verbose:
-        argv.append("--verbose")
-    if process.timing_only:
-        argv.append("--timing-only")
-    if process.flip:
-        argv.append("--flip")
-    argv += ["--target-seconds", str(process.target_seconds)]
-    if process.min_rounds:
-        argv += ["--min-rounds", str(process.min_rounds)]
-    for package in request.packages:
-        argv += ["--scenarios", package]
-    if "latency_ms" in db.extra:
-        argv += ["--latency-ms", str(db.extra["latency_ms"])]
+    spec = WorkerSpec(
+        task="bench",
+        database=db.name,
+        django=db.django,
+        scale=request.scale,
+        out=str(scratch),
+        seed=request.seed,
+        packages=request.packages,
+        rounds=request.rounds,
+        keyword=request.keyword,
+        latency_ms=latency_ms,
+        verbose=request.verbose,
+        timing_only=process.timing_only,
+        target_seconds=process.target_seconds,
+        min_rounds=process.min_rounds,
+        flip=process.flip,
+    )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
-    env = {
-        **os.environ,
-        ENV_DATABASE: json.dumps(db.django),
-        "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"),
-    }
-    proc = subprocess.Popen(argv, env=env, cwd=process.tree)
+    env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+    proc = spec.start(process.tree, env)
     try:
         code = proc.wait()
     finally:
         _stop_worker(proc)
-    meta = _read_json(scratch / f"{db.name}.meta.json")
+    meta = _read_json(spec.answer("meta"))
     piece: dict[str, Any] = {
         "database": db.name,
         "display": db.display,
@@ -264,8 +247,8 @@ def _run_worker(
         "setup": {**db.setup, **({} if request.no_fsync else {"no_fsync": "not requested"})},
         "exit_code": code,
         **meta,
-        "benchmark_json": _read_json(scratch / f"{db.name}.json"),
-        "outcomes": _read_json(scratch / f"{db.name}.outcomes.json"),
+        "benchmark_json": _read_json(spec.answer("benchmarks")),
+        "outcomes": _read_json(spec.answer("outcomes")),
     }
     if code == EXIT_SETUP_FAILED or not meta:
         piece["error"] = meta.get("error") or f"worker exited with status {code}"

@@ -1,17 +1,16 @@
 """One database's share of a run, in its own process: schema, dataset, then the timed cases.
 
-The parent (`bench.run`) starts the server and spawns `python -m bench.worker`, passing the
-Django DATABASES entry in the ORMBENCH_DATABASE environment variable (never on the command line,
-where `ps` would show a password). A process per database gives each its own Django setup and
-keeps a dying server from taking the whole run down. The worker writes, into --out:
-  <db>.meta.json      dataset checksum and timings, server/driver versions, scenario labels
-  <db>.json           pytest-benchmark's JSON for the cases (when any ran)
-  <db>.outcomes.json  failed and skipped cases
+The parent starts it with a `bench.protocol.WorkerSpec` and reads its answers from the files
+the spec names:
+  meta        dataset checksum and timings, server/driver versions, scenario labels (or the
+              setup error, one line, password scrubbed)
+  benchmarks  pytest-benchmark's JSON for the cases (when any ran)
+  outcomes    failed and skipped cases, and the worker's own figures
+A "load" spec times the loader instead (`bench.perf.load_child`).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -20,48 +19,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-ENV_DATABASE = "ORMBENCH_DATABASE"
-EXIT_SETUP_FAILED = 3
+from bench.protocol import EXIT_SETUP_FAILED, WorkerSpec
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.worker")
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--scale", required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("-k", dest="keyword")
-    parser.add_argument("--scenarios", action="append", required=True)
-    parser.add_argument("--latency-ms", type=float)
-    parser.add_argument("--verbose", action="store_true", help="pytest's own line per case")
-    parser.add_argument("--timing-only", action="store_true", help="a later process of a compare")
-    parser.add_argument("--target-seconds", type=float, default=0.2, help="timed work per case")
-    parser.add_argument("--min-rounds", type=int, help="fewest rounds per case")
-    parser.add_argument("--flip", action="store_true", help="variants in the other turn order")
-    args = parser.parse_args(argv)
-    entry = json.loads(os.environ[ENV_DATABASE])
-    meta_path = args.out / f"{args.database}.meta.json"
+def main() -> int:
+    spec = WorkerSpec.from_environment()
+    if spec.task == "load":
+        from bench.perf import load_child
+
+        _write_json(spec.answer("load"), load_child(spec))
+        return 0
     # Ctrl-C reaches the whole process group; the parent owns the servers and the cleanup, and
     # ends this worker with SIGTERM when it decides to stop. Here Ctrl-C is ignored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        meta, harness, selected = prepare(args, entry)
+        meta, harness, selected = prepare(spec)
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line per database
-        _write_json(meta_path, {"error": _one_line(exc, entry)})
+        _write_json(spec.answer("meta"), {"error": _one_line(exc, spec.django)})
         return EXIT_SETUP_FAILED
-    _write_json(meta_path, meta)
+    _write_json(spec.answer("meta"), meta)
     from bench import roundtrips
 
-    with roundtrips.counted(entry) as harness.round_trips:
-        return run_cases(args, harness, selected)
+    with roundtrips.counted(spec.django) as harness.round_trips:
+        return run_cases(spec, harness, selected)
 
 
-def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
     from bench import dataset, loader
     from bench.settings import configure
 
-    configure(entry)
+    configure(spec.django)
 
     from django.core.management import call_command
     from django.db import connection
@@ -70,12 +57,12 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
     from bench.scenario import cases, discover
     from bench.servers.info import describe
 
-    size = dataset.scale(args.scale)
+    size = dataset.scale(spec.scale)
     call_command("migrate", verbosity=0)
     loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
     if not loading["loaded_before"]:  # a second latency on the same server reuses the data
         started = time.perf_counter()
-        data, cached = dataset.generate_cached(size, args.seed)
+        data, cached = dataset.generate_cached(size, spec.seed)
         seconds = loader.load(data)
         loading |= {
             "from_cache": cached,
@@ -85,14 +72,14 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         }
         del data
     checksum = dataset.checksum()
-    scenarios = discover(args.scenarios)
+    scenarios = discover(spec.packages)
     meta = {
-        "database": args.database,
+        "database": spec.database,
         "vendor": connection.vendor,
         **describe(connection),
         "dataset": {
             "scale": size.name,
-            "seed": args.seed,
+            "seed": spec.seed,
             "checksum": checksum,
             "rows": sum(dataset.row_counts().values()),
             **loading,
@@ -115,20 +102,20 @@ def prepare(args: argparse.Namespace, entry: dict[str, Any]) -> tuple[dict[str, 
         },
     }
     harness = Harness(
-        args.database,
+        spec.database,
         connection.vendor,
         size.name,
         checksum,
-        args.rounds,
-        args.latency_ms,
-        args.timing_only,
-        args.target_seconds,
-        args.min_rounds,
+        spec.rounds,
+        spec.latency_ms,
+        spec.timing_only,
+        spec.target_seconds,
+        spec.min_rounds,
     )
-    return meta, harness, cases(scenarios, size.name, args.flip)
+    return meta, harness, cases(scenarios, size.name, spec.flip)
 
 
-def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
+def run_cases(spec: WorkerSpec, harness: Any, selected: Any) -> int:
     import pytest
 
     from bench import plugin, timed_cases
@@ -153,13 +140,13 @@ def run_cases(args: argparse.Namespace, harness: Any, selected: Any) -> int:
         str(Path(timed_cases.__file__).parent),
         # The progress line replaces pytest's dots; --verbose brings pytest's lines back. An
         # invalid case is one line in the run's summary, never a traceback.
-        *(["-v", "--tb=no", "-rN"] if args.verbose else ["-p", "no:terminal"]),
+        *(["-v", "--tb=no", "-rN"] if spec.verbose else ["-p", "no:terminal"]),
         "--capture=no",  # the progress line is written while a case runs
         "--benchmark-quiet",
         "--benchmark-save-data",
-        f"--benchmark-json={args.out / f'{args.database}.json'}",
-        f"--ormbench-outcomes={args.out / f'{args.database}.outcomes.json'}",
-        *(["-k", args.keyword] if args.keyword else []),
+        f"--benchmark-json={spec.answer('benchmarks')}",
+        f"--ormbench-outcomes={spec.answer('outcomes')}",
+        *(["-k", spec.keyword] if spec.keyword else []),
     ]
     return int(pytest.main(pytest_args, plugins=[plugin, Installer()]))
 

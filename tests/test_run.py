@@ -272,6 +272,27 @@ def test_round_trips_are_counted_on_the_wire_beside_queries(xs_run: dict[str, An
     assert "q/" in xs_run["proc"].stdout and "rt" in xs_run["proc"].stdout  # shown in the table
 
 
+@pytest.mark.servers
+def test_a_proxy_adds_the_latency_asked_for_and_the_run_records_it(tmp_path: Path) -> None:
+    """The same cases straight to the server and through a proxy adding 0 and 20 ms a trip."""
+    done = bench(
+        "--db", "postgresql", "--scale", "xs", "--rounds", "1", "-k", "fk_access and not n100",
+        "--latency", "0,20ms", "--no-report", results=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    doc = newest_run(tmp_path)
+    assert set(doc["ormbench"]["databases"]) == {"postgresql+0ms", "postgresql+20ms"}
+    by = {
+        (b["extra_info"]["database"], b["extra_info"]["variant"]): b
+        for b in doc["benchmarks"]
+        if b["extra_info"]["n"] == 10
+    }
+    slow, direct = by[("postgresql+20ms", "lazy_loop")], by[("postgresql+0ms", "lazy_loop")]
+    assert slow["extra_info"]["latency_ms"] == 20 and direct["extra_info"]["latency_ms"] == 0
+    # eleven queries, each at least one 20 ms round trip
+    assert slow["stats"]["median"] >= 11 * 0.020 > direct["stats"]["median"]
+
+
 def test_write_figures_say_which_mode_they_were_taken_in(xs_run: dict[str, Any]) -> None:
     doc = xs_run["doc"]
     modes = {(b["extra_info"]["scenario"], b["extra_info"]["mode"]) for b in doc["benchmarks"]}

@@ -1,0 +1,69 @@
+"""The one protocol between a run and its worker processes: a `WorkerSpec`, passed one way.
+
+The parent (`bench.run` for timed cases, `bench.perf` for the loader) builds a spec and starts
+`python -m bench.worker` with it as JSON in the environment, never on the command line, where
+`ps` would show the password a DATABASES entry may hold. The worker answers only through the
+files the spec names in its `out` folder; the parent reads them once the worker has exited.
+
+A process per database gives each its own Django setup and keeps a dying server from taking
+the whole run down. A revision whose worker predates this protocol (it took command-line flags)
+cannot be benchmarked by `compare`; its stored runs still compare.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_SPEC = "ORMBENCH_WORKER"
+EXIT_SETUP_FAILED = 3
+TASKS = ("bench", "load")  # time the cases; time the loader (`bench.perf`)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything one worker process does, decided by its parent."""
+
+    task: str
+    database: str  # the name its figures carry ("postgresql", "postgresql+2ms")
+    django: dict[str, Any]  # the DATABASES entry: may hold a password, never printed
+    scale: str
+    out: str  # the folder the worker writes its answers into
+    seed: int = 0
+    packages: tuple[str, ...] = ("scenarios",)
+    rounds: int | None = None  # fixed rounds per case (None: calibrated)
+    keyword: str | None = None  # pytest -k over case ids
+    latency_ms: float | None = None  # what a proxy in front of the server adds per round trip
+    verbose: bool = False  # pytest's own line per case
+    timing_only: bool = False  # a later process of a comparison (`Harness.timing_only`)
+    target_seconds: float = 0.2  # timed work per case
+    min_rounds: int | None = None  # fewest rounds per case
+    flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
+
+    def answer(self, kind: str) -> Path:
+        """The file of one answer: "meta" (dataset, versions, scenarios, or the setup error),
+        "benchmarks" (pytest-benchmark's JSON), "outcomes" (failed and skipped cases), "load"."""
+        suffix = "" if kind == "benchmarks" else f".{kind}"
+        return Path(self.out) / f"{self.database}{suffix}.json"
+
+    def start(self, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Any:
+        """`python -m bench.worker` with this spec, in `cwd` (a checkout's code) if given."""
+        import subprocess
+
+        environment = {**(env if env is not None else os.environ), ENV_SPEC: self.dumps()}
+        return subprocess.Popen([sys.executable, "-m", "bench.worker"], env=environment, cwd=cwd)
+
+    def dumps(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_environment(cls) -> WorkerSpec:
+        data = json.loads(os.environ[ENV_SPEC])
+        data["packages"] = tuple(data["packages"])
+        return cls(**data)
