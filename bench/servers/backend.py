@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager as ContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from bench.servers.base import Database
     from bench.servers.url import ServerURL
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a live connection says it is: recorded with every run."""
+
+    server_version: str
+    settings: dict[str, str]  # those that change its speed, and the session's isolation
+    driver: str
+
 
 ROWS_PER_STATEMENT = 5_000  # executemany batch of the generic path: large, bounded memory
 
@@ -92,8 +103,7 @@ class Backend:
 
     # In the worker, against the live Django connection:
 
-    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
-        """(server version, the settings that change its speed, driver version)."""
+    def describe(self, cursor: Any) -> Description:
         raise NotImplementedError
 
     def adapts_python_values(self) -> bool:

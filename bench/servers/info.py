@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bench.servers import registry
@@ -10,5 +11,5 @@ from bench.servers import registry
 def describe(connection: Any) -> dict[str, Any]:
     """Server and driver versions and speed settings, read from the live connection."""
     with connection.cursor() as cursor:
-        version, settings, driver = registry.by_vendor(connection.vendor).describe(cursor)
-    return {"server_version": version, "settings": settings, "driver": driver}
+        found = registry.by_vendor(connection.vendor).describe(cursor)
+    return dataclasses.asdict(found)

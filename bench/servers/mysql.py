@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.servers.backend import Backend
+from bench.servers.backend import Backend, Description
 from bench.servers.base import (
     Database,
     applied,
@@ -194,7 +194,7 @@ class MySQL(Backend):
         finally:
             conn.close()
 
-    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
+    def describe(self, cursor: Any) -> Description:
         import MySQLdb
 
         cursor.execute("SELECT VERSION(), @@version_comment")
@@ -211,7 +211,8 @@ class MySQL(Backend):
         cursor.execute("SHOW SESSION VARIABLES LIKE %s", ["%isolation"])
         settings["session_isolation"] = cursor.fetchall()[-1][1]
         version_info = ".".join(map(str, MySQLdb.version_info[:3]))
-        return version, settings, f"mysqlclient {version_info} (client {MySQLdb.get_client_info()})"
+        client = MySQLdb.get_client_info()
+        return Description(version, settings, f"mysqlclient {version_info} (client {client})")
 
 
 BACKEND = MySQL()

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.servers.backend import Backend, Row
+from bench.servers.backend import Backend, Description, Row
 from bench.servers.base import (
     Database,
     applied,
@@ -214,7 +214,7 @@ class PostgreSQL(Backend):
         ) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
-    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
+    def describe(self, cursor: Any) -> Description:
         import psycopg
 
         cursor.execute("SELECT version()")
@@ -225,7 +225,9 @@ class PostgreSQL(Backend):
             settings[name] = cursor.fetchone()[0]
         cursor.execute("SHOW transaction_isolation")
         settings["session_isolation"] = cursor.fetchone()[0]
-        return version, settings, f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})"
+        return Description(
+            version, settings, f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})"
+        )
 
     def adapts_python_values(self) -> bool:
         return True  # psycopg adapts dates, aware datetimes, decimals and booleans itself

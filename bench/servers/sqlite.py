@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import Any
 
-from bench.servers.backend import Backend
+from bench.servers.backend import Backend, Description
 from bench.servers.base import Database, filesystem_of, workspace
 
 NO_FSYNC = "not applied: SQLite runs with its own synchronous pragma (see the settings)"
@@ -69,7 +69,7 @@ class SQLite(Backend):
     def remove_database(self, db: Database, name: str) -> None:
         Path(name).unlink(missing_ok=True)
 
-    def describe(self, cursor: Any) -> tuple[str, dict[str, str], str]:
+    def describe(self, cursor: Any) -> Description:
         cursor.execute("SELECT sqlite_version()")
         version = f"SQLite {cursor.fetchone()[0]}"
         settings = {}
@@ -77,7 +77,7 @@ class SQLite(Backend):
             cursor.execute(f"PRAGMA {name}")
             settings[name] = str(cursor.fetchone()[0])
         settings["session_isolation"] = "serializable"  # SQLite has no other level
-        return version, settings, f"sqlite3 (Python {sqlite3.sqlite_version})"
+        return Description(version, settings, f"sqlite3 (Python {sqlite3.sqlite_version})")
 
 
 BACKEND = SQLite()
