@@ -22,6 +22,9 @@ import pytest
 from bench.servers import Database, provide
 
 ROOT = Path(__file__).resolve().parents[1]
+# A real run (fk_access, counter_race, inserts, upsert_ignore at xs on all three databases),
+# committed so that the report, compare and results tests run without servers.
+FIXTURE_RUN = ROOT / "tests" / "fixtures" / "run-xs.json"
 
 
 SERVER_FIXTURES = {"xs_run", "postgresql_server", "mysql_server", "mutant_run", "mysql_user"}
@@ -44,6 +47,19 @@ def bench(
         text=True,
         timeout=timeout,
         env={**os.environ, **env},
+    )
+
+
+def compare(
+    *args: str, cwd: Path = ROOT, results: Path, timeout: float = 1200
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bench compare ...` as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "compare", *args, "--results", str(results)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

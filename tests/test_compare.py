@@ -9,25 +9,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bench import results, stats, store
+from bench import stats
 from bench.compare import compare_runs
 from bench.results import Run
 from tests import factory
-from tests.conftest import ROOT, bench
-
-
-def compare(*args: str, cwd: Path = ROOT, results: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "compare", *args, "--results", str(results)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+from tests.conftest import ROOT, bench, compare
 
 
 def processes(center: float, count: int, seed: int, sigma: float = 0.03) -> list[float]:
@@ -142,26 +131,6 @@ def test_a_planted_25_percent_slowdown_is_the_only_verdict_given_enough_processe
     assert [i for i, v in enumerate(verdicts) if v in ("slower", "faster")] == [17]
     assert verdicts[17] == "slower"
     assert set(verdicts) <= {"slower", "unchanged", "below resolution"}
-
-
-def test_merged_runs_pool_rounds_and_keep_process_medians(xs_run: dict[str, Any]) -> None:
-    run = Run.read(xs_run["doc"])
-    merged = results.merge([run, run])
-    first, pooled = run.benchmarks[0], merged.benchmarks[0]
-    assert pooled.stats["rounds"] == 2 * first.stats["rounds"]
-    assert pooled.rounds == first.rounds * 2
-    assert pooled.process_medians == [first.median] * 2
-    normalized = first.figures.speed_normalized_median
-    assert normalized and normalized > 0
-    assert pooled.figures.process_normalized == [normalized] * 2
-    # a benchmark any process found invalid is invalid in the pooled run (a later, timing-only
-    # process still checks query counts and its last round)
-    broken = Run.read(xs_run["doc"])
-    broken.benchmarks[0].figures.valid = False
-    broken.benchmarks[0].figures.error = "issued 3 queries, declares 2"
-    pooled_figures = results.merge([run, broken]).benchmarks[0].figures
-    assert pooled_figures.valid is False
-    assert pooled_figures.error == "issued 3 queries, declares 2"
 
 
 @pytest.mark.servers
@@ -338,23 +307,6 @@ def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"Django {versions[0]}" in done.stdout and f"Django {versions[1]}" in done.stdout
     assert "warning: Django" in done.stdout
-
-
-@pytest.mark.parametrize("change", ["scale", "checksum"])
-def test_incomparable_runs_are_refused_unless_forced(
-    change: str, xs_run: dict[str, Any], tmp_path: Path
-) -> None:
-    other = json.loads(json.dumps(xs_run["doc"]))
-    if change == "scale":
-        other["ormbench"]["scale"] = "s"
-    else:
-        other["ormbench"]["databases"]["sqlite"]["dataset"]["checksum"] = "0" * 64
-    path = store.save_run(Run.read(other), tmp_path)
-    refused = compare(str(xs_run["path"]), str(path), results=tmp_path)
-    assert refused.returncode == 1
-    assert "not comparable" in refused.stderr and "Traceback" not in refused.stderr
-    forced = compare(str(xs_run["path"]), str(path), "--force", "--report-only", results=tmp_path)
-    assert forced.returncode == 0 and "warning:" in forced.stdout
 
 
 def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from bench import cometrics, store
+from bench import cometrics
 from bench.exact import exact_changes
 from bench.results import Run
 from tests import factory
-from tests.conftest import ROOT, bench, newest_run
+from tests.conftest import bench, newest_run
 
 
 def test_a_shape_is_the_statement_without_its_values() -> None:
@@ -81,9 +78,7 @@ def test_equal_runs_have_no_exact_change_and_each_kind_of_change_is_named() -> N
     assert exact_changes(a, _doc([_info(valid=False, queries=99)])) == []
 
 
-def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
-    xs_run: dict[str, Any], tmp_path: Path
-) -> None:
+def test_the_run_records_exact_figures_on_every_database(xs_run: dict[str, Any]) -> None:
     doc = xs_run["doc"]
     infos = [b["extra_info"] for b in doc["benchmarks"] if b["extra_info"].get("valid")]
     for vendor in ("sqlite", "postgresql", "mysql"):
@@ -97,26 +92,6 @@ def test_the_run_records_exact_figures_and_a_changed_plan_is_reported(
     assert any(i["rows"] for i in infos if i["vendor"] == "postgresql")
     # the same run against itself: nothing exact differs
     assert exact_changes(Run.read(doc), Run.read(doc)) == []
-    # one plan changed, one more query elsewhere: reported, and more queries fail the gate
-    other = json.loads(json.dumps(doc))
-    planned = next(b for b in other["benchmarks"] if b["extra_info"].get("plans"))
-    shape = next(iter(planned["extra_info"]["plans"]))
-    planned["extra_info"]["plans"][shape] = "Seq Scan on somewhere_else"
-    counted = next(b for b in other["benchmarks"] if b is not planned and b["extra_info"]["valid"])
-    counted["extra_info"]["queries"] += 1
-    path = store.save_run(Run.read(other), tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "compare", str(xs_run["path"]), str(path)]
-        + ["--results", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "Exact figures that changed (2" in done.stdout
-    assert "plan" in done.stdout and "Seq Scan on somewhere_else" in done.stdout
-    assert "1 benchmarks sending more queries" in done.stderr
 
 
 def test_a_scenario_alone_does_the_same_work_as_after_the_whole_catalogue(
