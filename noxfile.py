@@ -133,19 +133,20 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
 
 
-def _without_urls(args: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Move --db-url values into the environment: nox prints every command line it runs,
-    and a URL may hold a password."""
+def _without_urls(args: list[str], option: str = "--db-url") -> tuple[list[str], dict[str, str]]:
+    """Move the URL values of `option` into the environment: nox prints every command line it
+    runs, and a URL may hold a password."""
     kept, urls = [], []
     items = iter(args)
     for arg in items:
-        if arg == "--db-url":
+        if arg == option:
             urls.append(next(items, ""))
-        elif arg.startswith("--db-url="):
-            urls.append(arg.removeprefix("--db-url="))
+        elif arg.startswith(f"{option}="):
+            urls.append(arg.removeprefix(f"{option}="))
         else:
             kept.append(arg)
-    return kept, ({"ORMBENCH_DB_URLS": "\n".join(urls)} if urls else {})
+    variable = "ORMBENCH_DB_URLS" if option == "--db-url" else "ORMBENCH_HISTORY_STORE"
+    return kept, ({variable: "\n".join(urls)} if urls else {})
 
 
 @nox.session
@@ -187,6 +188,15 @@ def compare(session: nox.Session) -> None:
     """Compare two git revisions (benchmarked here, alternating) or two stored run files."""
     install(session)
     session.run("python", "-m", "bench", "compare", *session.posargs, **GRACE)
+
+
+@nox.session
+def history(session: nox.Session) -> None:
+    """Every stored run (and --from DIR) as series over commits: what changed, and a site in
+    results/history/."""
+    args, urls = _without_urls(session.posargs, "--store")
+    install(session)
+    session.run("python", "-m", "bench", "history", *args, env=urls, **GRACE)
 
 
 @nox.session

@@ -146,6 +146,35 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(handler=_report)
 
+    history = commands.add_parser(
+        "history", help="every stored run as series over commits: what changed, and a site"
+    )
+    history.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also import the run files under DIR (other machines, CI artifacts); repeatable",
+    )
+    history.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the index in this PostgreSQL (postgresql://...) instead of "
+        "results/history.sqlite3",
+    )
+    history.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="smallest timing change worth reporting (default 0.10 = 10%%)",
+    )
+    history.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder holding runs/"
+    )
+    history.set_defaults(handler=_history)
+
     perf = commands.add_parser("perf", help="how fast the suite itself is at a scale")
     perf.add_argument("--scale", default="l", help="dataset scale to measure at (default: l)")
     perf.add_argument(
@@ -289,6 +318,13 @@ def _compare(args: argparse.Namespace) -> int:
         report_only=args.report_only,
         results=args.results,
     )
+
+
+def _history(args: argparse.Namespace) -> int:
+    from bench.commands import history
+
+    store = args.store or os.environ.get("ORMBENCH_HISTORY_STORE") or None
+    return history.main(args.results, args.sources, store, args.threshold)
 
 
 def _perf(args: argparse.Namespace) -> int:

@@ -1,0 +1,161 @@
+"""The history site: results/history/index.html and its PNGs, offline like the report.
+
+The front page lists what changed lately, newest first, each with the `nox -s compare` command
+that bisects it and a link to its series; below it one chart per scenario and database (every
+variant and size over commits), so the page stays small whatever the number of commits. A
+README-sized summary PNG shows the newest changes. The site is built in a hidden sibling folder
+and swapped in at the end, like the report.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import shutil
+from collections import defaultdict
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from bench.history.detect import Change, Series, SeriesKey
+from bench.report.html import CSS
+from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time_axis
+
+SHOWN_CHANGES = 50  # on the front page; every one is printed by the command
+SUMMARY_CHANGES = 12
+
+
+def bisect_command(change: Change) -> str:
+    """The comparison that settles a change: its two commits, its database, its benchmark."""
+    _, _, scale, database, _, scenario, variant, _ = change.series.key
+    family = scenario.split("@")[0]
+    return (
+        f"nox -s compare -- {change.before[:12]} {change.at[:12]} --db {database.split('+')[0]} "
+        f'--scale {scale} -k "{family} and {variant}"'
+    )
+
+
+def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path) -> Path:
+    """Write the site into `folder` (replacing the one there); return its index."""
+    staging = folder.with_name(f".{folder.name}-{os.getpid()}-{secrets.token_hex(4)}")
+    staging.mkdir(parents=True)
+    try:
+        newest = sorted(changes, key=lambda c: _position(c), reverse=True)
+        charts = _charts(all_series, changes, staging)
+        _summary(newest[:SUMMARY_CHANGES], staging / "summary.png")
+        (staging / "index.html").write_text(_page(all_series, newest, charts), encoding="utf-8")
+        old = folder.with_name(f".{folder.name}-old-{secrets.token_hex(4)}")
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder / "index.html"
+
+
+def _position(change: Change) -> int:
+    return [c.id for c in change.series.commits].index(change.at)
+
+
+def _group(series: Series) -> tuple[str, ...]:
+    """One chart per machine, Django, scale, database, server version and scenario."""
+    return series.key[:6]
+
+
+def _chart_name(group: tuple[str, ...], index: int) -> str:
+    return f"{group[5].replace('@', '-')}-{group[3]}-{index}.png"
+
+
+def _charts(
+    all_series: Sequence[Series], changes: Sequence[Change], folder: Path
+) -> dict[tuple[str, ...], str]:
+    groups: dict[tuple[str, ...], list[Series]] = defaultdict(list)
+    for series in all_series:
+        groups[_group(series)].append(series)
+    flagged = {(c.series.key, c.at) for c in changes}
+    names = {}
+    for index, (group, members) in enumerate(sorted(groups.items())):
+        names[group] = _chart_name(group, index)
+        _draw(group, members, flagged, folder / names[group])
+    return names
+
+
+def _draw(
+    group: tuple[str, ...], members: list[Series], flagged: set[tuple[SeriesKey, str]], path: Path
+) -> None:
+    commits = sorted(
+        {(c.id, c.time) for s in members for c in s.commits},
+        key=lambda c: min(
+            (i for s in members for i, x in enumerate(s.commits) if x.id == c[0]), default=0
+        ),
+    )
+    x_of = {commit: i for i, (commit, _) in enumerate(commits)}
+    fig = figure(9, 3.6)
+    ax = fig.add_subplot()
+    for i, series in enumerate(members):
+        color = NAIVE_COLOR if i == 0 else OPTIMIZED_COLORS[i % len(OPTIMIZED_COLORS)]
+        points = [(x_of[c.id], c) for c in series.commits if c.figures]
+        xs = [x for x, _ in points]
+        middles = [math.exp(sum(map(math.log, c.figures)) / len(c.figures)) for _, c in points]
+        ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1,
+                label=f"{series.key[6]} n={series.key[7]}")  # fmt: skip
+        for x, c in points:
+            ax.plot([x, x], [min(c.figures), max(c.figures)], color=color, linewidth=0.6)
+            if (series.key, c.id) in flagged:
+                ax.axvline(x - 0.5, color=color, linestyle="--", linewidth=0.8)
+    ax.set_yscale("log")
+    time_axis(ax.yaxis)
+    step = max(1, len(commits) // 12)
+    ticks = list(range(0, len(commits), step))
+    ax.set_xticks(ticks, [f"{commits[t][0][:7]}\n{commits[t][1][:10]}" for t in ticks], fontsize=7)
+    ax.set_title(f"{group[5]} on {group[3]} ({group[0]}, Django {group[1]}, scale {group[2]})")
+    ax.legend(loc="upper left", fontsize=7)
+    save(fig, path)
+
+
+def _summary(newest: Sequence[Change], path: Path) -> None:
+    timed = [c for c in newest if c.metric == "time"]
+    fig = figure(8, 0.35 * max(len(timed), 1) + 1.2)
+    ax = fig.add_subplot()
+    for i, change in enumerate(timed):
+        color = NAIVE_COLOR if change.verdict == "slower" else OPTIMIZED_COLORS[1]
+        ax.plot([change.ci_low, change.ci_high], [i, i], color=color, linewidth=1.5)
+        ax.plot([change.ratio], [i], "o", color=color)
+    ax.set_yticks(range(len(timed)), [f"{c.series.name} @ {c.at[:7]}" for c in timed], fontsize=7)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("new / old (log scale; right of 1: slower), 95% interval")
+    ax.set_title("Newest timing changes" if timed else "No timing change found")
+    save(fig, path)
+
+
+def _page(
+    all_series: Sequence[Series], newest: Sequence[Change], charts: dict[tuple[str, ...], str]
+) -> str:
+    items = "".join(
+        f"<li><b>{escape(c.verdict)}</b> {escape(c.line())} "
+        f"<a href='#{escape(charts[_group(c.series)])}'>series</a>"
+        + (f"<br><code>{escape(bisect_command(c))}</code>" if c.metric == "time" else "")
+        + "</li>"
+        for c in newest[:SHOWN_CHANGES]
+    )
+    sections = "".join(
+        f"<h3 id='{escape(name)}'>{escape(group[5])} on {escape(group[3])}</h3>"
+        f"<img src='{escape(name)}' alt='{escape(group[5])} over commits' loading='lazy'>"
+        for group, name in sorted(charts.items())
+    )
+    commits = {c.id for s in all_series for c in s.commits}
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>django-ormbench history</title><style>{CSS}</style></head><body>"
+        f"<h1>History</h1><p class='muted'>{len(all_series)} series over {len(commits)} "
+        "commits. Timing changes: change points (ruptures' PELT) confirmed by the comparison's "
+        "statistics over the processes around them; query counts and round trips: any change, "
+        "exactly.</p>"
+        f"<h2>What changed lately</h2><ul>{items or '<li>nothing</li>'}</ul>"
+        "<img src='summary.png' alt='newest timing changes'>"
+        f"<h2>Series</h2>{sections}</body></html>"
+    )

@@ -1,0 +1,104 @@
+"""History: runs over commits imported once, a planted step found at its commit and nothing
+else, a query-count change flagged exactly, and the site written. Synthetic runs, fixed seeds."""
+
+from __future__ import annotations
+
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import store
+from bench.history import detect, index
+from bench.results import Run
+from tests import factory
+from tests.conftest import ROOT
+
+COMMITS = [f"{i:02d}" + "c" * 38 for i in range(8)]
+VARIANTS = ("lazy_loop", "select_related", "only", "values")
+
+
+def _run(commit: int, rng: random.Random, processes: int = 5) -> Run:
+    """One commit's run: 5 processes a benchmark, 8% process noise; select_related 2x slower
+    from commit 3 on, values sends one more query from commit 5 on."""
+    entries = []
+    for variant in VARIANTS:
+        for n in (10, 100):
+            center = 0.002 * n / 10 * (2.0 if variant == "select_related" and commit >= 3 else 1)
+            medians = [center * math.exp(rng.gauss(0, 0.08)) for _ in range(processes)]
+            queries = 1 + (variant == "values" and commit >= 5)
+            entries.append(
+                factory.benchmark(
+                    variant,
+                    scenario="fk_access",
+                    n=n,
+                    rounds=medians,
+                    process_medians=medians,
+                    queries=queries,
+                    expected_queries=queries,
+                )
+            )
+    doc = factory.run_doc(entries)
+    doc["commit_info"] = {"id": COMMITS[commit], "time": f"2026-11-{commit + 1:02d}T10:00:00"}
+    return Run.read(doc)
+
+
+def _stored(tmp_path: Path, seed: int) -> Path:
+    rng = random.Random(seed)
+    for commit in range(len(COMMITS)):
+        store.save_run(_run(commit, rng), tmp_path)
+    return tmp_path
+
+
+def test_a_planted_step_is_found_at_its_commit_and_nothing_else(tmp_path: Path) -> None:
+    for seed in range(10):  # ten histories: the rules hold for each, not by luck of one
+        results = _stored(tmp_path / str(seed), seed)
+        history = index.open_index(None, results)
+        for path in sorted(store.runs_dir(results).glob("*.json")):
+            history.add(store.load_run(path), index.run_id(path), str(path))
+        found = detect.changes(detect.series_of(history.points(), {}))
+        history.close()
+        timed = {(c.series.name, c.at, c.verdict) for c in found if c.metric == "time"}
+        assert timed == {
+            (f"sqlite/fk_access/select_related/n={n}", COMMITS[3], "slower") for n in (10, 100)
+        }, seed
+        exact = {(c.series.name, c.at, c.metric, c.old, c.new) for c in found if c.metric != "time"}
+        assert exact == {
+            (f"sqlite/fk_access/values/n={n}", COMMITS[5], "queries", 1, 2) for n in (10, 100)
+        }
+        step = next(c for c in found if c.metric == "time")
+        assert 1.8 < step.ratio < 2.2 and step.ci_low < step.ratio < step.ci_high
+
+
+def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_site(
+    tmp_path: Path,
+) -> None:
+    results = _stored(tmp_path / "results", 1)
+    other = _stored(tmp_path / "elsewhere", 2)  # another machine's artifacts, same commits
+
+    def history() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bench", "history", "--results", str(results)]
+            + ["--from", str(other / "runs")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    first = history()
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    assert "16 runs imported, 0 already known" in first.stdout
+    lines = [line for line in first.stdout.splitlines() if "select_related" in line]
+    assert any(f"slower at {COMMITS[2][:10]}..{COMMITS[3][:10]}" in line for line in lines)
+    assert f"nox -s compare -- {COMMITS[2][:12]} {COMMITS[3][:12]} --db sqlite" in first.stdout
+    page = (results / "history" / "index.html").read_text(encoding="utf-8")
+    assert "What changed lately" in page and "select_related" in page
+    pngs = list((results / "history").glob("*.png"))
+    assert (results / "history" / "summary.png") in pngs and len(pngs) >= 2
+    again = history()
+    assert again.returncode == 0 and "0 runs imported, 16 already known" in again.stdout
+    history_index = index.open_index(None, results)
+    assert len(history_index.known()) == 16
+    history_index.close()
