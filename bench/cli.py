@@ -95,6 +95,15 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start servers, load the dataset, time every scenario")
     _add_run_options(run)
     run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
+    run.add_argument(
+        "--commits",
+        metavar="A..B",
+        help="measure each commit of the range in a worktree, for the history (commits already "
+        "measured here with the same options are skipped; Ctrl-C, then again, resumes)",
+    )
+    run.add_argument(
+        "--every", type=int, default=1, metavar="N", help="with --commits: every N-th commit"
+    )
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser(
@@ -282,6 +291,10 @@ def _request(args: argparse.Namespace) -> RunRequest:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.commits:
+        from bench.backfill import backfill
+
+        return backfill(_request(args), args.commits, args.every)
     from bench.commands import run
 
     return run.main(_request(args), report=not args.no_report)

@@ -11,8 +11,10 @@ results files.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench import results, store
@@ -55,39 +57,32 @@ def run_revisions(
     commits = {"a": resolve(revision_a), "b": resolve(revision_b)}
     labels = {"a": revision_a, "b": revision_b}
     store.ensure_writable(request.results)
-    with tempfile.TemporaryDirectory(prefix=WORKTREE_PREFIX) as scratch:
-        trees = {side: Path(scratch) / side for side in commits}
-        try:
-            for side, commit in commits.items():
-                _git("worktree", "add", "--detach", str(trees[side]), commit)
-                _require_processes(trees[side], labels[side])
+    with contextlib.ExitStack() as checkouts:
+        trees = {
+            side: checkouts.enter_context(checkout(commit, labels[side]))
+            for side, commit in commits.items()
+        }
 
-            def process(i: int) -> Process:
-                order = alternation(i // 2 + 1)
-                side = order[i]
-                return Process(
-                    f"{labels[side]} ({commits[side][:10]})",
-                    trees[side],
-                    timing_only=side in order[:i],
-                    target_seconds=PROCESS_TARGET_SECONDS,
-                    min_rounds=1,
-                    flip=order[:i].count(side) % 2 == 1,
-                    database_suffix="" if side == "a" else "_b",
-                )
-
-            share = budget_seconds / len(request.databases) if budget_seconds else 0.0
-            schedule = Schedule(
-                [process(i) for i in range(2 * alternations)],
-                process if budget_seconds else None,
-                share,
+        def process(i: int) -> Process:
+            order = alternation(i // 2 + 1)
+            side = order[i]
+            return Process(
+                f"{labels[side]} ({commits[side][:10]})",
+                trees[side],
+                timing_only=side in order[:i],
+                target_seconds=PROCESS_TARGET_SECONDS,
+                min_rounds=1,
+                flip=order[:i].count(side) % 2 == 1,
+                database_suffix="" if side == "a" else "_b",
             )
-            runs = execute_processes(request, schedule)
-        finally:
-            for tree in trees.values():
-                subprocess.run(
-                    ["git", "worktree", "remove", "--force", str(tree)], capture_output=True
-                )
-            _git("worktree", "prune")
+
+        share = budget_seconds / len(request.databases) if budget_seconds else 0.0
+        schedule = Schedule(
+            [process(i) for i in range(2 * alternations)],
+            process if budget_seconds else None,
+            share,
+        )
+        runs = execute_processes(request, schedule)
     order = alternation(len(runs) // 2 + 1)
     for i, run in enumerate(runs):
         if not run.benchmarks:
@@ -101,6 +96,21 @@ def run_revisions(
         store.save_run(results.merge(sides["a"]), request.results),
         store.save_run(results.merge(sides["b"]), request.results),
     )
+
+
+@contextlib.contextmanager
+def checkout(commit: str, label: str) -> Iterator[Path]:
+    """`commit` in a temporary git worktree, removed on every exit path; BenchError when its
+    worker cannot take part in per-process runs."""
+    with tempfile.TemporaryDirectory(prefix=WORKTREE_PREFIX) as scratch:
+        tree = Path(scratch) / "tree"
+        _git("worktree", "add", "--detach", str(tree), commit)
+        try:
+            _require_processes(tree, label)
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
+            _git("worktree", "prune")
 
 
 def _require_processes(tree: Path, label: str) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench import store
 from bench.history import detect, index
 from bench.results import Run
@@ -102,3 +104,48 @@ def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_sit
     history_index = index.open_index(None, results)
     assert len(history_index.known()) == 16
     history_index.close()
+
+
+@pytest.mark.servers
+def test_backfill_measures_each_commit_once_and_resumes(tmp_path: Path) -> None:
+    clone, results = tmp_path / "clone", tmp_path / "results"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    for i in (1, 2):
+        (clone / "README.md").write_text(f"# commit {i}\n")
+        subprocess.run(
+            [
+                "git",
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "commit",
+                "-qam",
+                f"c{i}",
+            ],
+            cwd=clone,
+            check=True,
+        )
+
+    def backfill(span: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bench", "run", "--commits", span, "--db", "sqlite"]
+            + ["--scale", "xs", "-k", "fk_access and not n100", "--results", str(results)],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    first = backfill("HEAD~2..HEAD~1")  # stopped after one commit, as Ctrl-C would
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    again = backfill("HEAD~2..HEAD")
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "commit 1/2" in again.stdout and "measured already, skipped" in again.stdout
+    runs = [store.load_run(p) for p in sorted(store.runs_dir(results).glob("*.json"))]
+    heads = subprocess.run(
+        ["git", "rev-list", "-2", "HEAD"], cwd=clone, capture_output=True, text=True
+    ).stdout.split()
+    assert sorted(r.commit["id"] for r in runs) == sorted(heads)
+    for run in runs:  # five processes a commit, pooled: the history's samples
+        assert all(len(b.process_medians) == 5 for b in run.benchmarks)
