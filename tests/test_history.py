@@ -3,7 +3,9 @@ else, a query-count change flagged exactly, and the site written. Synthetic runs
 
 from __future__ import annotations
 
+import json
 import math
+import multiprocessing
 import random
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from bench import store
 from bench.history import detect, index
 from bench.results import Run
+from bench.servers import Database
 from tests import factory
 from tests.conftest import ROOT
 
@@ -149,3 +152,47 @@ def test_backfill_measures_each_commit_once_and_resumes(tmp_path: Path) -> None:
     assert sorted(r.commit["id"] for r in runs) == sorted(heads)
     for run in runs:  # five processes a commit, pooled: the history's samples
         assert all(len(b.process_medians) == 5 for b in run.benchmarks)
+
+
+def _import_all(url: str, folders: list[str]) -> int:
+    """One CI job: import every run it finds into the shared store; how many it added."""
+    history = index.open_index(url, Path(folders[0]))
+    added = 0
+    try:
+        for folder in folders:
+            for path in sorted(Path(folder).glob("*.json")):
+                added += history.add(store.load_run(path), index.run_id(path), str(path))
+    finally:
+        history.close()
+    return added
+
+
+@pytest.mark.servers
+def test_runs_imported_at_once_from_three_machines_appear_exactly_once(
+    postgresql_server: Database, tmp_path: Path
+) -> None:
+    settings = postgresql_server.django
+    url = (
+        f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
+    folders = []
+    for machine in range(3):
+        results = _stored(tmp_path / f"machine{machine}", machine)
+        for path in store.runs_dir(results).glob("*.json"):  # each machine its own name
+            doc = json.loads(path.read_text())
+            doc["machine_info"]["node"] = f"runner-{machine}"
+            path.write_text(json.dumps(doc))
+        folders.append(str(store.runs_dir(results)))
+    jobs = [folders[i:] + folders[:i] for i in range(3)]  # every job sees every run
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        added = pool.starmap(_import_all, [(url, job) for job in jobs])
+    assert sum(added) == 3 * len(COMMITS)
+    history = index.open_index(url, tmp_path)
+    try:
+        assert len(history.known()) == 3 * len(COMMITS)
+        points = history.points()
+    finally:
+        history.close()
+    assert len(points) == 3 * len(COMMITS) * len(VARIANTS) * 2
+    assert {p.machine.split(" ")[0] for p in points} == {"runner-0", "runner-1", "runner-2"}

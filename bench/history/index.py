@@ -83,9 +83,16 @@ class Index:
     def __init__(self, connection: Any, placeholder: str) -> None:
         self.connection = connection
         self._mark = placeholder
-        with self._transaction() as cursor:
-            for statement in SCHEMA:
-                cursor.execute(statement)
+        for attempt in range(3):
+            try:
+                with self._transaction() as cursor:
+                    for statement in SCHEMA:
+                        cursor.execute(statement)
+                break
+            except Exception:  # noqa: BLE001 - two importers creating the tables at once
+                # (PostgreSQL's IF NOT EXISTS is not atomic across sessions): the other won
+                if attempt == 2:
+                    raise
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%s", self._mark)
