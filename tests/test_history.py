@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bench import store
 from bench.history import detect, index
@@ -49,10 +50,12 @@ def _run(commit: int, rng: random.Random, processes: int = 5) -> Run:
     return Run.read(doc)
 
 
-def _stored(tmp_path: Path, seed: int) -> Path:
+def _stored(tmp_path: Path, seed: int, machine: str = "here") -> Path:
     rng = random.Random(seed)
     for commit in range(len(COMMITS)):
-        store.save_run(_run(commit, rng), tmp_path)
+        run = _run(commit, rng)
+        run.context["machine_info"] = {"node": machine}
+        store.save_run(run, tmp_path)
     return tmp_path
 
 
@@ -79,13 +82,14 @@ def test_a_planted_step_is_found_at_its_commit_and_nothing_else(tmp_path: Path) 
 def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_site(
     tmp_path: Path,
 ) -> None:
-    results = _stored(tmp_path / "results", 1)
-    other = _stored(tmp_path / "elsewhere", 2)  # another machine's artifacts, same commits
+    results = _stored(tmp_path / "results", 1, "here")
+    # two other machines' artifacts (CI runners), the same commits
+    others = [_stored(tmp_path / name, seed, name) for seed, name in ((2, "ci-a"), (3, "ci-b"))]
 
     def history() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bench", "history", "--results", str(results)]
-            + ["--from", str(other / "runs")],
+            + [arg for other in others for arg in ("--from", str(other / "runs"))],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -94,18 +98,21 @@ def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_sit
 
     first = history()
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
-    assert "16 runs imported, 0 already known" in first.stdout
-    lines = [line for line in first.stdout.splitlines() if "select_related" in line]
-    assert any(f"slower at {COMMITS[2][:10]}..{COMMITS[3][:10]}" in line for line in lines)
+    assert "24 runs imported, 0 already known" in first.stdout
+    lines = [line for line in first.stdout.splitlines() if "slower at" in line]
+    # the step on each machine, and nothing else: one series per machine
+    assert len(lines) == 3 * 2, first.stdout
+    assert all("select_related/n=" in line for line in lines)
+    assert all(f"slower at {COMMITS[2][:10]}..{COMMITS[3][:10]}" in line for line in lines)
     assert f"nox -s compare -- {COMMITS[2][:12]} {COMMITS[3][:12]} --db sqlite" in first.stdout
     page = (results / "history" / "index.html").read_text(encoding="utf-8")
     assert "What changed lately" in page and "select_related" in page
     pngs = list((results / "history").glob("*.png"))
     assert (results / "history" / "summary.png") in pngs and len(pngs) >= 2
     again = history()
-    assert again.returncode == 0 and "0 runs imported, 16 already known" in again.stdout
+    assert again.returncode == 0 and "0 runs imported, 24 already known" in again.stdout
     history_index = index.open_index(None, results)
-    assert len(history_index.known()) == 16
+    assert len(history_index.known()) == 24
     history_index.close()
 
 
@@ -196,3 +203,29 @@ def test_runs_imported_at_once_from_three_machines_appear_exactly_once(
         history.close()
     assert len(points) == 3 * len(COMMITS) * len(VARIANTS) * 2
     assert {p.machine.split(" ")[0] for p in points} == {"runner-0", "runner-1", "runner-2"}
+
+
+def test_the_workflows_measure_a_matrix_merge_the_history_and_compare_pull_requests() -> None:
+    workflows = ROOT / ".github" / "workflows"
+    bench_flow = yaml.safe_load((workflows / "bench.yml").read_text())
+    matrix = bench_flow["jobs"]["bench"]["strategy"]["matrix"]
+    images = {server["image"] for server in matrix["server"]}
+    assert images == {
+        "postgres:14", "postgres:15", "postgres:16", "postgres:17",
+        "mysql:8.4", "mariadb:10.11", "mariadb:11.4",
+    }  # fmt: skip
+    assert "5.2" in matrix["django"] and any(v.startswith("6.") for v in matrix["django"])
+    steps = bench_flow["jobs"]["bench"]["steps"]
+    assert any("nox -s bench" in step.get("run", "") for step in steps)
+    assert any(step.get("with", {}).get("path") == "results/runs/" for step in steps)
+    merge = bench_flow["jobs"]["history"]
+    assert merge["needs"] == "bench"
+    script = "\n".join(step.get("run", "") for step in merge["steps"])
+    assert "nox -s history -- --from" in script and "gh-pages" in script
+    pull = yaml.safe_load((workflows / "pull-request.yml").read_text())
+    script = "\n".join(step.get("run", "") for step in pull["jobs"]["compare"]["steps"])
+    assert "git merge-base" in script and "nox -s compare" in script and "summary.md" in script
+    posting = next(
+        s for s in pull["jobs"]["compare"]["steps"] if "github-script" in s.get("uses", "")
+    )
+    assert "createComment" in posting["with"]["script"]

@@ -88,7 +88,8 @@ class Change:
             size = f"{self.ratio:.2f}x {interval}, p {self.p_value:.2g}"
         else:
             size = f"{self.metric} {self.old:g} -> {self.new:g}"
-        return f"{self.series.name}: {self.verdict} at {where}: {size}"
+        machine, django = self.series.key[0], self.series.key[1]
+        return f"{self.series.name}: {self.verdict} at {where}: {size} ({machine}, Django {django})"
 
 
 def series_of(points: Sequence[Point], order: dict[str, int]) -> list[Series]:
