@@ -193,6 +193,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="instead: time the same code RUNS times (bench options follow, e.g. --db sqlite) "
         "and print the run-to-run spread of the medians",
     )
+    perf.add_argument(
+        "--history",
+        metavar="COMMITSxBENCHMARKS",
+        help="instead: time the history (import, changes, site) on generated runs, e.g. 1000x700",
+    )
     perf.set_defaults(handler=_perf, bench_args=True)
 
     listing = commands.add_parser("list", help="list scenarios and their variants")
@@ -343,6 +348,15 @@ def _history(args: argparse.Namespace) -> int:
 def _perf(args: argparse.Namespace) -> int:
     from bench import perf
 
+    if args.history:
+        from bench.history import scale
+
+        commits, _, benchmarks = args.history.partition("x")
+        if not (commits.isdigit() and benchmarks.isdigit()):
+            raise BenchError(
+                f"--history takes COMMITSxBENCHMARKS, e.g. 1000x700, not {args.history!r}"
+            )
+        return scale.measure(int(commits), int(benchmarks))
     if args.spread is None:
         if args.rest:
             raise BenchError(f"unrecognized arguments: {' '.join(args.rest)} (without --spread)")

@@ -5,9 +5,9 @@ version and Django version, over commits in branch order. Each commit contribute
 figures (a backfilled commit is timed in several processes), in units of the machine's speed
 when every run of the series was CPU-bound (`bench.speed`), else as timed.
 
-Where a timing step lies is found by ruptures' PELT (`ruptures.Pelt`, least squares on the logs
-of the per-commit figures, a new level holding for MIN_COMMITS commits at least), with a
-penalty scaled by the series' own noise: ruptures is one
+Where a timing step lies is found by ruptures' PELT (`ruptures.KernelCPD` with the linear
+kernel: least squares on the logs of the per-commit figures, a new level holding for
+MIN_COMMITS commits at least), with a penalty scaled by the series' own noise: ruptures is one
 dependency on numpy and scipy, maintained, and offers the classic detectors; Apache Otava pulls
 41 packages (Google and Slack clients among them) and signal-processing-algorithms pins numpy
 below 2. Whether a step found is real is then decided exactly as `compare` decides (`bench.stats`):
@@ -171,8 +171,10 @@ def _steps(series: Series) -> list[tuple[int, stats.ProcessTest, tuple[float, fl
     penalty = PENALTY * _noise(commits) ** 2 * math.log(len(commits))
     if len(commits) < 2 * MIN_COMMITS:
         return []
-    pelt = ruptures.Pelt(model="l2", min_size=MIN_COMMITS, jump=1)
-    ends = pelt.fit(levels).predict(pen=penalty)
+    # PELT on the linear kernel is the least-squares cost, in ruptures' C code: 2 ms for a
+    # thousand commits where the pure-Python Pelt(model="l2") takes 5 to 9 s.
+    pelt = ruptures.KernelCPD(kernel="linear", min_size=MIN_COMMITS)
+    ends = [int(end) for end in pelt.fit(levels).predict(pen=penalty)]
     bounds = [0, *ends]
     out = []
     for start, at, stop in zip(bounds, bounds[1:], bounds[2:], strict=False):

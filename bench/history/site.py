@@ -9,6 +9,7 @@ and swapped in at the end, like the report.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import secrets
@@ -42,7 +43,7 @@ def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path)
     staging.mkdir(parents=True)
     try:
         newest = sorted(changes, key=lambda c: _position(c), reverse=True)
-        charts = _charts(all_series, changes, staging)
+        charts = _charts(all_series, changes, staging, folder)
         _summary(newest[:SUMMARY_CHANGES], staging / "summary.png")
         (staging / "index.html").write_text(_page(all_series, newest, charts), encoding="utf-8")
         old = folder.with_name(f".{folder.name}-old-{secrets.token_hex(4)}")
@@ -64,21 +65,31 @@ def _group(series: Series) -> tuple[str, ...]:
     return series.key[:6]
 
 
-def _chart_name(group: tuple[str, ...], index: int) -> str:
-    return f"{group[5].replace('@', '-')}-{group[3]}-{index}.png"
+def _chart_name(
+    group: tuple[str, ...], members: list[Series], flagged: set[tuple[SeriesKey, str]]
+) -> str:
+    """Named by what it shows: a chart whose series did not change keeps its name."""
+    digest = hashlib.sha256(repr((group, members, sorted(flagged))).encode()).hexdigest()[:12]
+    return f"{group[5].replace('@', '-')}-{group[3].replace('+', '-')}-{digest}.png"
 
 
 def _charts(
-    all_series: Sequence[Series], changes: Sequence[Change], folder: Path
+    all_series: Sequence[Series], changes: Sequence[Change], folder: Path, previous: Path
 ) -> dict[tuple[str, ...], str]:
+    """Draw each chart, or take it from the previous site where its data did not change (a
+    new run of a few benchmarks redraws only theirs)."""
     groups: dict[tuple[str, ...], list[Series]] = defaultdict(list)
     for series in all_series:
         groups[_group(series)].append(series)
     flagged = {(c.series.key, c.at) for c in changes}
     names = {}
-    for index, (group, members) in enumerate(sorted(groups.items())):
-        names[group] = _chart_name(group, index)
-        _draw(group, members, flagged, folder / names[group])
+    for group, members in sorted(groups.items()):
+        mine = {f for f in flagged if f[0][:6] == group}
+        names[group] = name = _chart_name(group, members, mine)
+        if (previous / name).is_file():
+            shutil.copy2(previous / name, folder / name)
+        else:
+            _draw(group, members, mine, folder / name)
     return names
 
 
