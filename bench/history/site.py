@@ -96,12 +96,13 @@ def _charts(
 def _draw(
     group: tuple[str, ...], members: list[Series], flagged: set[tuple[SeriesKey, str]], path: Path
 ) -> None:
-    commits = sorted(
-        {(c.id, c.time) for s in members for c in s.commits},
-        key=lambda c: min(
-            (i for s in members for i, x in enumerate(s.commits) if x.id == c[0]), default=0
-        ),
-    )
+    position: dict[str, int] = {}
+    times: dict[str, str] = {}
+    for member in members:  # each series lists its commits in branch order
+        for i, c in enumerate(member.commits):
+            position[c.id] = min(position.get(c.id, i), i)
+            times[c.id] = c.time
+    commits = sorted(times.items(), key=lambda item: position[item[0]])
     x_of = {commit: i for i, (commit, _) in enumerate(commits)}
     fig = figure(9, 3.6)
     ax = fig.add_subplot()
