@@ -41,14 +41,13 @@ def compare_runs(run_a: Run, run_b: Run, threshold: float = DEFAULT_THRESHOLD) -
     """Every valid benchmark present in both runs, changes first, then by effect."""
     a_by_key, b_by_key = run_a.valid_by_key(), run_b.valid_by_key()
     keys = sorted(set(a_by_key) & set(b_by_key))
-    tests = []
+    samples = []
     for k in keys:
         normalize = _cpu_bound(a_by_key[k], b_by_key[k])
-        tests.append(
-            stats.process_test(
-                _process_figures(a_by_key[k], normalize), _process_figures(b_by_key[k], normalize)
-            )
+        samples.append(
+            (_process_figures(a_by_key[k], normalize), _process_figures(b_by_key[k], normalize))
         )
+    tests = stats.process_tests(samples)
     adjusted = stats.holm([t.p_value for t in tests])
     testable = sum(t.testable for t in tests)
     out = []

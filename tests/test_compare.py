@@ -51,6 +51,24 @@ def test_verdicts_on_synthetic_processes() -> None:
     assert judged([1.0, 1.01, 1.02], [3.0, 3.01, 3.02]) == "below resolution"
 
 
+def test_many_benchmarks_at_once_get_the_p_of_each_alone() -> None:
+    from scipy.stats import mannwhitneyu
+
+    rng = random.Random(3)
+    pairs = [
+        (processes(1.0, k_a, rng.randrange(10**6), 0.2), processes(1.1, k_b, rng.randrange(10**6)))
+        for k_a, k_b in [(5, 5), (5, 5), (10, 10), (3, 4), (1, 5), (10, 10), (20, 19)]
+    ]
+    batched = stats.process_tests(pairs)
+    for (a, b), test in zip(pairs, batched, strict=True):
+        if min(len(a), len(b)) < stats.MIN_PROCESSES:
+            assert math.isnan(test.p_value)
+            continue
+        alone = mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue
+        assert test.p_value == pytest.approx(alone, rel=1e-12)
+        assert (test.processes_a, test.processes_b) == (len(a), len(b))
+
+
 def test_processes_needed_grow_with_the_benchmarks_compared() -> None:
     assert stats.smallest_p(3, 3) == pytest.approx(0.1)
     assert stats.processes_needed(1) == 5
@@ -91,13 +109,15 @@ def _catalogue_alarms(rng: random.Random, catalogues: int, benchmarks: int, k: i
     for _ in range(catalogues):
         luck_a = [rng.choice((1.0, 1.6)) for _ in range(k)]
         luck_b = [rng.choice((1.0, 1.6)) for _ in range(k)]
-        tests = [
-            stats.process_test(
-                [luck * math.exp(rng.gauss(0, 0.1)) for luck in luck_a],
-                [luck * math.exp(rng.gauss(0, 0.1)) for luck in luck_b],
-            )
-            for _ in range(benchmarks)
-        ]
+        tests = stats.process_tests(
+            [
+                (
+                    [luck * math.exp(rng.gauss(0, 0.1)) for luck in luck_a],
+                    [luck * math.exp(rng.gauss(0, 0.1)) for luck in luck_b],
+                )
+                for _ in range(benchmarks)
+            ]
+        )
         adjusted = stats.holm([t.p_value for t in tests])
         verdicts = [
             stats.verdict(t, p, stats.resolution(t, benchmarks))
