@@ -6,6 +6,8 @@ the fast layer in seconds). A test that takes a server fixture is marked by that
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -48,6 +50,22 @@ def bench(
         timeout=timeout,
         env={**os.environ, **env},
     )
+
+
+def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bench ...` called in this process (no interpreter to start, nothing to import
+    again): the same exit status and output, for the fast layer's command-line tests."""
+    from bench import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def compare(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import bench
+from tests.conftest import in_process
 
 SECRET = "Pw9sEcReT"
 
@@ -25,7 +25,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
 def test_bad_input_is_one_clear_line(case: str, tmp_path: Path) -> None:
     args, expected = BAD_INPUTS[case]
-    done = bench(*args, results=tmp_path, timeout=120)
+    done = in_process("run", "--results", str(tmp_path), *args)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert expected in output

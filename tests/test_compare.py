@@ -16,7 +16,7 @@ from bench import stats
 from bench.compare import compare_runs
 from bench.results import Run
 from tests import factory
-from tests.conftest import ROOT, bench, compare
+from tests.conftest import ROOT, bench, compare, in_process
 
 
 def processes(center: float, count: int, seed: int, sigma: float = 0.03) -> list[float]:
@@ -330,7 +330,7 @@ def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
 
 
 def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
-    done = compare("no-such-revision-zz", "HEAD", results=tmp_path)
+    done = in_process("compare", "no-such-revision-zz", "HEAD", f"--results={tmp_path}")
     assert done.returncode == 1
     assert "no such git revision 'no-such-revision-zz'" in done.stderr
     assert "Traceback" not in done.stderr

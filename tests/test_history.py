@@ -19,7 +19,7 @@ from bench.history import detect, index
 from bench.results import Run
 from bench.servers import Database
 from tests import factory
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_process
 
 COMMITS = [f"{i:02d}" + "c" * 38 for i in range(8)]
 VARIANTS = ("lazy_loop", "select_related", "only", "values")
@@ -87,14 +87,8 @@ def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_sit
     others = [_stored(tmp_path / name, seed, name) for seed, name in ((2, "ci-a"), (3, "ci-b"))]
 
     def history() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bench", "history", "--results", str(results)]
-            + [arg for other in others for arg in ("--from", str(other / "runs"))],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        sources = [arg for other in others for arg in ("--from", str(other / "runs"))]
+        return in_process("history", "--results", str(results), *sources)
 
     first = history()
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]

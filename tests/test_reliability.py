@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,9 +12,9 @@ import pytest
 
 from bench.servers import Database
 from tests.conftest import (
-    ROOT,
     BenchProcess,
     bench,
+    in_process,
     newest_run,
     ormbench_folders,
     ormbench_processes,
@@ -226,7 +224,7 @@ def test_a_wrong_password_is_one_line_without_the_password(mysql_user: str, tmp_
 
 
 def test_missing_server_binaries_name_what_to_install(tmp_path: Path) -> None:
-    done = bench("--db", "mysql", "--server", "embedded", "--scale", "xs", results=tmp_path)
+    done = in_process("run", "--db", "mysql", "--server", "embedded", f"--results={tmp_path}")
     assert done.returncode == 1
     assert "install mariadb-server" in done.stdout
     assert "nothing was measured" in done.stderr
@@ -240,12 +238,7 @@ def test_missing_server_binaries_name_what_to_install(tmp_path: Path) -> None:
 def test_report_of_a_bad_results_file_is_one_line(content: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "report", str(path), "--results", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = in_process("report", str(path), "--results", str(tmp_path))
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
@@ -255,7 +248,7 @@ def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     folders = set(ormbench_folders())
-    done = bench("--db", "postgresql", "--scale", "xs", results=blocker)
+    done = in_process("run", "--db", "postgresql", "--scale", "xs", f"--results={blocker}")
     assert done.returncode == 1
     assert "not writable" in done.stderr and "Traceback" not in done.stderr
     assert set(ormbench_folders()) == folders

@@ -18,7 +18,7 @@ from bench.report import html
 from bench.report.build import build
 from bench.report.rows import rows
 from bench.results import Run
-from tests.conftest import FIXTURE_RUN, compare
+from tests.conftest import FIXTURE_RUN, in_process
 
 
 def test_a_stored_run_reads_typed_and_writes_back_what_it_read(tmp_path: Path) -> None:
@@ -123,10 +123,18 @@ def test_incomparable_runs_are_refused_unless_forced(change: str, tmp_path: Path
     else:
         other["ormbench"]["databases"]["sqlite"]["dataset"]["checksum"] = "0" * 64
     path = store.save_run(Run.read(other), tmp_path)
-    refused = compare(str(FIXTURE_RUN), str(path), results=tmp_path)
+    refused = in_process("compare", str(FIXTURE_RUN), str(path), "--results", str(tmp_path))
     assert refused.returncode == 1
     assert "not comparable" in refused.stderr and "Traceback" not in refused.stderr
-    forced = compare(str(FIXTURE_RUN), str(path), "--force", "--report-only", results=tmp_path)
+    forced = in_process(
+        "compare",
+        str(FIXTURE_RUN),
+        str(path),
+        "--force",
+        "--report-only",
+        "--results",
+        str(tmp_path),
+    )
     assert forced.returncode == 0 and "warning:" in forced.stdout
 
 
@@ -140,7 +148,7 @@ def test_a_changed_plan_and_one_more_query_are_reported_and_fail_the_gate(tmp_pa
     counted = next(b for b in other["benchmarks"] if b is not planned and b["extra_info"]["valid"])
     counted["extra_info"]["queries"] += 1
     path = store.save_run(Run.read(other), tmp_path)
-    done = compare(str(FIXTURE_RUN), str(path), results=tmp_path)
+    done = in_process("compare", str(FIXTURE_RUN), str(path), "--results", str(tmp_path))
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Exact figures that changed (2" in done.stdout
     assert "plan" in done.stdout and "Seq Scan on somewhere_else" in done.stdout
