@@ -6,7 +6,8 @@ from html import escape
 from typing import Any
 
 from bench import dataset
-from bench.report import numbers
+from bench.cometrics import marks
+from bench.report import numbers, plans
 from bench.report.rows import Row
 from bench.report.summary import machine_steadiness
 from bench.results import Run, RunMeta
@@ -160,8 +161,39 @@ def _scenario(
         parts.append(_img(charts["memory"], f"{name}: peak Python memory against n"))
     parts.append(_table(rows))
     parts.append(_variants(info))
+    parts.append(_plans(name, run))
     parts.append(_explain(name, run))
     return "\n".join(parts)
+
+
+def _plans(scenario: str, run: Run) -> str:
+    """The plan of every variant at the largest n, side by side across databases, full scans,
+    sorts and temporary tables marked (`bench.cometrics.marks`)."""
+    found = plans.at_largest_n(run, scenario)
+    if not found:
+        return ""
+    databases = sorted({database for database, _ in found})
+    variants = list(dict.fromkeys(variant for _, variant in found))
+    head = "".join(f"<th class='l'>{escape(d)}</th>" for d in databases)
+    body = "".join(
+        f"<tr><th class='l'>{escape(v)}</th>"
+        + "".join(f"<td class='l'>{_plan_cell(found.get((d, v), []))}</td>" for d in databases)
+        + "</tr>"
+        for v in variants
+    )
+    n = plans.largest_n(run, scenario)
+    return (
+        f"<details><summary>Plans of every variant at n={n} (one line per statement shape)"
+        f"</summary><table><tr><th class='l'>variant</th>{head}</tr>{body}</table></details>"
+    )
+
+
+def _plan_cell(lines: list[str]) -> str:
+    return "<br>".join(
+        "".join(f"<span class='badge bad'>{escape(m)}</span> " for m in marks(line))
+        + f"<code>{escape(line)}</code>"
+        for line in lines
+    )
 
 
 def _growth(rows: list[Row]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bench.report import numbers
+from bench.report import numbers, plans
 from bench.report.rows import Row, best_speedups, headline, rows
 from bench.results import Run
 from bench.stats import crossover
@@ -25,6 +25,10 @@ def render(run: Run) -> str:
     for database, found in by_database.items():
         lines.append(f"  {database}: {_wins(found)}")
         lines += [f"    {loss}" for loss in _losses(found)]
+    worth_a_look = plans.findings(run)
+    if worth_a_look:
+        lines.append("plans worth a look:")
+        lines += [f"  {line}" for line in worth_a_look]
     steadiness = machine_steadiness(run)
     if steadiness:
         lines.append(steadiness)
