@@ -6,7 +6,6 @@ import fcntl
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import nox
@@ -18,23 +17,6 @@ nox.options.default_venv_backend = "uv|virtualenv"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
-# Django releases a run can use, with the Python each needs (Django 6 needs 3.12 or later).
-DJANGO = {"4.2": "3.11", "5.2": "3.11", "6.1": "3.12"}
-
-
-def _expose_pyenv_interpreters() -> None:
-    """Let nox find pyenv's other Pythons (pyenv's shims refuse versions not selected)."""
-    links = Path(tempfile.gettempdir()) / "ormbench_nox_pythons"
-    for python in sorted(Path.home().glob(".pyenv/versions/3.1[0-9].*/bin/python3.1[0-9]")):
-        links.mkdir(exist_ok=True)
-        link = links / python.name
-        if not link.exists():
-            link.symlink_to(python)
-    if links.is_dir():
-        os.environ["PATH"] = f"{links}{os.pathsep}{os.environ['PATH']}"
-
-
-_expose_pyenv_interpreters()
 
 # Ctrl-C reaches the harness too: give it time to stop its servers before nox insists.
 GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
@@ -120,15 +102,7 @@ def _has_mariadb_server() -> bool:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Start throwaway servers, load the dataset, time every scenario, write results/."""
-    args = list(session.posargs)
-    if "--django" in args:
-        at = args.index("--django")
-        version = args[at + 1] if at + 1 < len(args) else ""
-        if version not in DJANGO:
-            session.error(f"--django takes one of {', '.join(DJANGO)}")
-        session.notify(f"bench_django({version})", posargs=args[:at] + args[at + 2 :])
-        return
-    args, urls = _without_urls(args)
+    args, urls = _without_urls(list(session.posargs))
     install(session)
     session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
 
@@ -147,16 +121,6 @@ def _without_urls(args: list[str], option: str = "--db-url") -> tuple[list[str],
             kept.append(arg)
     variable = "ORMBENCH_DB_URLS" if option == "--db-url" else "ORMBENCH_HISTORY_STORE"
     return kept, ({variable: "\n".join(urls)} if urls else {})
-
-
-@nox.session
-@nox.parametrize(("python", "django"), [(py, dj) for dj, py in DJANGO.items()], ids=list(DJANGO))
-def bench_django(session: nox.Session, django: str) -> None:
-    """The bench under another Django release (`nox -s bench -- --django 4.2` comes here)."""
-    args, urls = _without_urls(list(session.posargs))
-    install(session)
-    session.install(f"Django~={django}.0")
-    session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
 
 
 @nox.session

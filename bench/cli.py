@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
-from bench import dataset
+from bench import dataset, djangos
 from bench.errors import BenchError
 from bench.scenario import DEFAULT_PACKAGES
 from bench.servers import SOURCES, registry
@@ -56,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if rest and not getattr(args, "bench_args", False):
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         args.rest = rest
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         return int(args.handler(args))
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -111,39 +112,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="compare two git revisions (run here, alternating) or two stored run files",
         epilog="Other options (--db, --scale, -k, ...) go to each bench run of a revision.",
     )
-    compare.add_argument("a", help="git revision or results/runs/*.json file")
-    compare.add_argument("b", help="git revision or results/runs/*.json file")
-    compare.add_argument(
-        "--threshold",
-        type=float,
-        default=DEFAULT_THRESHOLD,
-        help="smallest change worth a verdict (default 0.10 = 10%%)",
-    )
-    compare.add_argument(
-        "--alternations",
-        type=int,
-        default=DEFAULT_ALTERNATIONS,
-        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
-    )
-    compare.add_argument(
-        "--budget",
-        type=_duration,
-        default=DEFAULT_BUDGET,
-        metavar="TIME",
-        help="after the --alternations, more A/B pairs while this much time lasts in all "
-        "(e.g. 10m, 90s, 1h, 0 for none; split evenly between the databases; default 10m)",
-    )
-    compare.add_argument(
-        "--report-only",
-        action="store_true",
-        help="exit 0 even when a significant regression is found",
-    )
-    compare.add_argument(
-        "--force", action="store_true", help="compare runs that are not comparable, with a warning"
-    )
-    compare.add_argument(
-        "--results", type=Path, default=Path("results"), help="folder for runs/ and compare/"
-    )
+    compare.add_argument("a", nargs="?", help="git revision or results/runs/*.json file")
+    compare.add_argument("b", nargs="?", help="git revision or results/runs/*.json file")
+    _add_compare_options(compare)
     compare.set_defaults(handler=_compare, bench_args=True)
 
     report = commands.add_parser("report", help="build results/report/ from a stored run")
@@ -204,6 +175,49 @@ def _build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--scenarios", action="append", metavar="PACKAGE")
     listing.set_defaults(handler=_list)
     return parser
+
+
+def _add_compare_options(compare: argparse.ArgumentParser) -> None:
+    """The options of `compare` itself (the rest go to each side's bench processes)."""
+    compare.add_argument(
+        "--django",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="instead of A and B: this suite under two Djangos, --django A --django B (a release "
+        "such as 6.0, a checkout's path, or PATH@REF)",
+    )
+    compare.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="smallest change worth a verdict (default 0.10 = 10%%)",
+    )
+    compare.add_argument(
+        "--alternations",
+        type=int,
+        default=DEFAULT_ALTERNATIONS,
+        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
+    )
+    compare.add_argument(
+        "--budget",
+        type=_duration,
+        default=DEFAULT_BUDGET,
+        metavar="TIME",
+        help="after the --alternations, more A/B pairs while this much time lasts in all "
+        "(e.g. 10m, 90s, 1h, 0 for none; split evenly between the databases; default 10m)",
+    )
+    compare.add_argument(
+        "--report-only",
+        action="store_true",
+        help="exit 0 even when a significant regression is found",
+    )
+    compare.add_argument(
+        "--force", action="store_true", help="compare runs that are not comparable, with a warning"
+    )
+    compare.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder for runs/ and compare/"
+    )
 
 
 def _add_run_options(run: argparse.ArgumentParser) -> None:
@@ -272,6 +286,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per benchmark")
+    run.add_argument(
+        "--django",
+        metavar="SPEC",
+        help="the Django to run under: a release on PyPI from 4.2 (6.0, 5.2.8), a checkout's "
+        "path, or PATH@REF; built in a venv of its own with a Python it supports",
+    )
 
 
 def _request(args: argparse.Namespace) -> RunRequest:
@@ -292,6 +312,7 @@ def _request(args: argparse.Namespace) -> RunRequest:
         sources=tuple(args.server or SOURCES),
         latencies=tuple(parse_latency(args.latency)) if args.latency else (None,),
         verbose=args.verbose,
+        django=djangos.prepare(args.django) if args.django else None,
     )
 
 
@@ -314,14 +335,38 @@ def _report(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from bench.commands import compare
 
+    sides = _Parser(prog="python -m bench compare", add_help=False)
+    _add_run_options(sides)
+    request: RunRequest | None
+    if args.django:
+        # Without revisions, argparse took the first bench options' values for A and B: parse
+        # again with no positional arguments.
+        own = _Parser(prog="python -m bench compare --django A --django B", add_help=False)
+        _add_compare_options(own)
+        args, rest = own.parse_known_args(args.argv[args.argv.index("compare") + 1 :])
+        if len(args.django) != 2:
+            raise BenchError("compare two Djangos as --django A --django B")
+        request = _request(sides.parse_args([*rest, "--results", str(args.results)]))
+        return compare.main(
+            args.django[0],
+            args.django[1],
+            request,
+            djangos=(djangos.prepare(args.django[0]), djangos.prepare(args.django[1])),
+            alternations=args.alternations,
+            budget_seconds=args.budget,
+            threshold=args.threshold,
+            force=args.force,
+            report_only=args.report_only,
+            results=args.results,
+        )
+    if args.a is None or args.b is None:
+        raise BenchError("compare two revisions, two run files, or --django A --django B")
     is_file = [Path(x).suffix == ".json" or Path(x).is_file() for x in (args.a, args.b)]
     if all(is_file):
         if args.rest:
             raise BenchError(f"bench options {' '.join(args.rest)} apply to revisions, not files")
         request = None
     elif not any(is_file):
-        sides = _Parser(prog="python -m bench compare A B", add_help=False)
-        _add_run_options(sides)
         request = _request(sides.parse_args([*args.rest, "--results", str(args.results)]))
     else:
         raise BenchError("compare two revisions or two run files, not one of each")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench import stats
 from bench.exact import ExactChange, exact_changes
-from bench.results import Benchmark, Run
+from bench.results import Benchmark, Key, Run
 from bench.stats import DEFAULT_THRESHOLD
 
 
@@ -142,6 +142,8 @@ class Outcome:
     label_b: str
     threshold: float
     warnings: list[str]
+    only_a: list[str] = field(default_factory=list)  # benchmarks only one run measured (a
+    only_b: list[str] = field(default_factory=list)  # variant another Django cannot run, say)
 
     @property
     def regressions(self) -> list[Comparison]:
@@ -160,6 +162,7 @@ def outcome(
         f"{given} (commit {str(run.commit.get('id', '?'))[:10]}, Django {run.django})"
         for given, run in zip(labels, (run_a, run_b), strict=True)
     )
+    keys_a, keys_b = set(run_a.valid_by_key()), set(run_b.valid_by_key())
     return Outcome(
         compare_runs(run_a, run_b, threshold),
         exact_changes(run_a, run_b),
@@ -167,4 +170,11 @@ def outcome(
         label_b,
         threshold,
         warnings,
+        [_name(k) for k in sorted(keys_a - keys_b)],
+        [_name(k) for k in sorted(keys_b - keys_a)],
     )
+
+
+def _name(key: Key) -> str:
+    database, scenario, variant, n = key
+    return f"{database}/{scenario}/{variant}/n={n}"

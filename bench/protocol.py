@@ -45,6 +45,7 @@ class WorkerSpec:
     target_seconds: float = 0.2  # timed work per case
     min_rounds: int | None = None  # fewest rounds per case
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
+    django_source: dict[str, Any] | None = None  # spec, commit, dirty of a Django under test
 
     def answer(self, kind: str) -> Path:
         """The file of one answer: "meta" (dataset, versions, scenarios, or the setup error),
@@ -52,12 +53,19 @@ class WorkerSpec:
         suffix = "" if kind == "benchmarks" else f".{kind}"
         return Path(self.out) / f"{self.database}{suffix}.json"
 
-    def start(self, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Any:
-        """`python -m bench.worker` with this spec, in `cwd` (a checkout's code) if given."""
+    def start(
+        self,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        python: Path | None = None,
+    ) -> Any:
+        """`python -m bench.worker` with this spec, in `cwd` (a checkout's code) if given, by
+        `python` (another Django's venv, `bench.djangos`) if given."""
         import subprocess
 
         environment = {**(env if env is not None else os.environ), ENV_SPEC: self.dumps()}
-        return subprocess.Popen([sys.executable, "-m", "bench.worker"], env=environment, cwd=cwd)
+        argv = [str(python or sys.executable), "-m", "bench.worker"]
+        return subprocess.Popen(argv, env=environment, cwd=cwd)
 
     def dumps(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -15,9 +15,11 @@ import contextlib
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import results, store
+from bench.djangos import DjangoEnv
 from bench.errors import BenchError
 from bench.run import Process, RunRequest, Schedule, execute_processes
 
@@ -45,6 +47,15 @@ def alternation(rounds: int) -> list[str]:
     return [side for i in range(rounds) for side in (("a", "b") if i % 2 == 0 else ("b", "a"))]
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: whose code (a checkout) and which Django (a venv) it runs."""
+
+    label: str
+    tree: Path | None = None  # None: this checkout
+    django: DjangoEnv | None = None  # None: the Django installed beside the suite
+
+
 def run_revisions(
     revision_a: str,
     revision_b: str,
@@ -58,31 +69,57 @@ def run_revisions(
     labels = {"a": revision_a, "b": revision_b}
     store.ensure_writable(request.results)
     with contextlib.ExitStack() as checkouts:
-        trees = {
-            side: checkouts.enter_context(checkout(commit, labels[side]))
+        sides = {
+            side: Side(
+                f"{labels[side]} ({commit[:10]})",
+                checkouts.enter_context(checkout(commit, labels[side])),
+            )
             for side, commit in commits.items()
         }
+        return run_sides(sides, request, alternations, budget_seconds)
 
-        def process(i: int) -> Process:
-            order = alternation(i // 2 + 1)
-            side = order[i]
-            return Process(
-                f"{labels[side]} ({commits[side][:10]})",
-                trees[side],
-                timing_only=side in order[:i],
-                target_seconds=PROCESS_TARGET_SECONDS,
-                min_rounds=1,
-                flip=order[:i].count(side) % 2 == 1,
-                database_suffix="" if side == "a" else "_b",
-            )
 
-        share = budget_seconds / len(request.databases) if budget_seconds else 0.0
-        schedule = Schedule(
-            [process(i) for i in range(2 * alternations)],
-            process if budget_seconds else None,
-            share,
+def run_djangos(
+    django_a: DjangoEnv,
+    django_b: DjangoEnv,
+    request: RunRequest,
+    alternations: int,
+    budget_seconds: float = 0.0,
+) -> tuple[Path, Path]:
+    """The same suite commit under two Djangos (`bench.djangos`), alternating as for two
+    revisions; each side in a database of its own (their migrations may differ)."""
+    store.ensure_writable(request.results)
+    sides = {"a": Side(django_a.label, django=django_a), "b": Side(django_b.label, django=django_b)}
+    return run_sides(sides, request, alternations, budget_seconds)
+
+
+def run_sides(
+    sides: dict[str, Side], request: RunRequest, alternations: int, budget_seconds: float
+) -> tuple[Path, Path]:
+    """Processes of sides a and b alternating against one server per database; the two pooled,
+    stored runs."""
+
+    def process(i: int) -> Process:
+        order = alternation(i // 2 + 1)
+        side = order[i]
+        return Process(
+            sides[side].label,
+            sides[side].tree,
+            timing_only=side in order[:i],
+            target_seconds=PROCESS_TARGET_SECONDS,
+            min_rounds=1,
+            flip=order[:i].count(side) % 2 == 1,
+            database_suffix="" if side == "a" else "_b",
+            django=sides[side].django,
         )
-        runs = execute_processes(request, schedule)
+
+    share = budget_seconds / len(request.databases) if budget_seconds else 0.0
+    schedule = Schedule(
+        [process(i) for i in range(2 * alternations)],
+        process if budget_seconds else None,
+        share,
+    )
+    runs = execute_processes(request, schedule)
     order = alternation(len(runs) // 2 + 1)
     for i, run in enumerate(runs):
         if not run.benchmarks:
@@ -91,10 +128,10 @@ def run_revisions(
                 for name, piece in run.meta.databases.items()
             ]
             raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
-    sides = {side: [r for i, r in enumerate(runs) if order[i] == side] for side in "ab"}
+    pooled = {side: [r for i, r in enumerate(runs) if order[i] == side] for side in "ab"}
     return (
-        store.save_run(results.merge(sides["a"]), request.results),
-        store.save_run(results.merge(sides["b"]), request.results),
+        store.save_run(results.merge(pooled["a"]), request.results),
+        store.save_run(results.merge(pooled["b"]), request.results),
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import dataset, store
+from bench.djangos import DjangoEnv
 from bench.errors import BenchError
 from bench.protocol import EXIT_SETUP_FAILED, WorkerSpec
 from bench.report import numbers
@@ -56,6 +57,7 @@ class Process:
     min_rounds: int | None = None  # fewest rounds per benchmark (None: the harness's own)
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
     database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
+    django: DjangoEnv | None = None  # another Django's venv runs the worker (`bench.djangos`)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class RunRequest:
     sources: tuple[str, ...] = SOURCES
     latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
     verbose: bool = False
+    django: DjangoEnv | None = None  # None: the Django installed beside the suite
 
 
 def build_request(
@@ -228,11 +231,13 @@ def _run_worker(
         target_seconds=process.target_seconds,
         min_rounds=process.min_rounds,
         flip=process.flip,
+        django_source=_source(process.django or request.django),
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
-    proc = spec.start(process.tree, env)
+    django = process.django or request.django
+    proc = spec.start(process.tree, env, django.python if django else None)
     try:
         code = proc.wait()
     finally:
@@ -254,6 +259,12 @@ def _run_worker(
         piece["error"] = meta.get("error") or f"worker exited with status {code}"
         print(f"== {db.name}: FAILED before timing: {piece['error']}", flush=True)
     return piece
+
+
+def _source(django: DjangoEnv | None) -> dict[str, Any] | None:
+    if django is None:
+        return None
+    return {"spec": django.spec, "commit": django.commit, "dirty": django.dirty}
 
 
 def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
@@ -307,6 +318,9 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
         databases[name] = piece
     import django
 
+    # What the workers ran on (another Django's venv, `bench.djangos`), else the parent's own.
+    ran = next((p for p in databases.values() if isinstance(p.get("django"), dict)), {})
+    under_test = ran.get("django") or {"version": django.get_version()}
     meta = RunMeta(
         scale=request.scale,
         seed=request.seed,
@@ -317,8 +331,9 @@ def merge(request: RunRequest, pieces: list[dict[str, Any]], started: float) -> 
         started=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
         wall_seconds=time.time() - started,
         environment={
-            "django": django.get_version(),
-            "python": platform.python_version(),
+            "django": under_test["version"],
+            **{f"django_{k}": v for k, v in under_test.items() if k != "version" and v is not None},
+            "python": ran.get("python") or platform.python_version(),
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),
             "python_hash_seed": os.environ.get("PYTHONHASHSEED", "0"),

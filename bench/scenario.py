@@ -75,6 +75,8 @@ class Variant:
     vendors: tuple[str, ...] | None = None
     """Vendors the variant runs on (None: all); elsewhere it is skipped with the reason."""
     skip_reason: str = ""
+    requires_django: str | None = None
+    """The Django releases it needs, as a version specifier (">=6.1"); skipped elsewhere."""
 
     @property
     def label(self) -> str:
@@ -94,7 +96,14 @@ class Variant:
         return int(spec(n)) if callable(spec) else int(spec)
 
     def unsupported_reason(self, vendor: str, features: object) -> str | None:
-        """Why this variant cannot run on this backend, or None when it can."""
+        """Why this variant cannot run on this backend or this Django, or None when it can."""
+        if self.requires_django:
+            import django
+            from packaging.specifiers import SpecifierSet
+
+            running = django.get_version()
+            if not SpecifierSet(self.requires_django, prereleases=True).contains(running):
+                return f"needs Django {self.requires_django} (this run: {running})"
         if self.vendors is not None and vendor not in self.vendors:
             return self.skip_reason or f"not applicable to {vendor}"
         missing = [flag for flag in self.requires if not getattr(features, flag, False)]
@@ -127,6 +136,8 @@ class Scenario:
              the result as `recorded` and held, like the result, against the reference's.
     vendors: the vendors the whole scenario applies to (None: all).
     skip_reason: why it does not apply elsewhere.
+    requires_django: the Django releases the whole scenario needs (">=6.1"); a variant may
+             say so too. Elsewhere it is skipped with the reason.
     reference: the variant every other one must match in result, effect and recorded figures;
              None means the naive one. Name another only when the naive variant is wrong by
              design (a race that loses updates): the naive is then held against nothing and
@@ -152,6 +163,7 @@ class Scenario:
     record: Callable[[int], dict[str, Any]] | None = None
     vendors: tuple[str, ...] | None = None
     skip_reason: str = ""
+    requires_django: str | None = None
     reference: str | None = None
     unordered: bool = False
     constant_result: str = ""
@@ -228,7 +240,7 @@ class Scenario:
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         if any(v.role == "naive" for v in self.variants):
             raise ValueError(f"scenario {self.name!r} already has a naive variant")
-        return self._register("naive", queries, (), None, "")
+        return self._register("naive", queries, (), None, "", None)
 
     def optimized(
         self,
@@ -237,8 +249,9 @@ class Scenario:
         requires: tuple[str, ...] = (),
         vendors: tuple[str, ...] | None = None,
         skip_reason: str = "",
+        requires_django: str | None = None,
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
-        return self._register("optimized", queries, requires, vendors, skip_reason)
+        return self._register("optimized", queries, requires, vendors, skip_reason, requires_django)
 
     def _register(
         self,
@@ -247,6 +260,7 @@ class Scenario:
         requires: tuple[str, ...],
         vendors: tuple[str, ...] | None,
         skip_reason: str,
+        requires_django: str | None,
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         def decorate(fn: Callable[[int], Any]) -> Callable[[int], Any]:
             if any(v.name == fn.__name__ for v in self.variants):
@@ -261,6 +275,7 @@ class Scenario:
                     requires,
                     vendors or self.vendors,
                     skip_reason or self.skip_reason,
+                    requires_django or self.requires_django,
                 )
             )
             return fn

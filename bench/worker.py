@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import sys
 import time
@@ -73,8 +74,12 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
         del data
     checksum = dataset.checksum()
     scenarios = discover(spec.packages)
+    import django
+
     meta = {
         "database": spec.database,
+        "django": {"version": django.get_version(), **(spec.django_source or {})},
+        "python": platform.python_version(),
         "vendor": connection.vendor,
         **describe(connection),
         "dataset": {

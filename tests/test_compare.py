@@ -6,8 +6,10 @@ import json
 import math
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -288,45 +290,42 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
 
 @pytest.mark.servers
 def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
-    venv = tmp_path / "django42"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    # As the bench_django nox session does: the project, then the other Django release.
-    pip = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", str(ROOT), "Django~=4.2.0"],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        pytest.skip(f"could not install Django 4.2: {pip.stderr.strip().splitlines()[-1:]}")
-    args = [
-        "run",
-        "--db",
-        "sqlite",
-        "--scale",
-        "xs",
-        "-k",
-        "fk_access or prefetch",
-        "--no-report",
-        "--results",
-        str(tmp_path / "results"),
-    ]
-    old = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "bench", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    """One run under Django 4.2 (its own venv, built by the suite), one under the suite's own:
+    the stored runs record each, and comparing them names both and warns."""
+    args = ["--db", "sqlite", "--scale", "xs", "-k", "fk_access or prefetch", "--no-report"]
+    old = bench(*args, "--django", "4.2", results=tmp_path / "results", timeout=900)
     assert old.returncode == 0, old.stdout[-2000:] + old.stderr[-2000:]
-    new = bench(*args[1:-2], results=tmp_path / "results")
+    new = bench(*args, results=tmp_path / "results")
     assert new.returncode == 0, new.stdout[-2000:]
     runs = sorted((tmp_path / "results" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    versions = [json.loads(p.read_text())["ormbench"]["environment"]["django"] for p in runs]
-    assert versions[0].startswith("4.2") and not versions[1].startswith("4.2")
+    docs = [json.loads(p.read_text()) for p in runs]
+    versions = [d["ormbench"]["environment"]["django"] for d in docs]
+    assert versions[0].startswith("4.2.") and not versions[1].startswith("4.2")
+    assert docs[0]["ormbench"]["environment"]["django_spec"] == "4.2"
+    assert docs[0]["ormbench"]["databases"]["sqlite"]["django"]["version"] == versions[0]
     done = compare(*map(str, runs), "--report-only", results=tmp_path / "results")
     assert done.returncode == 0, done.stderr
     assert f"Django {versions[0]}" in done.stdout and f"Django {versions[1]}" in done.stdout
     assert "warning: Django" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("9.9.9", "no such Django release on PyPI"),
+        ("3.2", "the suite runs Django 4.2 or later"),
+        ("/no/such/checkout", "names no release on PyPI"),
+        ("nonsense@main", "names no release on PyPI"),
+    ],
+)
+def test_a_django_that_names_nothing_is_one_line_before_any_server(
+    spec: str, said: str, tmp_path: Path
+) -> None:
+    folders = set(Path("/tmp").glob("ormbench-*"))
+    done = in_process("run", "--django", spec, "--db", "postgresql", f"--results={tmp_path}")
+    assert done.returncode == 1
+    assert said in done.stderr and done.stderr.count("\n") == 1
+    assert set(Path("/tmp").glob("ormbench-*")) == folders, "no server was started"
 
 
 def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
@@ -372,3 +371,62 @@ def test_process_figures_are_in_machine_speed_units_only_where_the_cpu_carried_t
     # a commit loop waiting on fsync on one side: the times are compared as timed
     waiting = compare_runs(_side(timed_a, speed_a, 0.95), _side(timed_b, speed_b, 0.3))
     assert waiting[0].verdict == "slower" and abs(waiting[0].ratio - 1.5) < 0.05
+
+
+def _django_checkouts(folder: Path) -> tuple[Path, list[str]]:
+    """A git repository holding Django 5.2.x at its first commit and 6.0.x at its second,
+    from the release sdists on PyPI."""
+    sdists, repo = folder / "sdists", folder / "django"
+    pip = [
+        shutil.which("python3") or sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--no-deps",
+        "--ignore-requires-python",
+    ]
+    for release in ("5.2.*", "6.0.*"):
+        done = subprocess.run(
+            [*pip, "--no-binary", ":all:", f"django=={release}", "-d", str(sdists / release[0])],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    who = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    commits = []
+    for release in ("5", "6"):
+        for old in repo.iterdir():
+            if old.name != ".git":
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+        [archive] = (sdists / release).glob("*.tar.gz")
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder / release, filter="data")
+        [unpacked] = (folder / release).iterdir()
+        for item in unpacked.iterdir():
+            shutil.move(str(item), repo / item.name)
+        subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(repo), *who, "commit", "-qm", archive.name], check=True)
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True)
+        commits.append(head.stdout.decode().strip())
+    return repo, commits
+
+
+@pytest.mark.servers
+def test_two_django_commits_compare_on_two_databases(tmp_path: Path) -> None:
+    repo, (first, second) = _django_checkouts(tmp_path)
+    done = compare(
+        "--django", f"{repo}@{first}", "--django", f"{repo}@{second}",
+        "--db", "sqlite", "--db", "postgresql", "--scale", "xs", "-k", "fk_access",
+        "--alternations", "5", "--budget", "0", "--report-only",
+        results=tmp_path / "results",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "A = Django 5.2." in done.stdout and f"({first[:10]})" in done.stdout
+    assert "B = Django 6.0." in done.stdout and f"({second[:10]})" in done.stdout
+    table = [line for line in done.stdout.splitlines() if "/fk_access/" in line]
+    assert {line.split("/")[0] for line in table} == {"sqlite", "postgresql"}
+    runs = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").glob("*.json")]
+    assert {r["ormbench"]["environment"]["django_commit"] for r in runs} == {first, second}
+    assert {r["ormbench"]["merged_from"] for r in runs} == {5}

@@ -90,3 +90,21 @@ def test_dirty_buckets_become_merged_key_ranges_without_the_inserted_rows() -> N
         (3 * BUCKET_ROWS, 4 * BUCKET_ROWS - 1),
     ]
     assert key_ranges([-1]) == []
+
+
+def test_a_variant_needing_another_django_is_skipped_with_the_reason() -> None:
+    import django
+
+    running = django.get_version()
+    scenario = Scenario(_name("django"), requires_django=">=99")
+    scenario.naive(queries=1)(lambda n: n)
+
+    @scenario.optimized(queries=1, requires_django="<99")
+    def everywhere(n: int) -> int:
+        return n
+
+    naive, optimized = scenario.variants
+    assert naive.unsupported_reason("sqlite", object()) == (
+        f"needs Django >=99 (this run: {running})"
+    )
+    assert optimized.unsupported_reason("sqlite", object()) is None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench import revisions, store
 from bench.compare import comparability, outcome
+from bench.djangos import DjangoEnv
 from bench.errors import BenchError
 from bench.report import comparison
 from bench.run import RunRequest
@@ -18,6 +19,7 @@ def main(
     b: str,
     request: RunRequest | None,
     *,
+    djangos: tuple[DjangoEnv, DjangoEnv] | None = None,
     alternations: int,
     budget_seconds: float,
     threshold: float,
@@ -25,12 +27,16 @@ def main(
     report_only: bool,
     results: Path,
 ) -> int:
-    """`request`: how to benchmark revisions (None: `a` and `b` are run files)."""
+    """`request`: how to benchmark revisions, or the two `djangos` (None: `a` and `b` are run
+    files)."""
     if request is None:
         path_a, path_b = Path(a), Path(b)
+    elif alternations < 1:
+        raise BenchError("--alternations must be 1 or more")
+    elif djangos is not None:
+        path_a, path_b = revisions.run_djangos(*djangos, request, alternations, budget_seconds)
+        a, b = (django.label for django in djangos)
     else:
-        if alternations < 1:
-            raise BenchError("--alternations must be 1 or more")
         path_a, path_b = revisions.run_revisions(a, b, request, alternations, budget_seconds)
     run_a, run_b = store.load_run(path_a), store.load_run(path_b)
     refusals, warnings = comparability(run_a, run_b)

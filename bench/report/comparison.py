@@ -68,6 +68,15 @@ def power(comparisons: list[Comparison]) -> list[str]:
     ]
 
 
+def one_side(o: Outcome) -> list[str]:
+    """Benchmarks only one side measured: nothing to compare, but worth knowing."""
+    lines = []
+    for label, names in ((o.label_a, o.only_a), (o.label_b, o.only_b)):
+        if names:
+            lines.append(f"Only in {label} ({len(names)}): {', '.join(names)}")
+    return lines
+
+
 def exact(changes: list[ExactChange]) -> list[str]:
     """The exact co-metrics that differ: facts, listed whatever the timing verdicts say."""
     if not changes:
@@ -104,7 +113,7 @@ def terminal(o: Outcome) -> str:
     hidden = len(comparisons) - len(_shown(comparisons))
     if hidden:
         lines.append(f"... and {hidden} more without a verdict")
-    lines += ["", *exact(o.changes)]
+    lines += ["", *exact(o.changes), *one_side(o)]
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
     return "\n".join(lines)
 
@@ -135,6 +144,7 @@ def markdown(o: Outcome) -> str:
     else:
         lines += ["", "No significant change beyond the threshold."]
     shown = exact(o.changes)
+    lines += [f"\n{line}" for line in one_side(o)]
     lines += ["", shown[0], *[f"- `{line.strip()}`" for line in shown[1:]]]
     return "\n".join(lines) + "\n"
 
@@ -174,7 +184,7 @@ def page(o: Outcome, chart_name: str) -> str:
         f"<td class='l'>{escape(c.verdict)}</td></tr>"
         for c in comparisons
     )
-    notes = "".join(f"<p>{escape(line)}</p>" for line in _header(o))
+    notes = "".join(f"<p>{escape(line)}</p>" for line in [*_header(o), *one_side(o)])
     shown = exact(o.changes)
     facts = f"<h2>{escape(shown[0])}</h2>" + (
         "<ul>"
