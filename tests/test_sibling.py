@@ -29,6 +29,7 @@ def _databases(db: Database) -> set[str]:
         conn.close()
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("vendor", ["postgresql", "mysql"])
 def test_a_sibling_database_lives_beside_the_first_and_is_dropped(
     vendor: str, request: pytest.FixtureRequest
