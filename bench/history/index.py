@@ -226,18 +226,12 @@ def open_index(store: str | None, results: Path) -> Index:
         return Index(sqlite3.connect(path, timeout=60), "?")
     import psycopg
 
+    from bench.servers import postgresql
     from bench.servers.url import parse
 
     server = parse(store)
     try:
-        remote = psycopg.connect(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            dbname=server.database,
-            connect_timeout=10,
-        )
+        remote = postgresql.connect(server, connect_timeout=10)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or ["?"])[0]
         raise BenchError(

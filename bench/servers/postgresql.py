@@ -164,6 +164,20 @@ SETTINGS = (
 )
 
 
+def connect(server: ServerURL, **options: Any) -> Any:
+    """A psycopg connection to the server and database a URL names."""
+    import psycopg
+
+    return psycopg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        password=server.password,
+        dbname=server.database,
+        **options,
+    )
+
+
 class PostgreSQL(Backend):
     name = "postgresql"
     vendor = "postgresql"
@@ -195,24 +209,13 @@ class PostgreSQL(Backend):
         return throwaway(bindir, origin, no_fsync=no_fsync, buffer_mb=buffer_mb)
 
     def execute_admin(self, server: ServerURL, sql: str) -> None:
-        import psycopg
-
         kwargs: dict[str, Any] = {}
         if server.password:
             # A password the server never checks (trust authentication) usually means the URL
             # points at another server than the one meant: refuse rather than ignore it.
             kwargs["require_auth"] = "!none"
-        with psycopg.connect(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            dbname=server.database,
-            connect_timeout=5,
-            autocommit=True,
-            **kwargs,
-        ) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+        with connect(server, connect_timeout=5, autocommit=True, **kwargs) as conn:
+            conn.execute(sql)
 
     def describe(self, cursor: Any) -> Description:
         import psycopg
