@@ -104,26 +104,40 @@ def _draw(
             times[c.id] = c.time
     commits = sorted(times.items(), key=lambda item: position[item[0]])
     x_of = {commit: i for i, (commit, _) in enumerate(commits)}
-    fig = figure(9, 3.6)
-    ax = fig.add_subplot()
-    for i, series in enumerate(members):
-        color = NAIVE_COLOR if i == 0 else OPTIMIZED_COLORS[i % len(OPTIMIZED_COLORS)]
+    fig = figure(9, 4.6)
+    ax, counts = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    variants = list(dict.fromkeys(series.key[6] for series in members))
+    for series in members:
+        color = OPTIMIZED_COLORS[variants.index(series.key[6]) % len(OPTIMIZED_COLORS)]
+        color = NAIVE_COLOR if variants.index(series.key[6]) == 0 else color
         points = [(x_of[c.id], c) for c in series.commits if c.figures]
         xs = [x for x, _ in points]
         middles = [math.exp(sum(map(math.log, c.figures)) / len(c.figures)) for _, c in points]
         ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1,
                 label=f"{series.key[6]} n={series.key[7]}")  # fmt: skip
+        queried = [(x_of[c.id], c.queries) for c in series.commits if c.queries is not None]
+        counts.step([x for x, _ in queried], [q for _, q in queried], where="post", color=color)
         for x, c in points:
             ax.plot([x, x], [min(c.figures), max(c.figures)], color=color, linewidth=0.6)
             if (series.key, c.id) in flagged:
                 ax.axvline(x - 0.5, color=color, linestyle="--", linewidth=0.8)
+                counts.axvline(x - 0.5, color=color, linestyle="--", linewidth=0.8)
     ax.set_yscale("log")
     time_axis(ax.yaxis)
+    most = max((c.queries or 0 for m in members for c in m.commits), default=0)
+    if most > 50:  # an N+1 loop's thousand queries beside a join's one
+        counts.set_yscale("symlog")
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        counts.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    counts.set_ylabel("queries", fontsize=7)
     step = max(1, len(commits) // 12)
     ticks = list(range(0, len(commits), step))
-    ax.set_xticks(ticks, [f"{commits[t][0][:7]}\n{commits[t][1][:10]}" for t in ticks], fontsize=7)
+    labels = [f"{commits[t][0][:7]}\n{commits[t][1][:10]}" for t in ticks]
+    counts.set_xticks(ticks, labels, fontsize=7)
     ax.set_title(f"{group[5]} on {group[3]} ({group[0]}, Django {group[1]}, scale {group[2]})")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", fontsize=6, ncol=2)
     save(fig, path)
 
 
