@@ -19,7 +19,7 @@ from bench.history import detect, index
 from bench.results import Run
 from bench.servers import Database
 from tests import factory
-from tests.conftest import ROOT, in_process
+from tests.conftest import ROOT, in_process, render_in_chromium
 
 COMMITS = [f"{i:02d}" + "c" * 38 for i in range(8)]
 VARIANTS = ("lazy_loop", "select_related", "only", "values")
@@ -103,6 +103,9 @@ def test_the_command_imports_each_run_once_prints_the_changes_and_writes_the_sit
     assert "What changed lately" in page and "select_related" in page
     pngs = list((results / "history").glob("*.png"))
     assert (results / "history" / "summary.png") in pngs and len(pngs) >= 2
+    shot = ROOT / "results" / "screenshots" / "history.png"
+    assert render_in_chromium(results / "history" / "index.html", shot, (1200, 1600)) == []
+    assert shot.stat().st_size > 10_000
     again = history()
     assert again.returncode == 0 and "0 runs imported, 24 already known" in again.stdout
     history_index = index.open_index(None, results)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from bench.errors import BenchError
 from bench.report.build import build
 from bench.results import Run
 from bench.servers import DEFAULT_DATABASES as DATABASES
-from tests.conftest import FIXTURE_RUN, ROOT
+from tests.conftest import FIXTURE_RUN, ROOT, render_in_chromium
 
 MIN_SIDE, MAX_SIDE = 300, 5000  # pixels: readable at README size, not absurdly large
 
@@ -90,36 +89,7 @@ def test_report_command_rebuilds_from_the_newest_stored_run(xs_run: dict[str, An
 
 
 def test_html_renders_in_headless_chromium_without_console_errors(report: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): cannot render")
-    shots = ROOT / "results" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    shot = shots / "report.png"
-    profile = report.parent / ".chromium-profile"
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1300,2600",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--screenshot={shot}",
-            report.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    shot = ROOT / "results" / "screenshots" / "report.png"
+    console = render_in_chromium(report, shot, (1300, 2600))
     assert console == [], console
-    width, height = png_size(shot)
-    assert (width, height) == (1300, 2600)
+    assert png_size(shot) == (1300, 2600)

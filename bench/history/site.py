@@ -149,9 +149,14 @@ def _summary(newest: Sequence[Change], path: Path) -> None:
         color = NAIVE_COLOR if change.verdict == "slower" else OPTIMIZED_COLORS[1]
         ax.plot([change.ci_low, change.ci_high], [i, i], color=color, linewidth=1.5)
         ax.plot([change.ratio], [i], "o", color=color)
-    ax.set_yticks(range(len(timed)), [f"{c.series.name} @ {c.at[:7]}" for c in timed], fontsize=7)
+    labels = [f"{c.series.name} @ {c.at[:7]} ({c.series.key[0]})" for c in timed]
+    ax.set_yticks(range(len(timed)), labels, fontsize=7)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    for axis_format in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):
+        axis_format(FuncFormatter(lambda value, _: f"{value:g}x"))
     ax.invert_yaxis()
     ax.set_xlabel("new / old (log scale; right of 1: slower), 95% interval")
     ax.set_title("Newest timing changes" if timed else "No timing change found")
