@@ -26,6 +26,17 @@ def insert_batches(model: Any, fields: Sequence[str], n: int, batch_size: int | 
     return math.ceil(n / min(batch_size or cap, cap))
 
 
+def bulk_create_queries(
+    model: Any, fields: Sequence[str], n: int, batch_size: int | None = None
+) -> int:
+    """Statements `bulk_create` issues for n new rows outside a transaction: its INSERTs in its
+    own BEGIN ... COMMIT, which Django 6.0 and later open only for more than one batch."""
+    import django
+
+    batches = insert_batches(model, fields, n, batch_size)
+    return batches + (2 if batches > 1 or django.VERSION < (6, 0) else 0)
+
+
 def update_batches(model: Any, fields: Sequence[str], n: int, batch_size: int | None = None) -> int:
     """UPDATE statements `bulk_update(objs, fields, batch_size)` issues for n rows."""
     cap = connection.ops.bulk_batch_size(_fields(model, ["pk", "pk", *fields]), [None] * n)

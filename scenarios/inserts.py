@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from bench.queries import insert_batches
+from bench.queries import bulk_create_queries, insert_batches
 from bench.scenario import Scenario
 from models_app.models import Review
 
@@ -33,9 +33,13 @@ def inserted(n):
 
 
 def batches(batch_size):
-    """One INSERT per batch, in bulk_create's own BEGIN ... COMMIT; bulk_create caps batches by
-    the backend's parameter limit."""
-    return lambda n: 2 + insert_batches(Review, FIELDS, n, batch_size)
+    """One INSERT per batch (bulk_create caps batches by the backend's parameter limit): in
+    autocommit in bulk_create's own BEGIN ... COMMIT (since Django 6.0 only for several batches),
+    in a request inside its transaction."""
+    return {
+        "request": lambda n: 2 + insert_batches(Review, FIELDS, n, batch_size),
+        "default": lambda n: bulk_create_queries(Review, FIELDS, n, batch_size),
+    }
 
 
 inserts = Scenario(

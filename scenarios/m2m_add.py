@@ -1,6 +1,6 @@
 """Tagging n books with a new tag: add() per book against one add(*books) or bulk through rows."""
 
-from bench.queries import insert_batches
+from bench.queries import bulk_create_queries, insert_batches
 from bench.scenario import Scenario
 from models_app.models import Book, Tag
 
@@ -32,7 +32,7 @@ def add_all_at_once(n):
     tag.books.add(*Book.objects.all()[:n])
 
 
-@m2m_add.optimized(queries=lambda n: 2 + through_batches(n))
+@m2m_add.optimized(queries=lambda n: 2 + bulk_create_queries(Through, ["book", "tag"], n))
 def bulk_create_through(n):
     """Through.objects.bulk_create([...]) from the book ids alone: no Book instances built."""
     tag = Tag.objects.create(name="bench-new")

@@ -5,7 +5,7 @@ MySQL and MariaDB cannot name the conflict target (unique_fields): each backend 
 variant it supports and the other is skipped with the reason.
 """
 
-from bench.queries import insert_batches
+from bench.queries import bulk_create_queries
 from bench.scenario import Scenario
 from models_app.models import Counter
 
@@ -39,7 +39,7 @@ def update_or_create_loop(n):
 
 
 @upsert.optimized(
-    queries=lambda n: 2 + insert_batches(Counter, ["name", "value"], n),
+    queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
     requires=("supports_update_conflicts_with_target",),
 )
 def bulk_upsert_on_name(n):
@@ -50,7 +50,7 @@ def bulk_upsert_on_name(n):
 
 
 @upsert.optimized(
-    queries=lambda n: 2 + insert_batches(Counter, ["name", "value"], n),
+    queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
     vendors=("mysql",),
     skip_reason="the backend names the conflict target; see bulk_upsert_on_name",
 )

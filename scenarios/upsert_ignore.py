@@ -1,7 +1,7 @@
 """Making sure n named counters exist (10 already do): get_or_create() in a loop against
 bulk_create(ignore_conflicts=True)."""
 
-from bench.queries import insert_batches
+from bench.queries import bulk_create_queries
 from bench.scenario import Scenario
 from models_app.models import Counter
 
@@ -30,7 +30,7 @@ def get_or_create_loop(n):
 
 
 @upsert_ignore.optimized(
-    queries=lambda n: 2 + insert_batches(Counter, ["name", "value"], n),
+    queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
     requires=("supports_ignore_conflicts",),
 )
 def bulk_create_ignore_conflicts(n):
