@@ -154,3 +154,14 @@ def test_a_changed_plan_and_one_more_query_are_reported_and_fail_the_gate(tmp_pa
     assert "plan" in done.stdout and "Seq Scan on somewhere_else" in done.stdout
     assert "1 benchmarks sending more queries" in done.stderr
     assert (tmp_path / "compare").is_dir()
+
+
+def test_benchmarks_only_one_side_measured_are_listed(tmp_path: Path) -> None:
+    """Under two Djangos, a variant one of them cannot run exists on one side only: said so."""
+    other = json.loads(FIXTURE_RUN.read_text())
+    dropped = other["benchmarks"].pop(0)["extra_info"]
+    path = store.save_run(Run.read(other), tmp_path)
+    done = in_process("compare", str(FIXTURE_RUN), str(path), f"--results={tmp_path}")
+    name = f"{dropped['database']}/{dropped['scenario']}/{dropped['variant']}/n={dropped['n']}"
+    assert f"Only in {FIXTURE_RUN} (commit" in done.stdout
+    assert f"(1): {name}" in done.stdout
