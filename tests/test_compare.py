@@ -377,15 +377,9 @@ def _django_checkouts(folder: Path) -> tuple[Path, list[str]]:
     """A git repository holding Django 5.2.x at its first commit and 6.0.x at its second,
     from the release sdists on PyPI."""
     sdists, repo = folder / "sdists", folder / "django"
-    pip = [
-        shutil.which("python3") or sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "-q",
-        "--no-deps",
-        "--ignore-requires-python",
-    ]
+    # the base interpreter has pip; a venv made by uv (nox's) has none
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    pip = [str(base), "-m", "pip", "download", "-q", "--no-deps", "--ignore-requires-python"]
     for release in ("5.2.*", "6.0.*"):
         done = subprocess.run(
             [*pip, "--no-binary", ":all:", f"django=={release}", "-d", str(sdists / release[0])],
