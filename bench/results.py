@@ -68,7 +68,7 @@ class Figures:
 
     @classmethod
     def read(cls, info: dict[str, Any]) -> Figures:
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _field_names(cls)
         return cls(**{k: v for k, v in info.items() if k in known})
 
     def as_extra_info(self) -> dict[str, Any]:
@@ -150,7 +150,7 @@ class RunMeta:
 
     @classmethod
     def read(cls, meta: dict[str, Any]) -> RunMeta:
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _field_names(cls)
         return cls(**{k: v for k, v in meta.items() if k in known})
 
     def as_dict(self) -> dict[str, Any]:
@@ -249,3 +249,14 @@ def merge(runs: Sequence[Run]) -> Run:
         bench.figures.process_normalized = normalized[name]
     merged.meta.merged_from = len(runs)
     return merged
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    """What a dataclass accepts (keys a newer writer added are left out when reading); kept,
+    as the history reads 700 benchmarks a run."""
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return _FIELD_NAMES[cls]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bench import store
-from bench.history import detect, index
+from bench.history import detect, index, site
 from bench.results import Run
 from bench.servers import Database
 from tests import factory
@@ -226,3 +226,33 @@ def test_the_workflows_measure_a_matrix_merge_the_history_and_compare_pull_reque
         s for s in pull["jobs"]["compare"]["steps"] if "github-script" in s.get("uses", "")
     )
     assert "createComment" in posting["with"]["script"]
+
+
+def test_a_new_run_redraws_only_the_newest_window_of_each_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site, "WINDOW", 3)  # 8 commits: windows 1-3, 4-6, 7-8
+    drawn: list[str] = []
+    draw = site._draw
+    monkeypatch.setattr(site, "_draw", lambda w, f, path: (drawn.append(w.label), draw(w, f, path)))
+    results = tmp_path / "results"
+    rng = random.Random(4)
+    history = index.open_index(None, results)
+
+    def build(commits: range) -> list[str]:
+        for commit in commits:
+            path = store.save_run(_run(commit, rng), results)
+            assert history.add(store.load_run(path), index.run_id(path), str(path))
+        all_series = detect.series_of(history.points(), {c: i for i, c in enumerate(COMMITS)})
+        drawn.clear()
+        site.build(all_series, detect.changes(all_series), results / "history")
+        return sorted(p.name for p in (results / "history").glob("fk_access-*.png"))
+
+    before = build(range(7))
+    assert drawn == ["commits 1-3", "commits 4-6", "commits 7-7"]
+    after = build(range(7, 8))
+    history.close()
+    assert drawn == ["commits 7-8"]  # the two full windows were taken from the previous site
+    assert len(before) == len(after) == 3 and len(set(before) & set(after)) == 2
+    page = (results / "history" / "index.html").read_text(encoding="utf-8")
+    assert "earlier: " in page and "commits 1-3" in page and "commits 4-6" in page

@@ -152,8 +152,8 @@ class Index:
                         f.n,
                         int(b.valid),
                         b.median,
-                        json.dumps(b.process_medians),
-                        json.dumps(_normalized(b.figures.process_normalized, b.figures)),
+                        _json_list(b.process_medians),
+                        _json_list(_normalized(b.figures.process_normalized, b.figures)),
                         int((f.cpu_share or 0) >= CPU_BOUND),
                         f.queries,
                         f.round_trips,
@@ -213,6 +213,11 @@ def _point(row: Sequence[Any]) -> Point:
     )
 
 
+def _json_list(values: list[float] | None) -> str:
+    """A list of finite floats as JSON, at a fraction of json.dumps' cost (700 per run)."""
+    return "[" + ",".join(map(repr, values)) + "]" if values is not None else "null"
+
+
 def _normalized(per_process: list[float | None] | None, figures: Any) -> list[float]:
     values = per_process or [figures.speed_normalized_median]
     return [float(v) for v in values if v] if all(values) else []
@@ -223,7 +228,11 @@ def open_index(store: str | None, results: Path) -> Index:
     if store is None or not store.startswith(("postgresql://", "postgres://")):
         path = Path(store) if store else results / "history.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
-        return Index(sqlite3.connect(path, timeout=60), "?")
+        connection = sqlite3.connect(path, timeout=60)
+        # one commit per run: with a write-ahead log it is durable without a sync of the file
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return Index(connection, "?")
     import psycopg
 
     from bench.servers import postgresql

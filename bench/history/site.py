@@ -16,6 +16,7 @@ import secrets
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time
 
 SHOWN_CHANGES = 50  # on the front page; every one is printed by the command
 SUMMARY_CHANGES = 12
+WINDOW = 100  # commits per chart
 
 
 def bisect_command(change: Change) -> str:
@@ -65,37 +67,22 @@ def _group(series: Series) -> tuple[str, ...]:
     return series.key[:6]
 
 
-def _chart_name(
-    group: tuple[str, ...], members: list[Series], flagged: set[tuple[SeriesKey, str]]
-) -> str:
-    """Named by what it shows: a chart whose series did not change keeps its name."""
-    digest = hashlib.sha256(repr((group, members, sorted(flagged))).encode()).hexdigest()[:12]
-    return f"{group[5].replace('@', '-')}-{group[3].replace('+', '-')}-{digest}.png"
+@dataclass(frozen=True)
+class Window:
+    """WINDOW consecutive commits of one group's chart: a full window never changes again, so
+    a new commit redraws only the newest window of each chart."""
+
+    group: tuple[str, ...]
+    first: int  # position of its first commit in the group's commit order
+    commits: list[tuple[str, str]]  # (id, time), in order
+    members: list[Series]  # the group's series, cut to these commits
+
+    @property
+    def label(self) -> str:
+        return f"commits {self.first + 1}-{self.first + len(self.commits)}"
 
 
-def _charts(
-    all_series: Sequence[Series], changes: Sequence[Change], folder: Path, previous: Path
-) -> dict[tuple[str, ...], str]:
-    """Draw each chart, or take it from the previous site where its data did not change (a
-    new run of a few benchmarks redraws only theirs)."""
-    groups: dict[tuple[str, ...], list[Series]] = defaultdict(list)
-    for series in all_series:
-        groups[_group(series)].append(series)
-    flagged = {(c.series.key, c.at) for c in changes}
-    names = {}
-    for group, members in sorted(groups.items()):
-        mine = {f for f in flagged if f[0][:6] == group}
-        names[group] = name = _chart_name(group, members, mine)
-        if (previous / name).is_file():
-            shutil.copy2(previous / name, folder / name)
-        else:
-            _draw(group, members, mine, folder / name)
-    return names
-
-
-def _draw(
-    group: tuple[str, ...], members: list[Series], flagged: set[tuple[SeriesKey, str]], path: Path
-) -> None:
+def _windows(group: tuple[str, ...], members: list[Series]) -> list[Window]:
     position: dict[str, int] = {}
     times: dict[str, str] = {}
     for member in members:  # each series lists its commits in branch order
@@ -103,7 +90,53 @@ def _draw(
             position[c.id] = min(position.get(c.id, i), i)
             times[c.id] = c.time
     commits = sorted(times.items(), key=lambda item: position[item[0]])
-    x_of = {commit: i for i, (commit, _) in enumerate(commits)}
+    windows = []
+    for first in range(0, len(commits), WINDOW):
+        shown = commits[first : first + WINDOW]
+        ids = {commit for commit, _ in shown}
+        cut = [
+            Series(m.key, [c for c in m.commits if c.id in ids], m.in_machine_units)
+            for m in members
+        ]
+        windows.append(Window(group, first, shown, cut))
+    return windows
+
+
+def _chart_name(window: Window, flagged: set[tuple[SeriesKey, str]]) -> str:
+    """Named by what it shows: a chart whose data did not change keeps its name."""
+    content = (window.group, window.first, window.members, sorted(flagged))
+    digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
+    group = window.group
+    return f"{group[5].replace('@', '-')}-{group[3].replace('+', '-')}-{digest}.png"
+
+
+def _charts(
+    all_series: Sequence[Series], changes: Sequence[Change], folder: Path, previous: Path
+) -> dict[tuple[str, ...], list[tuple[str, str]]]:
+    """Draw each window of each chart, oldest first, or take it from the previous site where
+    its data did not change; returns (label, file) per window, per group."""
+    groups: dict[tuple[str, ...], list[Series]] = defaultdict(list)
+    for series in all_series:
+        groups[_group(series)].append(series)
+    flagged = {(c.series.key, c.at) for c in changes}
+    names: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for group, members in sorted(groups.items()):
+        names[group] = []
+        for window in _windows(group, members):
+            ids = {commit for commit, _ in window.commits}
+            mine = {f for f in flagged if f[0][:6] == group and f[1] in ids}
+            name = _chart_name(window, mine)
+            names[group].append((window.label, name))
+            if (previous / name).is_file():
+                shutil.copy2(previous / name, folder / name)
+            else:
+                _draw(window, mine, folder / name)
+    return names
+
+
+def _draw(window: Window, flagged: set[tuple[SeriesKey, str]], path: Path) -> None:
+    group, members, commits = window.group, window.members, window.commits
+    x_of = {commit: window.first + i for i, (commit, _) in enumerate(commits)}
     fig = figure(9, 4.6)
     ax, counts = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     variants = list(dict.fromkeys(series.key[6] for series in members))
@@ -115,13 +148,14 @@ def _draw(
         middles = [math.exp(sum(map(math.log, c.figures)) / len(c.figures)) for _, c in points]
         ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1,
                 label=f"{series.key[6]} n={series.key[7]}")  # fmt: skip
+        # the spread of the processes: one collection per series, not a line per commit
+        ax.vlines(xs, [min(c.figures) for _, c in points], [max(c.figures) for _, c in points],
+                  color=color, linewidth=0.6)  # fmt: skip
         queried = [(x_of[c.id], c.queries) for c in series.commits if c.queries is not None]
         counts.step([x for x, _ in queried], [q for _, q in queried], where="post", color=color)
-        for x, c in points:
-            ax.plot([x, x], [min(c.figures), max(c.figures)], color=color, linewidth=0.6)
-            if (series.key, c.id) in flagged:
-                ax.axvline(x - 0.5, color=color, linestyle="--", linewidth=0.8)
-                counts.axvline(x - 0.5, color=color, linestyle="--", linewidth=0.8)
+        for commit in (c for c in series.commits if (series.key, c.id) in flagged):
+            for axes in (ax, counts):
+                axes.axvline(x_of[commit.id] - 0.5, color=color, linestyle="--", linewidth=0.8)
     ax.set_yscale("log")
     time_axis(ax.yaxis)
     most = max((c.queries or 0 for m in members for c in m.commits), default=0)
@@ -135,8 +169,12 @@ def _draw(
     step = max(1, len(commits) // 12)
     ticks = list(range(0, len(commits), step))
     labels = [f"{commits[t][0][:7]}\n{commits[t][1][:10]}" for t in ticks]
-    counts.set_xticks(ticks, labels, fontsize=7)
-    ax.set_title(f"{group[5]} on {group[3]} ({group[0]}, Django {group[1]}, scale {group[2]})")
+    counts.set_xticks([window.first + t for t in ticks], labels, fontsize=7)
+    ax.set_title(
+        f"{group[5]} on {group[3]} ({group[0]}, Django {group[1]}, scale {group[2]}), "
+        f"{window.label}",
+        fontsize=9,
+    )
     ax.legend(loc="upper left", fontsize=6, ncol=2)
     save(fig, path)
 
@@ -164,19 +202,31 @@ def _summary(newest: Sequence[Change], path: Path) -> None:
 
 
 def _page(
-    all_series: Sequence[Series], newest: Sequence[Change], charts: dict[tuple[str, ...], str]
+    all_series: Sequence[Series],
+    newest: Sequence[Change],
+    charts: dict[tuple[str, ...], list[tuple[str, str]]],
 ) -> str:
     items = "".join(
         f"<li><b>{escape(c.verdict)}</b> {escape(c.line())} "
-        f"<a href='#{escape(charts[_group(c.series)])}'>series</a>"
+        f"<a href='#{_anchor(_group(c.series))}'>series</a>"
         + (f"<br><code>{escape(bisect_command(c))}</code>" if c.metric == "time" else "")
         + "</li>"
         for c in newest[:SHOWN_CHANGES]
     )
     sections = "".join(
-        f"<h3 id='{escape(name)}'>{escape(group[5])} on {escape(group[3])}</h3>"
-        f"<img src='{escape(name)}' alt='{escape(group[5])} over commits' loading='lazy'>"
-        for group, name in sorted(charts.items())
+        f"<h3 id='{_anchor(group)}'>{escape(group[5])} on {escape(group[3])}</h3>"
+        f"<img src='{escape(windows[-1][1])}' alt='{escape(group[5])} over commits' "
+        "loading='lazy'>"
+        + (
+            "<p class='muted'>earlier: "
+            + ", ".join(
+                f"<a href='{escape(name)}'>{escape(label)}</a>" for label, name in windows[:-1]
+            )
+            + "</p>"
+            if len(windows) > 1
+            else ""
+        )
+        for group, windows in sorted(charts.items())
     )
     commits = {c.id for s in all_series for c in s.commits}
     return (
@@ -185,8 +235,12 @@ def _page(
         f"<h1>History</h1><p class='muted'>{len(all_series)} series over {len(commits)} "
         "commits. Timing changes: change points (ruptures' PELT) confirmed by the comparison's "
         "statistics over the processes around them; query counts and round trips: any change, "
-        "exactly.</p>"
+        f"exactly. Each chart shows the newest {WINDOW} commits; older ones are linked.</p>"
         f"<h2>What changed lately</h2><ul>{items or '<li>nothing</li>'}</ul>"
         "<img src='summary.png' alt='newest timing changes'>"
         f"<h2>Series</h2>{sections}</body></html>"
     )
+
+
+def _anchor(group: tuple[str, ...]) -> str:
+    return "g" + hashlib.sha256(repr(group).encode()).hexdigest()[:12]
