@@ -24,7 +24,9 @@ the threshold), and "below resolution" if it could not. A side whose own process
 "unstable": the robust spread of its log process medians (1.4826 x their median absolute
 deviation, which estimates the standard deviation and, unlike the range, does not grow with the
 number of processes nor move for one stray process) is above UNSTABLE_SPREAD; unless the two
-sides are further apart (by APART) than any such instability could make them.
+sides are further apart than any such instability could make them: one side's fastest process
+slower than the other's slowest by APART, or the whole 95% interval of the ratio beyond
+BEYOND_SPREADS times the larger spread (a 2.5x step among processes that vary by 35%).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ ALPHA = 0.01  # family-wise: the chance of any false verdict in one comparison
 DEFAULT_THRESHOLD = 0.10  # a change smaller than 10% is not worth a reviewer's time
 UNSTABLE_SPREAD = 0.20  # robust standard deviation of a side's log process medians: ~20%
 APART = 1.5  # one side's fastest process 50% slower than the other's slowest
+BEYOND_SPREADS = 2.0  # or the interval beyond exp(2 x spread): two standard deviations away
 MIN_PROCESSES = 2  # per side: one process cannot tell its own noise from a change
 
 VERDICTS = ("slower", "faster", "unstable", "below resolution", "unchanged")
@@ -58,8 +61,8 @@ class ProcessTest:
     df: int
     spread_a: float  # robust standard deviation of the log process medians, per side
     spread_b: float
-    apart: bool  # one side's fastest process is slower than the other's slowest by more than
-    # APART: a change no instability of either side could make
+    apart: bool  # a change no instability of either side could make: the extremes APART, or
+    # the interval beyond BEYOND_SPREADS spreads
 
     @property
     def testable(self) -> bool:
@@ -109,6 +112,8 @@ def _test(a: Sequence[float], b: Sequence[float], p_value: float) -> ProcessTest
     se = math.sqrt(pooled * (1 / len(a) + 1 / len(b)))
     diff = math.log(ratio)
     half = _t_quantile(0.975, df) * se
+    instability = BEYOND_SPREADS * max(spread_a, spread_b)
+    apart = apart or abs(diff) - half > instability
     return ProcessTest(
         len(a),
         len(b),

@@ -424,3 +424,15 @@ def test_two_django_commits_compare_on_two_databases(tmp_path: Path) -> None:
     runs = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").glob("*.json")]
     assert {r["ormbench"]["environment"]["django_commit"] for r in runs} == {first, second}
     assert {r["ormbench"]["merged_from"] for r in runs} == {5}
+
+
+def test_a_step_far_beyond_the_processes_spread_is_judged_despite_it() -> None:
+    # a 2.5x step among processes that vary by a third (this VM in a slow spell): the whole
+    # interval lies beyond twice the spread, which no instability could make
+    noisy = [math.exp(x / 10) for x in (-4, -3, -2, -1, 0, 0, 1, 2, 3, 4)]  # spread 0.3
+    a, b = noisy, [2.5 * v for v in noisy]
+    test = stats.process_test(a, b)
+    assert test.spread_a > stats.UNSTABLE_SPREAD and min(b) < max(a) * stats.APART
+    assert test.apart and judged(a, b) == "slower"
+    # the same spread and a 1.3x step stays unstable: it is within what the noise can do
+    assert judged(a, [1.3 * v for v in noisy]) == "unstable"
