@@ -16,8 +16,8 @@ PREFIX = "tx-"
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def save_reviews(n):
-    for i in range(n):
+def save_reviews(n, start=0):
+    for i in range(start, start + n):
         Review(
             book_id=1 + i % 200, reviewer=f"{PREFIX}{i}", rating=3, body="Committed.", created=WHEN
         ).save()
