@@ -28,3 +28,13 @@ def select_related_chain(n):
         (b.title, b.author.name, b.author.agent.name)
         for b in Book.objects.select_related("author__agent")[:n]
     ]
+
+
+@fk_chain.optimized(queries=3, requires_django=">=6.1")
+def fetch_peers(n):
+    """fetch_mode(FETCH_PEERS) (Django 6.1): one query for all the authors on first access,
+    and, since the mode passes to the objects it fetches, one for all their agents."""
+    from django.db import models
+
+    books = Book.objects.fetch_mode(models.FETCH_PEERS)[:n]
+    return [(b.title, b.author.name, b.author.agent.name) for b in books]
