@@ -231,7 +231,7 @@ def test_the_workflows_measure_a_matrix_merge_the_history_and_compare_pull_reque
 def test_a_new_run_redraws_only_the_newest_window_of_each_chart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(site, "WINDOW", 3)  # 8 commits: windows 1-3, 4-6, 7-8
+    monkeypatch.setattr(site, "WINDOW", 3)  # 7 commits: overview of 1-6, newest 7
     drawn: list[str] = []
     draw = site._draw
     monkeypatch.setattr(site, "_draw", lambda w, f, path: (drawn.append(w.label), draw(w, f, path)))
@@ -249,10 +249,10 @@ def test_a_new_run_redraws_only_the_newest_window_of_each_chart(
         return sorted(p.name for p in (results / "history").glob("fk_access-*.png"))
 
     before = build(range(7))
-    assert drawn == ["commits 1-3", "commits 4-6", "commits 7-7"]
+    assert drawn == ["commits 1-6", "commits 7-7"]
     after = build(range(7, 8))
     history.close()
-    assert drawn == ["commits 7-8"]  # the two full windows were taken from the previous site
-    assert len(before) == len(after) == 3 and len(set(before) & set(after)) == 2
+    assert drawn == ["commits 7-8"]  # the overview was taken from the previous site
+    assert len(before) == len(after) == 2 and len(set(before) & set(after)) == 1
     page = (results / "history" / "index.html").read_text(encoding="utf-8")
-    assert "earlier: " in page and "commits 1-3" in page and "commits 4-6" in page
+    assert "earlier: " in page and "commits 1-6" in page

@@ -52,17 +52,18 @@ def _cycle(results: Path, label: str) -> None:
         key = index.run_id(path)
         if key not in known:
             added += history.add(store.load_run(path), key, str(path))
+    imported = time.perf_counter()
     points = history.points()
     history.close()
-    imported = time.perf_counter()
     order = {p.commit_id: int(p.commit_id, 16) for p in points}
     all_series = detect.series_of(points, order)
     found = detect.changes(all_series)
     detected = time.perf_counter()
     site.build(all_series, found, results / "history")
     print(
-        f"{label}: import {added} runs {_since(started, imported)}, find {len(found)} changes in "
-        f"{len(all_series)} series {_since(imported, detected)}, site {_since(detected)}"
+        f"{label}: import {added} runs {_since(started, imported)}, read {len(points)} figures "
+        f"and find {len(found)} changes in {len(all_series)} series "
+        f"{_since(imported, detected)}, site {_since(detected)}"
     )
 
 

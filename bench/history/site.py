@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
 import os
 import secrets
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -27,6 +29,8 @@ from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time
 SHOWN_CHANGES = 50  # on the front page; every one is printed by the command
 SUMMARY_CHANGES = 12
 WINDOW = 100  # commits per chart
+PARALLEL_FROM = 8  # charts to draw
+CHART_MARGINS = {"left": 0.08, "right": 0.99, "top": 0.93, "bottom": 0.13, "hspace": 0.08}
 
 
 def bisect_command(change: Change) -> str:
@@ -69,13 +73,16 @@ def _group(series: Series) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Window:
-    """WINDOW consecutive commits of one group's chart: a full window never changes again, so
-    a new commit redraws only the newest window of each chart."""
+    """Consecutive commits of one group's chart. The newest window (the last WINDOW commits or
+    fewer) is drawn in full, each process's spread included; the commits before it form one
+    overview (a line per series). The overview changes only when a window fills up, so a new
+    run redraws only the newest window of each chart."""
 
     group: tuple[str, ...]
     first: int  # position of its first commit in the group's commit order
     commits: list[tuple[str, str]]  # (id, time), in order
     members: list[Series]  # the group's series, cut to these commits
+    overview: bool
 
     @property
     def label(self) -> str:
@@ -90,21 +97,22 @@ def _windows(group: tuple[str, ...], members: list[Series]) -> list[Window]:
             position[c.id] = min(position.get(c.id, i), i)
             times[c.id] = c.time
     commits = sorted(times.items(), key=lambda item: position[item[0]])
+    newest = (len(commits) - 1) // WINDOW * WINDOW
     windows = []
-    for first in range(0, len(commits), WINDOW):
-        shown = commits[first : first + WINDOW]
-        ids = {commit for commit, _ in shown}
-        cut = [
-            Series(m.key, [c for c in m.commits if c.id in ids], m.in_machine_units)
-            for m in members
-        ]
-        windows.append(Window(group, first, shown, cut))
+    for first, stop in ((0, newest), (newest, len(commits))):
+        if stop > first:
+            ids = {commit for commit, _ in commits[first:stop]}
+            cut = [
+                Series(m.key, [c for c in m.commits if c.id in ids], m.in_machine_units)
+                for m in members
+            ]
+            windows.append(Window(group, first, commits[first:stop], cut, first < newest))
     return windows
 
 
 def _chart_name(window: Window, flagged: set[tuple[SeriesKey, str]]) -> str:
     """Named by what it shows: a chart whose data did not change keeps its name."""
-    content = (window.group, window.first, window.members, sorted(flagged))
+    content = (window.group, window.first, window.overview, window.members, sorted(flagged))
     digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
     group = window.group
     return f"{group[5].replace('@', '-')}-{group[3].replace('+', '-')}-{digest}.png"
@@ -120,6 +128,7 @@ def _charts(
         groups[_group(series)].append(series)
     flagged = {(c.series.key, c.at) for c in changes}
     names: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    to_draw: list[tuple[Window, set[tuple[SeriesKey, str]], Path]] = []
     for group, members in sorted(groups.items()):
         names[group] = []
         for window in _windows(group, members):
@@ -130,14 +139,20 @@ def _charts(
             if (previous / name).is_file():
                 shutil.copy2(previous / name, folder / name)
             else:
-                _draw(window, mine, folder / name)
+                to_draw.append((window, mine, folder / name))
+    if len(to_draw) < PARALLEL_FROM:
+        for job in to_draw:
+            _draw(*job)
+    else:  # matplotlib draws on one core: a chart per process, as many as there are cores
+        with ProcessPoolExecutor(mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(_draw, *zip(*to_draw, strict=True), chunksize=4))
     return names
 
 
 def _draw(window: Window, flagged: set[tuple[SeriesKey, str]], path: Path) -> None:
     group, members, commits = window.group, window.members, window.commits
     x_of = {commit: window.first + i for i, (commit, _) in enumerate(commits)}
-    fig = figure(9, 4.6)
+    fig = figure(9, 4.6, CHART_MARGINS)
     ax, counts = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     variants = list(dict.fromkeys(series.key[6] for series in members))
     for series in members:
@@ -146,11 +161,14 @@ def _draw(window: Window, flagged: set[tuple[SeriesKey, str]], path: Path) -> No
         points = [(x_of[c.id], c) for c in series.commits if c.figures]
         xs = [x for x, _ in points]
         middles = [math.exp(sum(map(math.log, c.figures)) / len(c.figures)) for _, c in points]
-        ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1,
-                label=f"{series.key[6]} n={series.key[7]}")  # fmt: skip
-        # the spread of the processes: one collection per series, not a line per commit
-        ax.vlines(xs, [min(c.figures) for _, c in points], [max(c.figures) for _, c in points],
-                  color=color, linewidth=0.6)  # fmt: skip
+        label = f"{series.key[6]} n={series.key[7]}"
+        if window.overview:
+            ax.plot(xs, middles, "-", color=color, linewidth=0.8, label=label)
+        else:
+            ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1, label=label)
+            # the spread of the processes: one collection per series, not a line per commit
+            ax.vlines(xs, [min(c.figures) for _, c in points],
+                      [max(c.figures) for _, c in points], color=color, linewidth=0.6)  # fmt: skip
         queried = [(x_of[c.id], c.queries) for c in series.commits if c.queries is not None]
         counts.step([x for x, _ in queried], [q for _, q in queried], where="post", color=color)
         for commit in (c for c in series.commits if (series.key, c.id) in flagged):
@@ -235,7 +253,8 @@ def _page(
         f"<h1>History</h1><p class='muted'>{len(all_series)} series over {len(commits)} "
         "commits. Timing changes: change points (ruptures' PELT) confirmed by the comparison's "
         "statistics over the processes around them; query counts and round trips: any change, "
-        f"exactly. Each chart shows the newest {WINDOW} commits; older ones are linked.</p>"
+        f"exactly. Each chart shows the newest commits (up to {WINDOW}); an overview of the "
+        "earlier ones is linked below it.</p>"
         f"<h2>What changed lately</h2><ul>{items or '<li>nothing</li>'}</ul>"
         "<img src='summary.png' alt='newest timing changes'>"
         f"<h2>Series</h2>{sections}</body></html>"
