@@ -31,7 +31,7 @@ _LIST = re.compile(r"\(\s*\?(?:\s*,\s*\?)*\s*\)")
 _ROWS = re.compile(r"\(\?\+\)(?:\s*,\s*\(\?\+\))*")
 # Names that change from process to process: savepoints and server-side cursors carry a thread id.
 _VOLATILE = re.compile(r"\b(s\d+_x\d+|_django_curs_\d+_\w+?_\d+)\b")
-_EXPLAINABLE = re.compile(r"^\s*(select|with|update|delete)\b", re.I)
+EXPLAINABLE = re.compile(r"^\s*\(*\s*(select|with|update|delete)\b", re.I)  # "(SELECT": a union
 MYSQL_COUNTERS = (
     "Handler_read_first",
     "Handler_read_key",
@@ -117,7 +117,7 @@ def plans_of(vendor: str, statements: Sequence[str]) -> dict[str, str]:
     plans: dict[str, str] = {}
     for sql in statements:
         key = shape(sql)
-        if key in plans or not _EXPLAINABLE.match(sql):
+        if key in plans or not EXPLAINABLE.match(sql):
             continue
         try:
             with connection.cursor() as cursor:
@@ -180,13 +180,16 @@ MARKS = {
 
 def marks(plan: str) -> list[str]:
     """The full scans, sorts and temporary tables a reduced plan (`plans_of`) shows. A SQLite
-    "SCAN t USING (COVERING) INDEX" walks an index, not the table: not a full scan."""
+    "SCAN t USING (COVERING) INDEX" walks an index, not the table, and MariaDB's "<union1,2>:
+    ALL" reads the union's own result: neither is a full scan."""
     found = []
     for mark, words in MARKS.items():
         hits = [w for w in words if w in plan + " "]
         if mark == "full scan" and hits == ["SCAN "]:
             table_scans = [p for p in plan.split("; ") if p.startswith("SCAN ")]
             hits = [p for p in table_scans if " USING " not in p]
+        if mark == "full scan" and hits == [": ALL "]:  # MariaDB reading a union's result
+            hits = [p for p in plan.split("; ") if ": ALL " in p and not p.startswith("<")]
         if hits:
             found.append(mark)
     return found

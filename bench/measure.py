@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import cometrics, dataset, speed
+from bench import cometrics, dataset, heaviest, speed
 from bench.effect import (
     Digest,
     Effects,
@@ -198,6 +198,7 @@ class Harness:
                     "server_work": recorder.server_work,
                     "sql_shapes": cometrics.shapes_of(statements),
                     "plans": cometrics.plans_of(self.vendor, statements),
+                    "heaviest_plan": heaviest.plan(self.vendor, statements, not scenario.writes),
                 }
                 if recorder
                 else {}

@@ -13,7 +13,8 @@ SCHEMA_VERSION history:
      Figures: mode (null, "autocommit", "request"; a "request" benchmark's scenario is
        "<name>@request"; write figures taken before "mode" existed ran inside one rolled-back
        transaction), round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows,
-       server_work, sql_shapes, plans, speed_reference_seconds, speed_normalized_median, and
+       server_work, sql_shapes, plans, heaviest_plan, speed_reference_seconds,
+       speed_normalized_median, and
        in merged runs process_medians and process_normalized (one per process).
      RunMeta: started, wall_seconds, merged_from; per database setup {no_fsync,
        data_filesystem, buffers[, journal]}, restore_seconds, snapshot_seconds, quiet,
@@ -61,6 +62,7 @@ class Figures:
     sql_shapes: list[list[Any]] | None = None  # [shape, times sent] per statement shape
     plans: dict[str, str] | None = None  # shape -> access paths
     explain: str | None = None
+    heaviest_plan: str | None = None  # bench.heaviest: shown, never compared
     speed_reference_seconds: float | None = None
     speed_normalized_median: float | None = None
     process_medians: list[float] | None = None
@@ -73,7 +75,7 @@ class Figures:
 
     def as_extra_info(self) -> dict[str, Any]:
         """The JSON form; figures that were not measured are left out, as before they existed."""
-        optional_absent = {"explain", "process_medians", "process_normalized"}
+        optional_absent = {"explain", "heaviest_plan", "process_medians", "process_normalized"}
         return {
             k: v
             for k, v in dataclasses.asdict(self).items()

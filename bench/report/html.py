@@ -172,12 +172,16 @@ def _plans(scenario: str, run: Run) -> str:
     found = plans.at_largest_n(run, scenario)
     if not found:
         return ""
+    full = plans.heaviest_at_largest_n(run, scenario)
     databases = sorted({database for database, _ in found})
     variants = list(dict.fromkeys(variant for _, variant in found))
     head = "".join(f"<th class='l'>{escape(d)}</th>" for d in databases)
     body = "".join(
         f"<tr><th class='l'>{escape(v)}</th>"
-        + "".join(f"<td class='l'>{_plan_cell(found.get((d, v), []))}</td>" for d in databases)
+        + "".join(
+            f"<td class='l'>{_plan_cell(found.get((d, v), []))}{_full_plan(full.get((d, v)))}</td>"
+            for d in databases
+        )
         + "</tr>"
         for v in variants
     )
@@ -185,6 +189,18 @@ def _plans(scenario: str, run: Run) -> str:
     return (
         f"<details><summary>Plans of every variant at n={n} (one line per statement shape)"
         f"</summary><table><tr><th class='l'>variant</th>{head}</tr>{body}</table></details>"
+    )
+
+
+def _full_plan(text: str | None) -> str:
+    if not text:
+        return ""
+    count_and_shape, _, rest = text.partition("\n")
+    how = rest.partition(":")[0]
+    return (
+        f"<details><summary>{escape(how)} of the heaviest statement</summary>"
+        f"<p class='muted'><code>{escape(count_and_shape)}</code></p>"
+        f"<pre>{escape(rest.partition(chr(10))[2])}</pre></details>"
     )
 
 

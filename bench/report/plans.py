@@ -24,6 +24,16 @@ def at_largest_n(run: Run, scenario: str) -> dict[tuple[str, str], list[str]]:
     }
 
 
+def heaviest_at_largest_n(run: Run, scenario: str) -> dict[tuple[str, str], str]:
+    """(database, variant) -> the full plan of its heaviest statement shape (`bench.heaviest`)."""
+    n = largest_n(run, scenario)
+    return {
+        (b.figures.database, b.figures.variant): b.figures.heaviest_plan
+        for b in run.benchmarks
+        if b.figures.scenario == scenario and b.figures.n == n and b.figures.heaviest_plan
+    }
+
+
 def findings(run: Run) -> list[str]:
     """One line per optimized variant whose plan adds a full scan, a sort or a temporary table
     to what the naive variant's plan did, on that database at the largest n."""
