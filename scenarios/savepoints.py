@@ -10,21 +10,9 @@ every save by habit; under latency the savepoints cost as much as the INSERTs.
 from django.db import transaction
 
 from bench.scenario import Scenario
-from models_app.models import Review
-from scenarios.transactions import save_reviews
+from scenarios.transactions import save_reviews, saved_reviews
 
-PREFIX = "tx-"  # the rows save_reviews writes
-
-savepoints = Scenario(
-    "savepoints",
-    writes=True,
-    n_of=None,
-    state=lambda n: list(
-        Review.objects.filter(reviewer__startswith=PREFIX)
-        .order_by("reviewer")
-        .values_list("book_id", "reviewer")
-    ),
-)
+savepoints = Scenario("savepoints", writes=True, n_of=None, state=saved_reviews)
 
 
 @savepoints.naive(queries=lambda n: 3 * n + 2)
