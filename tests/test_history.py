@@ -256,3 +256,20 @@ def test_a_new_run_redraws_only_the_newest_window_of_each_chart(
     assert len(before) == len(after) == 2 and len(set(before) & set(after)) == 1
     page = (results / "history" / "index.html").read_text(encoding="utf-8")
     assert "earlier: " in page and "commits 1-6" in page
+
+
+def test_a_series_in_machine_units_is_still_charted_in_seconds() -> None:
+    def point(commit: str, timed: float) -> index.Point:
+        return index.Point(
+            "run-" + commit, commit, "2026-11-01", "here", "5.2", "xs", "sqlite", "3.45",
+            "fk_access", "lazy_loop", 10, True, timed, [timed, timed * 1.1], [37.0, 38.0],
+            True, 11, None,
+        )  # fmt: skip
+
+    [series] = detect.series_of([point("a" * 40, 0.005), point("b" * 40, 0.006)], {})
+    assert series.in_machine_units  # every run CPU-bound: detection in units of machine speed
+    assert [c.figures for c in series.commits] == [[37.0, 38.0]] * 2
+    assert [c.timed for c in series.commits] == [
+        pytest.approx([0.005, 0.0055]),
+        pytest.approx([0.006, 0.0066]),
+    ]

@@ -28,10 +28,7 @@ from tests.conftest import FIXTURE_RUN
             MARKS_ALL := ["full scan", "sort", "temporary table"],
         ),
         ("models_app_book: ref models_app_book_author_id", []),
-        (
-            "models_app_book: range pub [Using index condition]; <union1,2>: ALL - [Using filesort]",
-            ["sort"],
-        ),  # fmt: skip
+        ("book: range pub [Using index condition]; <union1,2>: ALL - [Using filesort]", ["sort"]),
     ],
 )
 def test_a_plan_is_marked_by_what_it_does(plan: str, expected: list[str]) -> None:

@@ -44,9 +44,10 @@ class Commit:
 
     id: str
     time: str
-    figures: list[float]
+    figures: list[float]  # what the detection reads: in machine units where the series is
     queries: int | None
     round_trips: int | None
+    timed: list[float]  # the same processes as timed, in seconds: what the charts show
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def series_of(points: Sequence[Point], order: dict[str, int]) -> list[Series]:
                 [v for p in ps for v in (p.normalized if normalized else p.timed)],
                 ps[-1].queries,
                 ps[-1].round_trips,
+                [v for p in ps for v in p.timed],
             )
             for commit_id, ps in by_commit.items()
         ]

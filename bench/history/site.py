@@ -158,17 +158,17 @@ def _draw(window: Window, flagged: set[tuple[SeriesKey, str]], path: Path) -> No
     for series in members:
         color = OPTIMIZED_COLORS[variants.index(series.key[6]) % len(OPTIMIZED_COLORS)]
         color = NAIVE_COLOR if variants.index(series.key[6]) == 0 else color
-        points = [(x_of[c.id], c) for c in series.commits if c.figures]
+        points = [(x_of[c.id], c) for c in series.commits if c.timed]  # seconds, as timed
         xs = [x for x, _ in points]
-        middles = [math.exp(sum(map(math.log, c.figures)) / len(c.figures)) for _, c in points]
+        middles = [math.exp(sum(map(math.log, c.timed)) / len(c.timed)) for _, c in points]
         label = f"{series.key[6]} n={series.key[7]}"
         if window.overview:
             ax.plot(xs, middles, "-", color=color, linewidth=0.8, label=label)
         else:
             ax.plot(xs, middles, "o-", color=color, markersize=3, linewidth=1, label=label)
             # the spread of the processes: one collection per series, not a line per commit
-            ax.vlines(xs, [min(c.figures) for _, c in points],
-                      [max(c.figures) for _, c in points], color=color, linewidth=0.6)  # fmt: skip
+            ax.vlines(xs, [min(c.timed) for _, c in points],
+                      [max(c.timed) for _, c in points], color=color, linewidth=0.6)  # fmt: skip
         queried = [(x_of[c.id], c.queries) for c in series.commits if c.queries is not None]
         counts.step([x for x, _ in queried], [q for _, q in queried], where="post", color=color)
         for commit in (c for c in series.commits if (series.key, c.id) in flagged):
@@ -176,9 +176,11 @@ def _draw(window: Window, flagged: set[tuple[SeriesKey, str]], path: Path) -> No
                 axes.axvline(x_of[commit.id] - 0.5, color=color, linestyle="--", linewidth=0.8)
     ax.set_yscale("log")
     time_axis(ax.yaxis)
+    ax.set_ylabel("time per call, as timed", fontsize=7)
     most = max((c.queries or 0 for m in members for c in m.commits), default=0)
     if most > 50:  # an N+1 loop's thousand queries beside a join's one
         counts.set_yscale("symlog")
+        counts.set_ylim(bottom=0)
     else:
         from matplotlib.ticker import MaxNLocator
 
