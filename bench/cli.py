@@ -233,7 +233,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--scale",
         default="s",
-        help="dataset size: xs, s, m or l (about 1 300, 13 000, 130 000, 1.3 million rows; "
+        help="dataset size: xs, s, m or l (about 1 800, 18 000, 180 000, 1.8 million rows; "
         "default: s)",
     )
     run.add_argument(

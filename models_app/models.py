@@ -121,3 +121,32 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class PostBase(models.Model):
+    """Posts concentrated on a few prolific authors (about 600 each): the "latest posts of an
+    author" query of the composite-index scenario, on two tables that hold the same rows."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    published = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class Post(PostBase):
+    """Single-field indexes only: the foreign key's and one on the date."""
+
+    class Meta(PostBase.Meta):
+        indexes = [models.Index(fields=["published"], name="post_published_idx")]
+
+
+class IndexedPost(PostBase):
+    """The same rows with the composite index the guides recommend for this query."""
+
+    class Meta(PostBase.Meta):
+        indexes = [
+            models.Index(fields=["author", "-published"], name="indexed_post_author_pub_idx")
+        ]
