@@ -236,7 +236,7 @@ DROP_LANGUAGE_INDEX = """from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models_app", "0001_initial")]
+    dependencies = [("models_app", "{latest}")]
     operations = [migrations.RemoveIndex(model_name="book", name="book_language_idx")]
 """
 
@@ -251,8 +251,10 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
     line = '            models.Index(fields=["language"], name="book_language_idx"),\n'
     assert line in models.read_text()
     models.write_text(models.read_text().replace(line, ""))
-    (repo / "models_app" / "migrations" / "0002_drop_language_index.py").write_text(
-        DROP_LANGUAGE_INDEX
+    migrations = repo / "models_app" / "migrations"
+    latest = max(p.stem for p in migrations.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    (migrations / f"{int(latest[:4]) + 1:04d}_drop_language_index.py").write_text(
+        DROP_LANGUAGE_INDEX.format(latest=latest)
     )
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "add", "-A"], check=True)
