@@ -273,3 +273,21 @@ def test_a_series_in_machine_units_is_still_charted_in_seconds() -> None:
         pytest.approx([0.005, 0.0055]),
         pytest.approx([0.006, 0.0066]),
     ]
+
+
+def test_many_charts_are_drawn_in_worker_processes_all_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site, "PARALLEL_FROM", 1)  # the path a long history takes
+    monkeypatch.setattr(site, "WINDOW", 3)  # an overview and a newest window per chart
+    results = _stored(tmp_path / "results", 6)
+    history = index.open_index(None, results)
+    for path in sorted(store.runs_dir(results).glob("*.json")):
+        history.add(store.load_run(path), index.run_id(path), str(path))
+    all_series = detect.series_of(history.points(), {c: i for i, c in enumerate(COMMITS)})
+    history.close()
+    site.build(all_series, detect.changes(all_series), results / "history")
+    page = (results / "history" / "index.html").read_text(encoding="utf-8")
+    charts = sorted((results / "history").glob("fk_access-*.png"))
+    assert len(charts) == 2 and all(p.stat().st_size > 10_000 for p in charts)
+    assert all(p.name in page for p in charts)
