@@ -24,8 +24,10 @@ from bench.errors import BenchError
 
 DEFAULT_SEED = 20261123
 PROGRESS_FROM_ROWS = 100_000  # fewer rows take about a second: no progress bar
-DATASET_VERSION = 2  # bump when generate() changes: cached datasets of other versions are ignored
+DATASET_VERSION = 3  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
+ON_DELETE_AUTHORS_AT_MOST = 2_000
+BOOKS_PER_ON_DELETE_AUTHOR = (1, 5)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class Scale:
     buffer_mb: int | None = None
     """Buffer pool of the servers the suite starts (None: their 128 MB default), so that the
     largest dataset is served from memory as a production server sized for it would."""
+
+    @property
+    def on_delete_authors(self) -> int:
+        """Authors in each on_delete rule's own tables (`_on_delete_rows`): deleting n of them
+        costs the same whatever the table's size, so they stop growing at s."""
+        return min(self.books // 2, ON_DELETE_AUTHORS_AT_MOST)
 
 
 SCALES = {
@@ -207,6 +215,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
         )
     counters = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
     posts = _posts(size, seed, title)
+    owners, owned = _on_delete_rows(size, seed)
     return Dataset(
         {
             "publisher": (("id", "name", "country"), publishers),
@@ -252,6 +261,14 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
             "counter": (("id", "name", "value"), counters),
             "post": (("id", "author_id", "title", "published"), posts),
             "indexed_post": (("id", "author_id", "title", "published"), posts),
+            **{
+                table: rows
+                for rule in ON_DELETE_RULES
+                for table, rows in (
+                    (f"{rule}_author", (("id", "name"), owners)),
+                    (f"{rule}_book", (("id", "author_id", "title"), owned)),
+                )
+            },
         }
     )
 
@@ -281,6 +298,21 @@ def _posts(size: Scale, seed: int, title: Callable[[int], str]) -> list[Row]:
     ]
 
 
+ON_DELETE_RULES = ("cascade", "set_null", "protect")
+
+
+def _on_delete_rows(size: Scale, seed: int) -> tuple[list[Row], list[Row]]:
+    """Authors and their books (every author has at least one: PROTECT refuses them all), the
+    same rows for each on_delete rule's tables; from a generator of their own."""
+    rng = random.Random(seed + 2)
+    authors = [(i, f"Author {i}") for i in range(1, size.on_delete_authors + 1)]
+    books: list[Row] = []
+    for author_id, _ in authors:
+        for _ in range(rng.randint(*BOOKS_PER_ON_DELETE_AUTHOR)):
+            books.append((len(books) + 1, author_id, f"Book {len(books) + 1}"))
+    return authors, books
+
+
 def models_in_load_order() -> dict[str, Any]:
     """Model classes by dataset table name, parents before children."""
     from models_app import models as m
@@ -296,6 +328,12 @@ def models_in_load_order() -> dict[str, Any]:
         "counter": m.Counter,
         "post": m.Post,
         "indexed_post": m.IndexedPost,
+        "cascade_author": m.CascadeAuthor,
+        "cascade_book": m.CascadeBook,
+        "set_null_author": m.SetNullAuthor,
+        "set_null_book": m.SetNullBook,
+        "protect_author": m.ProtectAuthor,
+        "protect_book": m.ProtectBook,
     }
 
 

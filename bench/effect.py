@@ -7,8 +7,10 @@ count and a sum of per-row hashes, in one aggregate query per table. Two variant
 effect when every such table has the same digest after each of them. Only when digests differ is
 the difference narrowed down, by pk buckets and then rows, to name the first differing row.
 
-A table that no statement wrote to is unchanged (the schema has no triggers), so its digest is
-the baseline's, computed once per worker while the database holds the pristine dataset.
+A table that no statement wrote to is unchanged, so its digest is the baseline's, computed once
+per worker while the database holds the pristine dataset. The schema has no triggers; a foreign
+key with a database-level ON DELETE rule (CASCADE, SET NULL, SET DEFAULT) lets a DELETE of the
+parent write the child table too, so the tables a call wrote include those it reaches that way.
 """
 
 from __future__ import annotations
@@ -102,12 +104,46 @@ class Effects:
             self._pk = {
                 t: connection.introspection.get_primary_key_column(cursor, t) for t in self.tables
             }
+        self._on_delete = self._on_delete_children()
         self._top = {
             t: self._all(f"SELECT MAX({self._q(pk)}) FROM {self._q(t)}")[0][0]
             for t, pk in self._pk.items()
             if pk is not None
         }
         self._baseline: dict[str, dict[int, Digest]] = {}
+
+    def reached(self, written: Iterable[str]) -> frozenset[str]:
+        """The written tables and every table a database-level ON DELETE rule reaches from them."""
+        found, todo = set(written), list(written)
+        while todo:
+            for child in self._on_delete.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return frozenset(found)
+
+    def _on_delete_children(self) -> dict[str, set[str]]:
+        """Parent table -> child tables whose foreign key to it has a database ON DELETE rule."""
+        queries = {
+            "postgresql": "SELECT confrelid::regclass::text, conrelid::regclass::text "
+            "FROM pg_constraint WHERE contype = 'f' AND confdeltype IN ('c', 'n', 'd')",
+            "mysql": "SELECT REFERENCED_TABLE_NAME, TABLE_NAME "
+            "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+            "AND DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
+        }
+        if self.vendor in queries:
+            pairs = self._all(queries[self.vendor])
+        else:  # SQLite: PRAGMA foreign_key_list rows are (id, seq, table, from, to, ..., on_delete)
+            pairs = [
+                (row[2], table)
+                for table in self.tables
+                for row in self._all(f"PRAGMA foreign_key_list({self._q(table)})")
+                if row[6] in ("CASCADE", "SET NULL", "SET DEFAULT")
+            ]
+        children: dict[str, set[str]] = {}
+        for parent, child in pairs:
+            children.setdefault(parent.strip('"'), set()).add(child.strip('"'))
+        return children
 
     def row_counts(self, tables: Iterable[str]) -> dict[str, int]:
         return {t: int(self._all(f"SELECT COUNT(*) FROM {self._q(t)}")[0][0]) for t in tables}

@@ -413,7 +413,7 @@ class _Undo:
 
     def effect(self) -> dict[str, Digest]:
         """Digest of every table the call wrote (read once, before the restore)."""
-        for table in self.log.written(self.effects.tables):
+        for table in self.effects.reached(self.log.written(self.effects.tables)):
             if table not in self.buckets:
                 self.buckets[table] = self.effects.buckets(table)
         return {t: total(b) for t, b in self.buckets.items()}

@@ -1,7 +1,8 @@
 """The schema under test: a small bookshop that gives every ORM pattern something real to do.
 
 Publisher 1-n Book n-1 Author, Book n-m Tag, Book 1-n Review, Author 1-n Article (wide rows with a
-large text column), Counter (rows that concurrent writers increment).
+large text column), Counter (rows that concurrent writers increment), Post/IndexedPost (the
+composite-index pair) and, per on_delete rule, a pair of tables of authors and their books.
 """
 
 from __future__ import annotations
@@ -150,3 +151,92 @@ class IndexedPost(PostBase):
         indexes = [
             models.Index(fields=["author", "-published"], name="indexed_post_author_pub_idx")
         ]
+
+
+class Owner(models.Model):
+    """An author of the on_delete scenarios: each rule has its own pair of tables, with the same
+    rows, so that deleting authors under one rule never meets another rule's books."""
+
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class Owned(models.Model):
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class CascadeAuthor(Owner):
+    pass
+
+
+class CascadeBook(Owned):
+    """CASCADE for Django's collector; the table itself is created by migration 0003 with
+    `ON DELETE CASCADE` on the foreign key, so that the database can do the same work alone."""
+
+    author = models.ForeignKey(CascadeAuthor, on_delete=models.CASCADE, related_name="books")
+
+    class Meta(Owned.Meta):
+        managed = False
+        db_table = "models_app_cascadebook"
+
+
+class DatabaseCascadeAuthor(Owner):
+    """The same table as CascadeAuthor, seen by a model whose books Django does not collect."""
+
+    class Meta(Owner.Meta):
+        managed = False
+        db_table = "models_app_cascadeauthor"
+
+
+class DatabaseCascadeBook(Owned):
+    """DO_NOTHING in Django: the table's own ON DELETE CASCADE removes the books."""
+
+    author = models.ForeignKey(DatabaseCascadeAuthor, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta(Owned.Meta):
+        managed = False
+        db_table = "models_app_cascadebook"
+
+
+if hasattr(models, "DB_CASCADE"):  # Django 6.1 and later
+
+    class DeclaredCascadeAuthor(Owner):
+        """The same table again, for a model that declares DB_CASCADE (Django 6.1)."""
+
+        class Meta(Owner.Meta):
+            managed = False
+            db_table = "models_app_cascadeauthor"
+
+    class DeclaredCascadeBook(Owned):
+        author = models.ForeignKey(
+            DeclaredCascadeAuthor, on_delete=models.DB_CASCADE, related_name="+"
+        )
+
+        class Meta(Owned.Meta):
+            managed = False
+            db_table = "models_app_cascadebook"
+
+
+class SetNullAuthor(Owner):
+    pass
+
+
+class SetNullBook(Owned):
+    author = models.ForeignKey(
+        SetNullAuthor, on_delete=models.SET_NULL, null=True, related_name="books"
+    )
+
+
+class ProtectAuthor(Owner):
+    pass
+
+
+class ProtectBook(Owned):
+    author = models.ForeignKey(ProtectAuthor, on_delete=models.PROTECT, related_name="books")
