@@ -24,8 +24,9 @@ from bench.errors import BenchError
 
 DEFAULT_SEED = 20261123
 PROGRESS_FROM_ROWS = 100_000  # fewer rows take about a second: no progress bar
-DATASET_VERSION = 3  # bump when generate() changes: cached datasets of other versions are ignored
+DATASET_VERSION = 4  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
+JOBS = 1_000  # queued jobs at every scale: n workers' claims cost the same on any table size
 ON_DELETE_AUTHORS_AT_MOST = 2_000
 BOOKS_PER_ON_DELETE_AUTHOR = (1, 5)
 
@@ -42,6 +43,10 @@ class Scale:
     buffer_mb: int | None = None
     """Buffer pool of the servers the suite starts (None: their 128 MB default), so that the
     largest dataset is served from memory as a production server sized for it would."""
+
+    @property
+    def jobs(self) -> int:
+        return JOBS
 
     @property
     def on_delete_authors(self) -> int:
@@ -214,6 +219,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
             )
         )
     counters = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
+    jobs = [(i, "queued", f"send newsletter {i}", 0) for i in range(1, JOBS + 1)]
     posts = _posts(size, seed, title)
     owners, owned = _on_delete_rows(size, seed)
     return Dataset(
@@ -259,6 +265,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
                 articles,
             ),
             "counter": (("id", "name", "value"), counters),
+            "job": (("id", "status", "payload", "claims"), jobs),
             "post": (("id", "author_id", "title", "published"), posts),
             "indexed_post": (("id", "author_id", "title", "published"), posts),
             **{
@@ -326,6 +333,7 @@ def models_in_load_order() -> dict[str, Any]:
         "review": m.Review,
         "article": m.Article,
         "counter": m.Counter,
+        "job": m.Job,
         "post": m.Post,
         "indexed_post": m.IndexedPost,
         "cascade_author": m.CascadeAuthor,

@@ -2,7 +2,8 @@
 
 Publisher 1-n Book n-1 Author, Book n-m Tag, Book 1-n Review, Author 1-n Article (wide rows with a
 large text column), Counter (rows that concurrent writers increment), Post/IndexedPost (the
-composite-index pair) and, per on_delete rule, a pair of tables of authors and their books.
+composite-index pair), per on_delete rule a pair of tables of authors and their books, and Job
+(a queue that workers drain).
 """
 
 from __future__ import annotations
@@ -240,3 +241,15 @@ class ProtectAuthor(Owner):
 
 class ProtectBook(Owned):
     author = models.ForeignKey(ProtectAuthor, on_delete=models.PROTECT, related_name="books")
+
+
+class Job(models.Model):
+    """A queue of jobs that workers claim and finish (the job_queue scenario); `claims` counts
+    how many workers took the job, so that a job done twice shows."""
+
+    status = models.CharField(max_length=10, db_index=True)
+    payload = models.CharField(max_length=100)
+    claims = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
