@@ -93,3 +93,19 @@ def test_html_renders_in_headless_chromium_without_console_errors(report: Path) 
     console = render_in_chromium(report, shot, (1300, 2600))
     assert console == [], console
     assert png_size(shot) == (1300, 2600)
+
+
+def test_each_variant_shows_its_own_figures_beside_its_time() -> None:
+    """Correctness figures (lost updates here) are part of every variant's cell, not only the
+    naive one's headline: a reader sees that F() lost none beside its time."""
+    from bench.report import html, table
+    from bench.report.rows import rows
+
+    run = Run.read(json.loads(FIXTURE_RUN.read_text()))
+    terminal = table.render(run)
+    assert re.search(r"f_update .* 0q \(lost updates 0\) .* 0q \(lost updates 0\)", terminal)
+    assert re.search(r"python_increment .* 0q \(lost updates [1-9]\d*\)", terminal)
+    counter = [r for r in rows(run) if r.scenario == "counter_race" and r.database == "mysql"]
+    page = html._table(counter)
+    assert "<th class='l'>figures</th>" in page
+    assert page.count("lost updates 0") == 2 and page.count("lost updates") == 4

@@ -246,7 +246,7 @@ def _table(rows: list[Row]) -> str:
     head = (
         "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
         "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>peak memory</th>"
-        "<th>speedup</th>"
+        "<th>speedup</th><th class='l'>figures</th>"
         "<th class='l'>status</th></tr>"
     )
     body = []
@@ -265,6 +265,7 @@ def _table(rows: list[Row]) -> str:
             f"<td>{'-' if r.round_trips is None else r.round_trips}</td>"
             f"<td>{numbers.size(r.memory) if r.memory else '-'}</td>"
             f"<td>{numbers.ratio(r.speedup) if r.speedup and r.valid else '-'}</td>"
+            f"<td class='l'>{escape(r.recorded_shown) or '-'}</td>"
             f"<td class='l'>{status}</td></tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"

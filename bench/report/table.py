@@ -42,7 +42,8 @@ def _cell(row: Row | None) -> str:
         return f"INVALID {row.queries}q"
     speed = numbers.ratio(row.speedup) if row.speedup is not None else "?"
     noisy = "~" if row.noisy else ""
-    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}"
+    figures = f" ({row.recorded_shown})" if row.recorded_shown else ""
+    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}{figures}"
 
 
 def _problems(meta: RunMeta) -> list[str]:
