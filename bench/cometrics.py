@@ -74,17 +74,22 @@ class Recorder:
         from django.db import connection
 
         connection.ensure_connection()
+        session = connection.connection
         before = self._counters(connection)
         if self.vendor == "sqlite":
             # Every step: with a coarser period the count depends on where the counter stood
             # when the call began (an A/A comparison moved it by 100 at a period of 100).
-            connection.connection.set_progress_handler(self._step, 1)
+            session.set_progress_handler(self._step, 1)
         try:
             with connection.execute_wrapper(self.wrapper):
                 yield
         finally:
-            if self.vendor == "sqlite":
-                connection.connection.set_progress_handler(None, 0)
+            # A call that reconnected (a request loop with CONN_MAX_AGE=0) ran on several
+            # sessions: their counters cannot be added up, so no server work is recorded.
+            if connection.connection is not session:
+                pass
+            elif self.vendor == "sqlite":
+                session.set_progress_handler(None, 0)
                 self.server_work = {"vm_steps": self._steps}
             elif before:
                 after = self._counters(connection)

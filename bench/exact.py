@@ -37,7 +37,7 @@ class ExactChange:
         return f"{self.name}: {self.metric} {self.before} -> {self.after}"
 
 
-COUNTS = ("queries", "round_trips", "rows")
+COUNTS = ("queries", "round_trips", "connects", "rows")
 
 
 def exact_changes(run_a: Run, run_b: Run) -> list[ExactChange]:

@@ -34,7 +34,7 @@ from bench.quiet import Quiet
 from bench.restore import Snapshots
 from bench.results import Figures
 from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
-from bench.roundtrips import RoundTrips
+from bench.roundtrips import RoundTrips, connections_opened
 from bench.scenario import Case, Scenario
 
 
@@ -59,6 +59,8 @@ class Check:
     """The call's exact co-metrics (`bench.cometrics`); empty in a timing-only process."""
     cpu_share: float | None = None
     """The client process's CPU time over the call's wall time (the rest: waiting on I/O)."""
+    connects: int = 0
+    """Connections opened to the server during the call (`bench.roundtrips`)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -141,6 +143,7 @@ class Harness:
             n=n,
             queries=check.queries,
             round_trips=check.round_trips,
+            connects=check.connects or None,
             expected_queries=expected,
             peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
             recorded=check.recorded,
@@ -180,7 +183,7 @@ class Harness:
                     recorder.measuring() if recorder else contextlib.nullcontext(),
                     CaptureQueriesContext(connection) as captured,
                     connection.execute_wrapper(executed),
-                    wire.counting() if wire else contextlib.nullcontext([None]) as trips,
+                    wire.counting() if wire else connections_opened() as trips,
                 ):
                     started, cpu = time.perf_counter(), time.process_time()
                     result = call(n)
@@ -213,9 +216,10 @@ class Harness:
             recorded,
             effect,
             undo.dirty,
-            trips[0],
+            trips.trips,
             exact,
             min(1.0, cpu / seconds) if seconds > 0 else None,
+            trips.connects,
         )
 
     def peak_memory(self, case: Case) -> int:

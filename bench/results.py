@@ -13,7 +13,8 @@ SCHEMA_VERSION history:
      Figures: mode (null, "autocommit", "request"; a "request" benchmark's scenario is
        "<name>@request"; write figures taken before "mode" existed ran inside one rolled-back
        transaction), round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows,
-       server_work, sql_shapes, plans, heaviest_plan, speed_reference_seconds,
+       server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
+       null when none), speed_reference_seconds,
        speed_normalized_median, and
        in merged runs process_medians and process_normalized (one per process).
      RunMeta: started, wall_seconds, merged_from; per database setup {no_fsync,
@@ -53,6 +54,7 @@ class Figures:
     error: str = ""
     mode: str | None = None
     round_trips: int | None = None
+    connects: int | None = None  # connections the checked call opened (None: none)
     peak_memory_bytes: int | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
     latency_ms: float | None = None

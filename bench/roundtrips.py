@@ -6,6 +6,13 @@ logged at all; under latency each costs a round trip. So the checked call of eve
 networked database runs on a second connection, through a zero-delay proxy that counts client
 bursts: every time the client sends after the server last spoke (or first) is one round trip.
 Timed rounds use the direct connection: the proxy's thread hops would be timed otherwise.
+
+The proxy also counts the connections it accepts: a call that opens connections (a request
+loop with CONN_MAX_AGE=0, a connection pool filling up) shows each one, pooled ones included,
+which Django's own connection_created signal cannot tell apart from a checkout. On SQLite,
+which has no wire and no pool, each connection_created is a real open of the file. Threads
+that a variant starts connect straight to the server, as their own connections are built from
+the settings: neither their round trips nor their connects are counted.
 """
 
 from __future__ import annotations
@@ -13,21 +20,35 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from bench.servers import proxy
 
 
+@dataclass
+class OnTheWire:
+    """What a block sent: round trips (None without a wire) and connections opened."""
+
+    trips: int | None = None
+    connects: int = 0
+
+
 class TripCounter:
-    """Counts client bursts from the proxy's chunk directions."""
+    """Counts client bursts from the proxy's chunk directions, and the connections it opened."""
 
     def __init__(self) -> None:
         self.trips = 0
+        self.connects = 0
         self._last = "down"
         self._lock = threading.Lock()
 
     def __call__(self, direction: str) -> None:
         with self._lock:
+            if direction == "open":  # a new connection: its first message is a round trip
+                self.connects += 1
+                self._last = "down"
+                return
             if direction == "up" and self._last == "down":
                 self.trips += 1
             self._last = direction
@@ -58,18 +79,36 @@ class RoundTrips:
             connections["default"] = direct
 
     @contextlib.contextmanager
-    def counting(self) -> Iterator[list[int]]:
-        """Yields a one-item list that holds the round trips of the block once it ends."""
-        found = [0]
-        before = self._counter.trips
+    def counting(self) -> Iterator[OnTheWire]:
+        """Yields what holds the round trips and connections of the block once it ends."""
+        found = OnTheWire(0)
+        trips, connects = self._counter.trips, self._counter.connects
         try:
             yield found
         finally:
-            found[0] = self._counter.trips - before
+            found.trips = self._counter.trips - trips
+            found.connects = self._counter.connects - connects
 
     def close(self) -> None:
         if self._counted is not None:
             self._counted.close()
+
+
+@contextlib.contextmanager
+def connections_opened() -> Iterator[OnTheWire]:
+    """Without a wire: the connections Django opened in the block (round trips stay None)."""
+    from django.db.backends.signals import connection_created
+
+    found = OnTheWire()
+
+    def opened(sender: Any, connection: Any, **kwargs: Any) -> None:
+        found.connects += 1
+
+    connection_created.connect(opened, weak=False)
+    try:
+        yield found
+    finally:
+        connection_created.disconnect(opened)
 
 
 @contextlib.contextmanager

@@ -50,7 +50,14 @@ def test_each_request_answered_is_one_round_trip(echo: int) -> None:
         for _ in range(3):
             _exchange(sock, b"SELECT 1")
         _exchange(sock, b"big", len(BIG))  # a long answer, in many chunks: still one trip
-    assert counter.trips == 4
+    assert (counter.trips, counter.connects) == (4, 1)
+
+
+def test_every_connection_the_proxy_accepts_is_counted_and_starts_with_a_round_trip() -> None:
+    counter = TripCounter()
+    for direction in ["open", "up", "down", "up", "open", "up", "down"]:
+        counter(direction)  # the first connection's last message got no answer (a goodbye)
+    assert (counter.connects, counter.trips) == (2, 3)
 
 
 def test_the_counter_counts_client_bursts_after_the_server_spoke() -> None:

@@ -26,6 +26,7 @@ class Row:
     rounds: int
     queries: int
     round_trips: int | None  # on the wire (None: SQLite, or a run from before they were counted)
+    connects: int | None
     memory: int | None
     valid: bool
     error: str
@@ -38,10 +39,12 @@ class Row:
 
     @property
     def queries_shown(self) -> str:
-        """ "12q", or "12q/14rt" where the round trips on the wire differ from the queries."""
-        if self.round_trips is None or self.round_trips == self.queries:
-            return f"{self.queries}q"
-        return f"{self.queries}q/{self.round_trips}rt"
+        """ "12q", or "12q/14rt" where the round trips on the wire differ from the queries;
+        "+10c" after it where the call opened connections."""
+        shown = f"{self.queries}q"
+        if self.round_trips is not None and self.round_trips != self.queries:
+            shown += f"/{self.round_trips}rt"
+        return shown + (f"+{self.connects}c" if self.connects else "")
 
     @property
     def recorded_shown(self) -> str:
@@ -85,6 +88,7 @@ def rows(run: Run) -> list[Row]:
                 rounds=stats["rounds"],
                 queries=info.queries,
                 round_trips=info.round_trips,
+                connects=info.connects,
                 memory=info.peak_memory_bytes,
                 valid=valid,
                 error=info.error,

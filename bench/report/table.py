@@ -50,7 +50,8 @@ def _problems(meta: RunMeta) -> list[str]:
     lines = [
         "",
         "median time, speedup against the naive variant, queries (/round trips on the wire "
-        "where they differ); ~ marks a noisy figure (IQR above 25% of the median)",
+        "where they differ; +Nc: connections the call opened); ~ marks a noisy figure (IQR "
+        "above 25% of the median)",
     ]
     wall = numbers.seconds(meta.wall_seconds or 0.0)
     for figure, what in (

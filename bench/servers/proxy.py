@@ -46,7 +46,8 @@ def parse_latency(text: str) -> list[float]:
 
 
 Observer = Callable[[str], None]
-"""Called with "up" (client to server) or "down" for every chunk, before it is passed on."""
+"""Called with "up" (client to server) or "down" for every chunk, before it is passed on, and
+with "open" for every client connection accepted."""
 
 
 @contextlib.contextmanager
@@ -73,6 +74,8 @@ def delayed(
                 continue
             except OSError:
                 return
+            if observe is not None:
+                observe("open")
             try:
                 server = socket.create_connection((target_host, target_port))
             except OSError:
