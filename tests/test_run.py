@@ -180,10 +180,15 @@ def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[s
         if b["extra_info"]["scenario"] == "counter_race"
     ]
     assert {info["database"] for info in race} == {"postgresql", "mysql"}
+    assert {info["variant"] for info in race} == {
+        "python_increment",
+        "f_update",
+        "select_for_update",
+    }
     for info in race:
         lost = info["recorded"]["lost_updates"]
-        if info["variant"] == "f_update":
-            assert lost == 0, info
+        if info["variant"] in ("f_update", "select_for_update"):
+            assert lost == 0 and info["valid"], info
         else:
             assert lost >= 0
     # Four threads doing 100 read-modify-writes each: some of the 400 always collide.
@@ -192,6 +197,56 @@ def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[s
         for info in race
         if info["variant"] == "python_increment" and info["n"] == 100
     )
+
+
+def of_scenario(xs_run: dict[str, Any], scenario: str) -> list[dict[str, Any]]:
+    return [
+        b["extra_info"]
+        for b in xs_run["doc"]["benchmarks"]
+        if b["extra_info"]["scenario"] == scenario
+    ]
+
+
+def test_job_queue_claims_each_job_once_with_a_lock_and_twice_without(
+    xs_run: dict[str, Any],
+) -> None:
+    queue = of_scenario(xs_run, "job_queue")
+    assert {(info["database"], info["variant"]) for info in queue} == {
+        (database, variant)
+        for database in ("postgresql", "mysql")
+        for variant in ("no_lock", "for_update_waits", "skip_locked")
+    }
+    for info in queue:
+        assert info["recorded"]["left"] == 0, info  # every variant drains the queue
+        if info["variant"] != "no_lock":
+            assert info["valid"] and info["recorded"]["claimed_twice"] == 0, info
+    # Four workers reading the oldest of 100 queued jobs with no lock: they collide every time.
+    assert all(
+        info["recorded"]["claimed_twice"] > 0
+        for info in queue
+        if info["variant"] == "no_lock" and info["n"] == 100
+    )
+
+
+def test_the_connections_a_request_loop_opens_are_counted(xs_run: dict[str, Any]) -> None:
+    """On the wire (PostgreSQL, MariaDB: the pool's own connection included) and as Django opens
+    them (SQLite): one per request with CONN_MAX_AGE=0, one in all otherwise."""
+    loop = of_scenario(xs_run, "connections")
+    assert {(info["database"], info["variant"]) for info in loop} >= {
+        ("postgresql", "psycopg_pool"),
+        *((db, "conn_max_age_0") for db in ("sqlite", "postgresql", "mysql")),
+        *((db, "persistent") for db in ("sqlite", "postgresql", "mysql")),
+        *((db, "health_checks") for db in ("sqlite", "postgresql", "mysql")),
+    }
+    for info in loop:
+        assert info["valid"], info
+        assert info["connects"] == (info["n"] if info["variant"] == "conn_max_age_0" else 1), info
+    others = [
+        b["extra_info"]
+        for b in xs_run["doc"]["benchmarks"]
+        if b["extra_info"]["scenario"] not in ("connections",)
+    ]
+    assert all(info.get("connects") is None for info in others if info["database"] == "sqlite")
 
 
 def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any]) -> None:
