@@ -68,6 +68,23 @@ def logging_sql() -> Iterator[SqlLog]:
         connection_created.disconnect(attach)
 
 
+@dataclass
+class CallEffect:
+    """What a writing call wrote: its SQL, then the bucket digests of the tables it named."""
+
+    effects: Effects
+    log: SqlLog
+    buckets: dict[str, dict[int, Digest]] = field(default_factory=dict)
+    dirty: dict[str, list[int]] = field(default_factory=dict)
+
+    def effect(self) -> dict[str, Digest]:
+        """Digest of every table the call wrote (read once, before the restore)."""
+        for table in self.effects.reached(self.log.written(self.effects.tables)):
+            if table not in self.buckets:
+                self.buckets[table] = self.effects.buckets(table)
+        return {t: total(b) for t, b in self.buckets.items()}
+
+
 @dataclass(frozen=True)
 class RowDifference:
     table: str

@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import cometrics, dataset, heaviest, speed
+from bench import cometrics, dataset, heaviest, isolation, speed
 from bench.effect import (
+    CallEffect,
     Digest,
     Effects,
     SqlLog,
     differing_tables,
     first_row_difference,
     logging_sql,
-    total,
 )
 from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
@@ -35,7 +35,7 @@ from bench.restore import Snapshots
 from bench.results import Figures
 from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
 from bench.roundtrips import RoundTrips, connections_opened
-from bench.scenario import Case, Scenario
+from bench.scenario import Case, Observed, Scenario
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class Check:
     """The client process's CPU time over the call's wall time (the rest: waiting on I/O)."""
     connects: int = 0
     """Connections opened to the server during the call (`bench.roundtrips`)."""
+    observed: dict[str, Any] = field(default_factory=dict)
+    """What the variant measured about its own call (`bench.scenario.Observed`)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -91,6 +93,7 @@ class Harness:
         self._sizes: dict[str, list[int]] = {}
         self._scenario_problems: dict[str, list[str]] = {}
         self.effects = Effects()  # now, while the database holds the pristine dataset
+        self.baseline_schema = isolation.schema_fingerprint()
         self.snapshots: Snapshots | None = None
         self.quiet = Quiet(self.vendor)
         self._written: set[str] = set()  # tables the current scenario changed
@@ -116,6 +119,9 @@ class Harness:
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection
 
+        scales = case.scenario.scales
+        if scales is not None and self.scale not in scales:
+            return f"runs at scale {' and '.join(scales)} only (this run: {self.scale})"
         return case.variant.unsupported_reason(self.vendor, connection.features)
 
     def measure(self, benchmark: Any, case: Case) -> None:
@@ -147,6 +153,7 @@ class Harness:
             expected_queries=expected,
             peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
             recorded=check.recorded,
+            observed=check.observed or None,
             latency_ms=self.latency_ms,
             cpu_share=check.cpu_share,
             **check.exact,
@@ -190,6 +197,8 @@ class Harness:
                     seconds = time.perf_counter() - started
                     cpu = time.process_time() - cpu
                 _refuse_lazy(scenario, fn, result)
+                observed = result.figures if isinstance(result, Observed) else {}
+                result = result.result if isinstance(result, Observed) else result
                 state = scenario.state(n) if scenario.state is not None else None
                 recorded = scenario.record(n) if scenario.record is not None else {}
                 effect = undo.effect()
@@ -220,6 +229,7 @@ class Harness:
             exact,
             min(1.0, cpu / seconds) if seconds > 0 else None,
             trips.connects,
+            observed,
         )
 
     def peak_memory(self, case: Case) -> int:
@@ -234,14 +244,14 @@ class Harness:
         return peak
 
     @contextlib.contextmanager
-    def undone(self, case: Case) -> Iterator[_Undo]:
+    def undone(self, case: Case) -> Iterator[CallEffect]:
         """Let a writing call commit, then put back every table it wrote, outside any timing:
         the changed key buckets from the snapshot, and the auto-increment counters."""
         if not case.scenario.writes:
-            yield _Undo(self.effects, SqlLog())
+            yield CallEffect(self.effects, SqlLog())
             return
         with logging_sql() as log:
-            undo = _Undo(self.effects, log)
+            undo = CallEffect(self.effects, log)
             try:
                 yield undo
             finally:
@@ -250,6 +260,8 @@ class Harness:
                     t: self.effects.dirty_buckets(t, buckets) for t, buckets in undo.buckets.items()
                 }
                 self.put_back(undo.dirty)
+                if case.scenario.undo_schema is not None:
+                    case.scenario.undo_schema()
 
     def put_back(self, dirty: dict[str, list[int]], counters: bool = True) -> None:
         """Restore the dirty buckets; reset the auto-increment counters too unless told not to
@@ -260,14 +272,9 @@ class Harness:
             self.effects.reset_sequences(dirty)
 
     def assert_isolated(self, family: str) -> None:
-        """Every scenario must leave the dataset exactly as it found it (row counts included)."""
-        if dataset.checksum() != self.baseline_checksum:
-            raise ScenarioMismatch(
-                family,
-                "(after all rounds)",
-                self.database,
-                "left the database changed: its writes were not undone",
-            )
+        """Every scenario must leave the dataset exactly as it found it (row counts included),
+        and the schema too."""
+        isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
 
     def _reference_check(self, case: Case, n: int | None = None) -> Check:
         n = case.n if n is None else n
@@ -357,6 +364,8 @@ class Harness:
             # both sides leave their tables in the same physical state and later plans agree.
             rounds = self.min_rounds
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
+        if scenario.undo_schema is not None:
+            undo = _then(undo, scenario.undo_schema)
         last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
         try:
             result = benchmark.pedantic(
@@ -366,6 +375,8 @@ class Harness:
                 teardown=last.teardown,
                 rounds=rounds,
             )
+            if isinstance(result, Observed):
+                result = result.result
         finally:
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
@@ -406,21 +417,12 @@ def _is_compared(case: Case) -> bool:
     return not (scenario.reference is not None and case.variant.role == "naive")
 
 
-@dataclass
-class _Undo:
-    """What a writing call wrote: its SQL, then the bucket digests of the tables it named."""
+def _then(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
 
-    effects: Effects
-    log: SqlLog
-    buckets: dict[str, dict[int, Digest]] = field(default_factory=dict)
-    dirty: dict[str, list[int]] = field(default_factory=dict)
-
-    def effect(self) -> dict[str, Digest]:
-        """Digest of every table the call wrote (read once, before the restore)."""
-        for table in self.effects.reached(self.log.written(self.effects.tables)):
-            if table not in self.buckets:
-                self.buckets[table] = self.effects.buckets(table)
-        return {t: total(b) for t, b in self.buckets.items()}
+    return both
 
 
 def _refuse_lazy(scenario: Scenario, fn: Callable[[int], Any], result: Any) -> None:

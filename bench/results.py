@@ -14,7 +14,7 @@ SCHEMA_VERSION history:
        "<name>@request"; write figures taken before "mode" existed ran inside one rolled-back
        transaction), round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows,
        server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
-       null when none), speed_reference_seconds,
+       null when none), observed (bench.scenario.Observed; null when none), speed_reference_seconds,
        speed_normalized_median, and
        in merged runs process_medians and process_normalized (one per process).
      RunMeta: started, wall_seconds, merged_from; per database setup {no_fsync,
@@ -57,6 +57,7 @@ class Figures:
     connects: int | None = None  # connections the checked call opened (None: none)
     peak_memory_bytes: int | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
+    observed: dict[str, Any] | None = None  # what a variant measured of its own call: shown
     latency_ms: float | None = None
     cpu_share: float | None = None  # the checked call's CPU time over its wall time
     rows: int | None = None

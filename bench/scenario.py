@@ -39,6 +39,18 @@ QuerySpec = QueryCount | Mapping[str, Any]
 Counts are what Django logs, transaction control included: outside a transaction, every
 bulk_create(), bulk_update(), delete() and m2m add() is wrapped in BEGIN ... COMMIT."""
 
+
+@dataclass(frozen=True)
+class Observed:
+    """What a variant returns when it also measures something about its own call that is not
+    its answer (a writer thread's worst stall during a migration): `result` is checked like any
+    result; `figures` are stored and shown beside the time, never compared (they differ by
+    variant, which is the point). Only the checked call's figures are kept."""
+
+    result: Any
+    figures: dict[str, Any]
+
+
 Role = Literal["naive", "optimized"]
 Mode = Literal["autocommit", "request"]
 """How a writing variant's statements commit: each on its own, as in a view without
@@ -147,6 +159,11 @@ class Scenario:
              it such a scenario is refused, since its check could not fail.
     memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
              one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
+    scales:  the scales it runs at (None: all); elsewhere skipped with the reason. For a pattern
+             that only a large table shows (a schema change on a million rows).
+    undo_schema: for a scenario whose variants change the schema (a migration adding an index):
+             undoes that after every call, outside the timing, as the rows are restored. The
+             schema, like the rows, must be as found after the scenario (`bench.isolation`).
 
     Whatever `state` says, the effect of a writing variant on every table it wrote is compared
     with the reference's (`bench.effect`).
@@ -168,11 +185,15 @@ class Scenario:
     unordered: bool = False
     constant_result: str = ""
     memory: bool = False
+    scales: tuple[str, ...] | None = None
+    undo_schema: Callable[[], None] | None = None
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.name in _REGISTRY:
             raise ValueError(f"duplicate scenario name {self.name!r}")
+        if not set(self.scales or ()) <= set(SCALES):
+            raise ValueError(f"scenario {self.name!r}: unknown scale in scales={self.scales}")
         if self.effect_from not in SCALES:
             raise ValueError(f"scenario {self.name!r}: no scale {self.effect_from!r} (effect_from)")
         if not self.modes or not set(self.modes) <= {"autocommit", "request"}:

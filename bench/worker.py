@@ -46,7 +46,7 @@ def main() -> int:
 
 
 def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
-    from bench import dataset, loader
+    from bench import dataset, isolation, loader
     from bench.settings import configure
 
     configure(spec.django)
@@ -72,7 +72,7 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
             "load_rows_per_second": data.row_count / seconds,
         }
         del data
-    checksum = dataset.checksum()
+    checksum = isolation.checksum()
     scenarios = discover(spec.packages)
     import django
 
@@ -86,7 +86,7 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
             "scale": size.name,
             "seed": spec.seed,
             "checksum": checksum,
-            "rows": sum(dataset.row_counts().values()),
+            "rows": sum(isolation.row_counts().values()),
             **loading,
         },
         "scenarios": {

@@ -34,6 +34,7 @@ class Row:
     speedup_low: float | None = None  # naive's lower quartile / this one's upper quartile
     speedup_high: float | None = None  # naive's upper quartile / this one's lower quartile
     recorded: dict[str, Any] | None = None  # the scenario's own figures (lost_updates ...)
+    observed: dict[str, Any] | None = None  # what a variant measured of its own call
     wrong_by_design: bool = False  # a naive variant the scenario shows to be wrong (its
     # reference is another variant): its figure is its correctness, never a speedup
 
@@ -49,7 +50,8 @@ class Row:
     @property
     def recorded_shown(self) -> str:
         """The scenario's own figures as words: "claimed twice 92, left 0" ("" when none)."""
-        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (self.recorded or {}).items())
+        figures = {**(self.recorded or {}), **(self.observed or {})}
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items())
 
     @property
     def noisy(self) -> bool:
@@ -96,6 +98,7 @@ def rows(run: Run) -> list[Row]:
                 speedup_low=low,
                 speedup_high=high,
                 recorded=info.recorded,
+                observed=info.observed,
                 wrong_by_design=info.role == "naive" and reference not in (None, info.variant),
             )
         )

@@ -1,5 +1,7 @@
 """Book titles, with variants that are wrong on purpose."""
 
+from django.db import connection
+
 from bench.scenario import Scenario
 from models_app.models import Book, Counter
 
@@ -43,3 +45,23 @@ def bump_without_declaring_writes(n):
 def bump_again(n):
     """Same write."""
     return Counter.objects.filter(pk=1).update(value=n)
+
+
+leaky_schema = Scenario("leaky_schema", sizes=(1, 2), writes=True)
+ADD_INDEX = "CREATE INDEX IF NOT EXISTS leaky_title_idx ON models_app_book (title)"  # SQLite
+
+
+@leaky_schema.naive(queries=1)
+def index_without_undo(n):
+    """Adds an index and declares no undo_schema: the rows are as found, the schema is not."""
+    with connection.cursor() as cursor:
+        cursor.execute(ADD_INDEX)
+    return n
+
+
+@leaky_schema.optimized(queries=1)
+def index_again(n):
+    """The same statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(ADD_INDEX)
+    return n
