@@ -24,8 +24,9 @@ from bench.errors import BenchError
 
 DEFAULT_SEED = 20261123
 PROGRESS_FROM_ROWS = 100_000  # fewer rows take about a second: no progress bar
-DATASET_VERSION = 4  # bump when generate() changes: cached datasets of other versions are ignored
+DATASET_VERSION = 5  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
+VISITS_PER_BOOK = 4  # a million visits at scale l: the schema change's large table
 JOBS = 1_000  # queued jobs at every scale: n workers' claims cost the same on any table size
 ON_DELETE_AUTHORS_AT_MOST = 2_000
 BOOKS_PER_ON_DELETE_AUTHOR = (1, 5)
@@ -222,6 +223,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
     jobs = [(i, "queued", f"send newsletter {i}", 0) for i in range(1, JOBS + 1)]
     posts = _posts(size, seed, title)
     owners, owned = _on_delete_rows(size, seed)
+    visits = _visits(size, seed)
     return Dataset(
         {
             "publisher": (("id", "name", "country"), publishers),
@@ -266,6 +268,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
             ),
             "counter": (("id", "name", "value"), counters),
             "job": (("id", "status", "payload", "claims"), jobs),
+            "visit": (("id", "book_id", "day", "hits"), visits),
             "post": (("id", "author_id", "title", "published"), posts),
             "indexed_post": (("id", "author_id", "title", "published"), posts),
             **{
@@ -305,6 +308,16 @@ def _posts(size: Scale, seed: int, title: Callable[[int], str]) -> list[Row]:
     ]
 
 
+def _visits(size: Scale, seed: int) -> list[Row]:
+    """VISITS_PER_BOOK days of hits per book; from a generator of their own."""
+    rng = random.Random(seed + 3)
+    first = dt.date(2024, 1, 1)
+    return [
+        (i, (i - 1) // VISITS_PER_BOOK + 1, first + dt.timedelta(days=rng.randrange(700)), i % 997)
+        for i in progress(range(1, size.books * VISITS_PER_BOOK + 1), "generate visits")
+    ]
+
+
 ON_DELETE_RULES = ("cascade", "set_null", "protect")
 
 
@@ -334,6 +347,7 @@ def models_in_load_order() -> dict[str, Any]:
         "article": m.Article,
         "counter": m.Counter,
         "job": m.Job,
+        "visit": m.Visit,
         "post": m.Post,
         "indexed_post": m.IndexedPost,
         "cascade_author": m.CascadeAuthor,
@@ -401,34 +415,6 @@ def is_loaded() -> bool:
     from models_app.models import Book
 
     return Book.objects.exists()
-
-
-def checksum() -> str:
-    """SHA-256 over every row of every table, read back from the database in pk order.
-
-    Values are written in one canonical form (decimals as text, datetimes in UTC ISO form) so
-    the same data gives the same checksum on every backend.
-    """
-    digest = hashlib.sha256()
-    for table, model in models_in_load_order().items():
-        fields = [f.attname for f in model._meta.concrete_fields]
-        digest.update(f"#{table}:{','.join(fields)}\n".encode())
-        for row in model.objects.order_by("pk").values_list(*fields).iterator(chunk_size=5_000):
-            digest.update("\x1f".join(_canonical(v) for v in row).encode())
-            digest.update(b"\n")
-    return digest.hexdigest()
-
-
-def row_counts() -> dict[str, int]:
-    return {table: model.objects.count() for table, model in models_in_load_order().items()}
-
-
-def _canonical(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, bool):
-        return str(int(value))
-    return "" if value is None else str(value)
 
 
 def peak_rss() -> int:

@@ -3,7 +3,7 @@
 Publisher 1-n Book n-1 Author, Book n-m Tag, Book 1-n Review, Author 1-n Article (wide rows with a
 large text column), Counter (rows that concurrent writers increment), Post/IndexedPost (the
 composite-index pair), per on_delete rule a pair of tables of authors and their books, and Job
-(a queue that workers drain).
+(a queue that workers drain), Visit (the large table a schema change runs on).
 """
 
 from __future__ import annotations
@@ -250,6 +250,18 @@ class Job(models.Model):
     status = models.CharField(max_length=10, db_index=True)
     payload = models.CharField(max_length=100)
     claims = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Visit(models.Model):
+    """Daily hits per book, four rows per book (a million at scale l): the large table that the
+    schema_change scenario adds an index to while writers keep inserting."""
+
+    book_id = models.BigIntegerField()  # no foreign key: the writers' inserts check nothing else
+    day = models.DateField()
+    hits = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["id"]

@@ -6,6 +6,7 @@ naive twin's and its query count equals the declared one, on every database.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -173,6 +174,18 @@ def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) ->
     assert "leaky_fixture" in done.stdout and "left the database changed" in done.stdout
 
 
+def test_a_scenario_that_leaves_the_schema_changed_is_named(tmp_path: Path) -> None:
+    """Its rows are as found; an index it created (and did not undo) is caught all the same."""
+    done = bench(
+        *("--db", "sqlite", "--scale", "xs", "--rounds", "1"),
+        *("--scenarios", "tests.wrong_scenarios", "-k", "leaky_schema"),
+        results=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "leaky_schema" in done.stdout and "left the schema changed" in done.stdout
+    assert "left the database changed" not in done.stdout
+
+
 def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[str, Any]) -> None:
     race = [
         b["extra_info"]
@@ -249,6 +262,33 @@ def test_the_connections_a_request_loop_opens_are_counted(xs_run: dict[str, Any]
     assert all(info.get("connects") is None for info in others if info["database"] == "sqlite")
 
 
+@pytest.mark.servers
+def test_a_migration_under_a_writer_is_timed_with_what_the_writer_saw(tmp_path: Path) -> None:
+    """schema_change at m (its smallest scale): every variant valid, the writer's figures kept
+    beside the time, the index dropped after every call (the run checks the schema after the
+    scenario and would fail otherwise)."""
+    done = bench(
+        *("--db", "postgresql", "--db", "mysql", "--scale", "m", "--rounds", "1"),
+        *("-k", "schema_change"),
+        results=tmp_path,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    runs = sorted((tmp_path / "runs").glob("*.json"))
+    found = [b["extra_info"] for b in json.loads(runs[-1].read_text())["benchmarks"]]
+    assert {(info["database"], info["variant"]) for info in found} == {
+        ("postgresql", "add_index"),
+        ("postgresql", "add_index_concurrently"),
+        ("mysql", "add_index"),
+    }
+    for info in found:
+        assert info["valid"], info
+        observed = info["observed"]
+        assert observed["migration_ms"] > 0 and observed["writer_writes_per_s"] > 0, info
+        assert observed["writer_worst_stall_ms"] > 0, info
+    assert "writer worst stall ms" in done.stdout
+
+
 def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any]) -> None:
     skipped = {
         (s["database"], s["scenario"], s["variant"]): s["reason"]
@@ -259,6 +299,9 @@ def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any
         in skipped[("mysql", "upsert", "bulk_upsert_on_name")]
     )
     assert "database is locked" in skipped[("sqlite", "counter_race", "python_increment")]
+    for database in DATABASES:  # a scenario that declares its scales says so at the others
+        reason = skipped[(database, "schema_change", "add_index")]
+        assert reason == "runs at scale m and l only (this run: xs)"
 
 
 def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> None:
