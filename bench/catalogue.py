@@ -23,6 +23,12 @@ def scenarios(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]
     return discover(packages)
 
 
+def needs_replica(selected: Sequence[str], packages: Sequence[str] = DEFAULT_PACKAGES) -> bool:
+    """Whether any selected case (an id from `select`) reads from a replica."""
+    names = [s.name for s in scenarios(packages).values() if s.needs_replica]
+    return any(f"-{name}-" in case_id for case_id in selected for name in names)
+
+
 class _Matcher:
     """pytest's keyword matching: a case-insensitive substring of the case id."""
 

@@ -34,7 +34,7 @@ from bench.quiet import Quiet
 from bench.restore import Snapshots
 from bench.results import Figures
 from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
-from bench.roundtrips import RoundTrips, connections_opened
+from bench.roundtrips import RoundTrips, connections_opened, queries_on_replica
 from bench.scenario import Case, Observed, Scenario
 
 
@@ -117,8 +117,10 @@ class Harness:
         self.quiet.before_timing(self.effects.tables)
 
     def unsupported_reason(self, case: Case) -> str | None:
-        from django.db import connection
+        from django.db import connection, connections
 
+        if case.scenario.needs_replica and "replica" not in connections.databases:
+            return "needs a streaming replica: the suite starts one beside a throwaway PostgreSQL"
         scales = case.scenario.scales
         if scales is not None and self.scale not in scales:
             return f"runs at scale {' and '.join(scales)} only (this run: {self.scale})"
@@ -189,6 +191,7 @@ class Harness:
                 with (
                     recorder.measuring() if recorder else contextlib.nullcontext(),
                     CaptureQueriesContext(connection) as captured,
+                    queries_on_replica() as on_replica,
                     connection.execute_wrapper(executed),
                     wire.counting() if wire else connections_opened() as trips,
                 ):
@@ -203,7 +206,7 @@ class Harness:
                 recorded = scenario.record(n) if scenario.record is not None else {}
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
-            statements = [q["sql"] for q in captured.captured_queries]
+            statements = [q["sql"] for q in captured.captured_queries + on_replica]
             exact = (
                 {
                     "rows": recorder.rows,
@@ -225,7 +228,7 @@ class Harness:
             recorded,
             effect,
             undo.dirty,
-            trips.trips,
+            None if on_replica else trips.trips,  # the replica's wire is not watched
             exact,
             min(1.0, cpu / seconds) if seconds > 0 else None,
             trips.connects,

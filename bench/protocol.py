@@ -46,6 +46,7 @@ class WorkerSpec:
     min_rounds: int | None = None  # fewest rounds per case
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
     django_source: dict[str, Any] | None = None  # spec, commit, dirty of a Django under test
+    replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
 
     def answer(self, kind: str) -> Path:
         """The file of one answer: "meta" (dataset, versions, scenarios, or the setup error),

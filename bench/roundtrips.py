@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,23 @@ def connections_opened() -> Iterator[OnTheWire]:
         yield found
     finally:
         connection_created.disconnect(opened)
+
+
+@contextlib.contextmanager
+def queries_on_replica() -> Iterator[list[dict[str, Any]]]:
+    """The queries a block sent to the replica (none without one): they count as its queries.
+    Its round trips are not counted: the replica's wire is not watched."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    found: list[dict[str, Any]] = []
+    if "replica" not in connections.databases:
+        yield found
+        return
+    connections["replica"].queries_log = deque()
+    with CaptureQueriesContext(connections["replica"]) as captured:
+        yield found
+    found += captured.captured_queries
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import dataset, store
+from bench import catalogue, dataset, store
 from bench.djangos import DjangoEnv
 from bench.errors import BenchError
 from bench.protocol import EXIT_SETUP_FAILED, WorkerSpec
@@ -75,6 +75,7 @@ class RunRequest:
     latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
     verbose: bool = False
     django: DjangoEnv | None = None  # None: the Django installed beside the suite
+    replica: bool = False  # start a streaming replica beside each server that can have one
 
 
 def build_request(
@@ -96,7 +97,9 @@ def build_request(
         known = ", ".join(registry.BACKENDS)
         raise BenchError(f"unknown database {unknown[0]!r}: choose from {known}")
     chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DEFAULT_DATABASES)
-    return RunRequest(chosen, scale, urls=by_vendor, **options)
+    request = RunRequest(chosen, scale, urls=by_vendor, **options)
+    selected = catalogue.select(chosen, scale, request.keyword, request.packages)
+    return dataclasses.replace(request, replica=catalogue.needs_replica(selected, request.packages))
 
 
 def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, Run]:
@@ -169,6 +172,7 @@ def _one_database(
             targets = {"": db}
             for suffix in sorted({p.database_suffix for p in schedule.first} - {""}):
                 targets[suffix] = siblings.enter_context(sibling(db, suffix))
+            replica = _replica(request, db, siblings)
             latencies = request.latencies if registry.backend(db.name).served else (None,)
             out: list[list[dict[str, Any]]] = []
             began = time.monotonic()
@@ -182,7 +186,10 @@ def _one_database(
                 folder.mkdir(exist_ok=True)
                 target = targets[process.database_suffix]
                 out.append(
-                    [_run_behind(request, target, lat, folder, process) for lat in latencies]
+                    [
+                        _run_behind(request, target, lat, folder, process, replica)
+                        for lat in latencies
+                    ]
                 )
             return out
     except ServerUnavailable as exc:
@@ -193,19 +200,47 @@ def _one_database(
         return [[{"database": name, "error": str(exc)}] for _ in schedule.first]
 
 
+def _replica(request: RunRequest, db: Database, stack: contextlib.ExitStack) -> Database | None:
+    """The streaming replica a selected scenario reads from, where the backend starts one."""
+    if not request.replica:
+        return None
+    found = registry.backend(db.name).replica(db)
+    if found is None:
+        print(f"== {db.name}: no replica (the suite starts one beside its own PostgreSQL)")
+        return None
+    replica: Database = stack.enter_context(found)
+    ready = numbers.seconds(replica.startup_seconds)
+    print(f"== {db.name}: {replica.display}, ready in {ready}", flush=True)
+    return replica
+
+
 def _run_behind(
-    request: RunRequest, db: Database, latency: float | None, scratch: Path, process: Process
+    request: RunRequest,
+    db: Database,
+    latency: float | None,
+    scratch: Path,
+    process: Process,
+    replica: Database | None = None,
 ) -> dict[str, Any]:
-    """Run the worker straight at the server, or through a proxy adding `latency` per trip."""
+    """Run the worker straight at the server, or through a proxy adding `latency` per trip
+    (to the replica too: a read there crosses the same network)."""
     if latency is None:
-        return _run_worker(request, db, scratch, process)
-    with proxy.delayed(db.django["HOST"], int(db.django["PORT"]), latency) as relay:
+        return _run_worker(request, db, scratch, process, replica=replica)
+    with contextlib.ExitStack() as relays:
         label = f"{db.name}+{latency * 1e3:g}ms"
         print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
-        behind = dataclasses.replace(
-            db, name=label, django={**db.django, "HOST": relay.host, "PORT": str(relay.port)}
-        )
-        return _run_worker(request, behind, scratch, process, latency * 1e3)
+        behind = _behind(db, latency, relays, name=label)
+        if replica is not None:
+            replica = _behind(replica, latency, relays, name=replica.name)
+        return _run_worker(request, behind, scratch, process, latency * 1e3, replica)
+
+
+def _behind(db: Database, latency: float, relays: contextlib.ExitStack, name: str) -> Database:
+    """`db` as seen through a proxy adding `latency`, open until `relays` closes."""
+    host, port = db.django["HOST"], int(db.django["PORT"])
+    relay = relays.enter_context(proxy.delayed(host, port, latency))
+    entry = {**db.django, "HOST": relay.host, "PORT": str(relay.port)}
+    return dataclasses.replace(db, name=name, django=entry)
 
 
 def _run_worker(
@@ -214,6 +249,7 @@ def _run_worker(
     scratch: Path,
     process: Process,
     latency_ms: float | None = None,
+    replica: Database | None = None,
 ) -> dict[str, Any]:
     spec = WorkerSpec(
         task="bench",
@@ -232,6 +268,7 @@ def _run_worker(
         min_rounds=process.min_rounds,
         flip=process.flip,
         django_source=_source(process.django or request.django),
+        replica=replica.django if replica else None,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.

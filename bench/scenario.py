@@ -161,6 +161,9 @@ class Scenario:
              one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
     scales:  the scales it runs at (None: all); elsewhere skipped with the reason. For a pattern
              that only a large table shows (a schema change on a million rows).
+    needs_replica: reads go to a streaming replica of the server (the "replica" alias, routed by
+             models_app.routers.PrimaryReplicaRouter inside `reads_from_replica()`): the run
+             starts one where the backend can (a throwaway PostgreSQL); skipped elsewhere.
     undo_schema: for a scenario whose variants change the schema (a migration adding an index):
              undoes that after every call, outside the timing, as the rows are restored. The
              schema, like the rows, must be as found after the scenario (`bench.isolation`).
@@ -187,6 +190,7 @@ class Scenario:
     memory: bool = False
     scales: tuple[str, ...] | None = None
     undo_schema: Callable[[], None] | None = None
+    needs_replica: bool = False
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def configure(database: dict[str, Any]) -> None:
-    """Point Django at one database, as the `default` alias, and set it up.
+def configure(database: dict[str, Any], replica: dict[str, Any] | None = None) -> None:
+    """Point Django at one database, as the `default` alias, and set it up; a streaming replica
+    of it, if given, is the `replica` alias, with the guides' router (which sends reads there
+    only inside `models_app.routers.reads_from_replica()`, so the harness reads the primary).
 
     DEBUG stays False: with DEBUG on, every query is also logged in memory, which would be timed.
     Query counts come from `CaptureQueriesContext`, which turns logging on only while it runs.
@@ -17,7 +19,8 @@ def configure(database: dict[str, Any]) -> None:
     settings.configure(
         DEBUG=False,
         INSTALLED_APPS=["models_app"],
-        DATABASES={"default": database},
+        DATABASES={"default": database, **({"replica": replica} if replica else {})},
+        DATABASE_ROUTERS=["models_app.routers.PrimaryReplicaRouter"] if replica else [],
         USE_TZ=True,
         TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",

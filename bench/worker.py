@@ -49,7 +49,7 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
     from bench import dataset, isolation, loader
     from bench.settings import configure
 
-    configure(spec.django)
+    configure(spec.django, spec.replica)
 
     from django.core.management import call_command
     from django.db import connection

@@ -76,6 +76,11 @@ class Backend:
         when that source has none. Docker is generic (`bench.servers.docker`)."""
         return None
 
+    def replica(self, primary: Database) -> ContextManager[Database] | None:
+        """A streaming replica of a server the suite started (`primary`), on its own port and
+        folder and stopped on every exit path like it; None where the backend has none."""
+        return None
+
     def quote(self, name: str) -> str:
         return f'"{name}"'
 

