@@ -4,29 +4,28 @@ AddIndex on MariaDB (InnoDB builds secondary indexes online).
 
 The time is the migration's, run through Django's migration machinery (the operation's
 `database_forwards` under the schema editor, as `migrate` runs it, without recording it in
-django_migrations). Beside it, `observed` says what the writer saw during the migration: its
-worst stall (the longest single write) and its writes per second. On PostgreSQL, CREATE INDEX
-holds a SHARE lock on the table for the whole build, so every INSERT and UPDATE waits for it;
-CREATE INDEX CONCURRENTLY takes longer (two passes over the table) but lets writes through.
+django_migrations). Beside it, `observed` says what the writer (`bench.writer`) saw during the
+migration: its worst stall (the longest single write) and its writes per second. On
+PostgreSQL, CREATE INDEX holds a SHARE lock on the table for the whole build, so every INSERT
+and UPDATE waits for it; CREATE INDEX CONCURRENTLY takes longer (two passes over the table) but
+lets writes through.
 What to take from it: on a large, busy PostgreSQL table, use AddIndexConcurrently (in a
 migration with `atomic = False`). The writer undoes its own rows when it stops and the index is
 dropped after every call, outside the timing; the schema is checked as well as the rows.
 """
 
-import threading
 import time
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import connection, migrations, models
 from django.db.migrations.loader import MigrationLoader
-from django.db.models import F
 
 from bench.scenario import Observed, Scenario
+from bench.writer import busy_writer
 from models_app.models import Visit
 
 INDEX = models.Index(fields=["day", "hits"], name="visit_day_hits_idx")
 LAST_MIGRATION = ("models_app", "0005_visits")
-WARM_UP_WRITES = 5  # the writer is in its stride before the migration starts, as on a busy table
 
 
 def index_names():
@@ -57,49 +56,6 @@ schema_change = Scenario(
 )
 
 
-class Writer(threading.Thread):
-    """Inserts n rows and updates one existing row per write, each write committing on its own,
-    until stopped; then deletes what it inserted (its updates set a column to its own value),
-    so that the table ends as it began whatever the number of writes."""
-
-    def __init__(self, n):
-        super().__init__(name="schema-change-writer")
-        self.n = n
-        self.stop = threading.Event()
-        self.writes: list[tuple[float, float]] = []  # (start, seconds) of each write
-        self.warm = threading.Event()
-
-    def run(self):
-        top = None
-        try:
-            day = Visit.objects.values_list("day", flat=True).first()
-            top = Visit.objects.order_by("-pk").values_list("pk", flat=True).first()
-            while not self.stop.is_set():
-                step = len(self.writes) + 1
-                started = time.perf_counter()
-                rows = Visit.objects.bulk_create(
-                    [Visit(book_id=0, day=day, hits=step) for _ in range(self.n)]
-                )
-                Visit.objects.filter(pk=step).update(hits=F("hits"))
-                self.writes.append((started, time.perf_counter() - started))
-                if step == WARM_UP_WRITES:
-                    self.warm.set()
-        finally:
-            self.warm.set()
-            if top is not None:  # by key range: quick, whatever the table's size
-                Visit.objects.filter(pk__gt=top).delete()
-            connection.close()
-
-    def during(self, start, end):
-        """Writes that overlapped the window: their worst stall and their rate."""
-        seen = [s for t, s in self.writes if t + s >= start and t <= end]
-        return {
-            "writer_worst_stall_ms": round(1000 * max(seen, default=0.0), 1),
-            "writer_writes_per_s": round(len(seen) / (end - start)),
-            "migration_ms": round(1000 * (end - start)),
-        }
-
-
 def migrate_with(operation, atomic, n):
     """Apply a one-operation migration as the executor does, while a writer runs."""
     migration = type("Migration", (migrations.Migration,), {"atomic": atomic})(
@@ -108,18 +64,14 @@ def migrate_with(operation, atomic, n):
     migration.operations = [operation]
     # The models' state from the migration files alone (no database query: nothing untimed).
     state = MigrationLoader(None).project_state(LAST_MIGRATION, at_end=True)
-    writer = Writer(n)
-    writer.start()
-    try:
-        writer.warm.wait()
+    with busy_writer(n) as writer:
         start = time.perf_counter()
         with connection.schema_editor(atomic=migration.atomic) as editor:
             migration.apply(state, editor)
         end = time.perf_counter()
-    finally:
-        writer.stop.set()
-        writer.join()
-    return Observed(INDEX.name, writer.during(start, end))
+    return Observed(
+        INDEX.name, {**writer.during(start, end), "migration_ms": round(1000 * (end - start))}
+    )
 
 
 @schema_change.naive(queries={"postgresql": 3, "default": 1})

@@ -252,3 +252,33 @@ def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path
     assert done.returncode == 1
     assert "not writable" in done.stderr and "Traceback" not in done.stderr
     assert set(ormbench_folders()) == folders
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("ending", ["success", "failure", "Ctrl-C"])
+def test_the_replica_is_stopped_and_removed_on_every_exit_path(ending: str, tmp_path: Path) -> None:
+    """A run that reads from a replica starts one beside its PostgreSQL; whether the run ends
+    well, fails (the replica killed under it) or is interrupted, neither server nor folder
+    stays."""
+    processes, folders = set(ormbench_processes()), set(ormbench_folders())
+    run = BenchProcess(
+        *("--db", "postgresql", "--scale", "xs", "--rounds", "1"),
+        *("-k", "read_your_writes or replica_reads"),
+        results=tmp_path,
+    )
+    run.wait_for("(replica), ready")
+    replica = new_folder("postgresql-replica", folders)
+    assert any(str(replica) in p for p in ormbench_processes()), "the replica runs"
+    expected = 0
+    if ending == "Ctrl-C":
+        time.sleep(2)
+        run.signal_group(signal.SIGINT)
+        expected = 130
+    elif ending == "failure":
+        standby = int((replica / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(standby, signal.SIGKILL)
+        expected = 1
+    code = run.finish(300)
+    assert code == expected, run.output[-3000:]
+    assert "Traceback" not in run.output
+    assert left_behind(processes, folders) == (set(), set())

@@ -108,3 +108,14 @@ def test_a_variant_needing_another_django_is_skipped_with_the_reason() -> None:
         f"needs Django >=99 (this run: {running})"
     )
     assert optimized.unsupported_reason("sqlite", object()) is None
+
+
+def test_a_replica_is_asked_for_only_when_a_selected_case_reads_from_one() -> None:
+    from bench import catalogue
+
+    def wanted(keyword: str) -> bool:
+        selected = catalogue.select(("postgresql",), "xs", keyword, ("scenarios",))
+        return catalogue.needs_replica(selected)
+
+    assert wanted("read_your_writes") and wanted("replica_reads or fk_access")
+    assert not wanted("fk_access") and not wanted("not replica and not read_your_writes")
