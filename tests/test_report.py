@@ -109,3 +109,18 @@ def test_each_variant_shows_its_own_figures_beside_its_time() -> None:
     page = html._table(counter)
     assert "<th class='l'>figures</th>" in page
     assert page.count("lost updates 0") == 2 and page.count("lost updates") == 4
+
+
+def test_connections_a_call_opened_show_beside_its_queries() -> None:
+    from bench.report import html, table
+    from bench.report.rows import rows
+
+    run = Run.read(json.loads(FIXTURE_RUN.read_text()))
+    for benchmark in run.benchmarks:
+        if benchmark.figures.variant == "lazy_loop" and benchmark.figures.n == 10:
+            benchmark.figures.connects = 7
+    terminal = table.render(run)
+    assert re.search(r"lazy_loop .* 11q\+7c ", terminal), terminal[:2000]
+    assert "connections the call opened" in terminal
+    lazy = [r for r in rows(run) if r.variant == "lazy_loop" and r.database == "sqlite"]
+    assert "<th>connects</th>" in html._table(lazy) and "<td>7</td>" in html._table(lazy)

@@ -245,7 +245,8 @@ def _series(rows: list[Row]) -> dict[tuple[str, str], list[Row]]:
 def _table(rows: list[Row]) -> str:
     head = (
         "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
-        "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>peak memory</th>"
+        "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>connects</th>"
+        "<th>peak memory</th>"
         "<th>speedup</th><th class='l'>figures</th>"
         "<th class='l'>status</th></tr>"
     )
@@ -263,6 +264,7 @@ def _table(rows: list[Row]) -> str:
             f"<td class='l'>{escape(r.variant)}</td><td>{numbers.seconds(r.median)}</td>"
             f"<td>{numbers.seconds(r.iqr)}</td><td>{r.rounds}</td><td>{r.queries}</td>"
             f"<td>{'-' if r.round_trips is None else r.round_trips}</td>"
+            f"<td>{r.connects or '-'}</td>"
             f"<td>{numbers.size(r.memory) if r.memory else '-'}</td>"
             f"<td>{numbers.ratio(r.speedup) if r.speedup and r.valid else '-'}</td>"
             f"<td class='l'>{escape(r.recorded_shown) or '-'}</td>"
