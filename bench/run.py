@@ -268,7 +268,8 @@ def _run_worker(
         min_rounds=process.min_rounds,
         flip=process.flip,
         django_source=_source(process.django or request.django),
-        replica=replica.django if replica else None,
+        # The replica holds every database of its primary: read the one this worker uses.
+        replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
