@@ -8,12 +8,11 @@ speedup. Each thread uses its own connection, so queries are not visible to the 
 (declared 0 on the main connection); threads and their connections end inside the variant.
 """
 
-import threading
-
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from bench.scenario import Scenario
+from bench.threads import at_once
 from models_app.models import Counter
 
 THREADS = 4
@@ -24,17 +23,10 @@ def in_threads(increment, n):
     """Run increment() n times in each of THREADS threads."""
 
     def work():
-        try:
-            for _ in range(n):
-                increment()
-        finally:
-            connection.close()
+        for _ in range(n):
+            increment()
 
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*[work] * THREADS)
 
 
 def lost_updates(n):

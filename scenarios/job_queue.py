@@ -9,12 +9,11 @@ holds: the workers run side by side. That is the reference; each worker uses its
 (queries are not counted on the main one, declared 0) and closes it at the end.
 """
 
-import threading
-
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from bench.scenario import Scenario
+from bench.threads import at_once
 from models_app.models import Job
 
 WORKERS = 4
@@ -25,17 +24,10 @@ def drain(claim, n):
     """Run WORKERS threads that call claim(n) until it says the queue is empty."""
 
     def work():
-        try:
-            while claim(n):
-                pass
-        finally:
-            connection.close()
+        while claim(n):
+            pass
 
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*[work] * WORKERS)
 
 
 def queued(n):

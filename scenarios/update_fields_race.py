@@ -11,9 +11,8 @@ is update_fields. Each thread uses its own connection (declared 0 queries on the
 
 import threading
 
-from django.db import connection
-
 from bench.scenario import Scenario
+from bench.threads import at_once
 from models_app.models import Book
 
 BOOK = 1
@@ -26,27 +25,20 @@ def race(n, update_fields):
     lost["changes"] = 0
 
     def writer(field, value_of):
-        try:
-            previous = None
-            for i in range(n):
-                book = Book.objects.get(pk=BOOK)
-                if previous is not None and getattr(book, field) != previous:
-                    with lock:
-                        lost["changes"] += 1
-                previous = value_of(i)
-                setattr(book, field, previous)
-                book.save(update_fields=[field] if update_fields else None)
-        finally:
-            connection.close()
+        previous = None
+        for i in range(n):
+            book = Book.objects.get(pk=BOOK)
+            if previous is not None and getattr(book, field) != previous:
+                with lock:
+                    lost["changes"] += 1
+            previous = value_of(i)
+            setattr(book, field, previous)
+            book.save(update_fields=[field] if update_fields else None)
 
-    threads = [
-        threading.Thread(target=writer, args=("title", lambda i: f"race title {i}")),
-        threading.Thread(target=writer, args=("pages", lambda i: 5_000 + i)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(
+        lambda: writer("title", lambda i: f"race title {i}"),
+        lambda: writer("pages", lambda i: 5_000 + i),
+    )
 
 
 update_fields_race = Scenario(

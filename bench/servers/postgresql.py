@@ -7,8 +7,9 @@ import contextlib
 import shutil
 import signal
 import stat
+import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,15 +116,7 @@ def throwaway(
                 argv += ["-c", f"{key}={value}"]
             return argv, folder / f"postgres-{port}.log"
 
-        # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
-        with running(
-            command,
-            _close_connection,
-            what="PostgreSQL",
-            stop_signal=signal.SIGINT,
-            bind_error="could not bind",
-            owner=owner,
-        ) as (proc, port):
+        with _running(command, "PostgreSQL", owner) as (proc, port):
             with _connect(port, "postgres") as conn:
                 conn.autocommit = True
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
@@ -163,14 +156,7 @@ def replica_of(primary: Database) -> Iterator[Database]:
             argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
             return argv + ["-c", "listen_addresses=127.0.0.1"], folder / f"replica-{port}.log"
 
-        with running(
-            command,
-            _close_connection,
-            what="PostgreSQL replica",
-            stop_signal=signal.SIGINT,
-            bind_error="could not bind",
-            owner=owner,
-        ) as (proc, port):
+        with _running(command, "PostgreSQL replica", owner) as (proc, port):
             yield Database(
                 name="postgresql-replica",
                 vendor="postgresql",
@@ -180,6 +166,21 @@ def replica_of(primary: Database) -> Iterator[Database]:
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
             )
+
+
+def _running(
+    command: Callable[[int], tuple[list[str], Path]], what: str, owner: Any
+) -> ContextManager[tuple[subprocess.Popen[bytes], int]]:
+    """`postgres` on a free port until the block ends; SIGINT is PostgreSQL's "fast shutdown":
+    roll back sessions, checkpoint, exit."""
+    return running(
+        command,
+        _close_connection,
+        what=what,
+        stop_signal=signal.SIGINT,
+        bind_error="could not bind",
+        owner=owner,
+    )
 
 
 def _close_connection(port: int) -> None:
