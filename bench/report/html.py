@@ -8,7 +8,7 @@ from typing import Any
 from bench import dataset
 from bench.cometrics import marks
 from bench.report import numbers, plans
-from bench.report.rows import Row
+from bench.report.rows import Row, unmeasured
 from bench.report.summary import machine_steadiness
 from bench.results import Run, RunMeta
 from bench.stats import growth
@@ -32,7 +32,8 @@ nav ul{columns:3;list-style:none;padding:0}details{margin:.4em 0}
 def page(run: Run, source: str, rows: list[Row], charts: dict[str, Any]) -> str:
     """The whole report. `charts` maps 'overview', 'compact' and scenario names to file names."""
     meta = run.meta
-    scenarios = sorted({r.scenario for r in rows})
+    skipped_whole = unmeasured(run)
+    scenarios = sorted({r.scenario for r in rows} | set(skipped_whole))
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -50,6 +51,9 @@ def page(run: Run, source: str, rows: list[Row], charts: dict[str, Any]) -> str:
         _problems(meta, rows),
     ]
     for scenario in scenarios:
+        if scenario in skipped_whole:
+            parts.append(_not_measured(scenario, meta.scenarios.get(scenario, {}), skipped_whole))
+            continue
         parts.append(
             _scenario(
                 scenario,
@@ -137,6 +141,19 @@ def _conditions(info: dict[str, Any], run: Run) -> list[str]:
             "for the difference to be more than noise."
         )
     return lines
+
+
+def _not_measured(name: str, info: dict[str, Any], reasons: dict[str, list[str]]) -> str:
+    doc_text = info.get("doc", info.get("label", ""))
+    return "\n".join(
+        [
+            f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
+            *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
+            "<p class='muted'>Not measured in this run: "
+            + "; ".join(escape(r) for r in reasons[name])
+            + "</p>",
+        ]
+    )
 
 
 def _scenario(

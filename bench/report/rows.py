@@ -105,6 +105,18 @@ def rows(run: Run) -> list[Row]:
     return out
 
 
+def unmeasured(run: Run) -> dict[str, list[str]]:
+    """Scenarios of which every case was skipped (a scale it does not run at, a backend it does
+    not apply to), with the distinct reasons: shown as such, not left out."""
+    measured = {b.figures.scenario for b in run.benchmarks}
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for skip in run.meta.skipped:
+        name, reason = skip["scenario"], f"{skip['database']}: {skip['reason']}"
+        if name not in measured and reason not in reasons[name]:
+            reasons[name].append(reason)
+    return dict(sorted(reasons.items()))
+
+
 def by_scenario(all_rows: list[Row]) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in all_rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.report import numbers
-from bench.report.rows import Row, by_scenario, rows
+from bench.report.rows import Row, by_scenario, rows, unmeasured
 from bench.results import Run, RunMeta
 
 GAP = 2  # spaces between columns
@@ -31,6 +31,9 @@ def render(run: Run) -> str:
             first = row[0].rjust(widths[0])
             rest = (cell.ljust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
             lines.append(("  " + (" " * GAP).join([first, *rest])).rstrip())
+    for scenario, reasons in unmeasured(run).items():
+        label = meta.scenarios.get(scenario, {}).get("label", "")
+        lines += ["", f"{scenario}: {label}", *(f"  skipped on {reason}" for reason in reasons)]
     lines += _problems(meta)
     return "\n".join(lines)
 
