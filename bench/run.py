@@ -202,11 +202,8 @@ def _one_database(
 
 def _replica(request: RunRequest, db: Database, stack: contextlib.ExitStack) -> Database | None:
     """The streaming replica a selected scenario reads from, where the backend starts one."""
-    if not request.replica:
-        return None
-    found = registry.backend(db.name).replica(db)
-    if found is None:
-        print(f"== {db.name}: no replica (the suite starts one beside its own PostgreSQL)")
+    found = registry.backend(db.name).replica(db) if request.replica else None
+    if found is None:  # the scenarios that need one are skipped, each with the reason
         return None
     replica: Database = stack.enter_context(found)
     ready = numbers.seconds(replica.startup_seconds)
