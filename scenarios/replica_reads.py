@@ -1,12 +1,13 @@
 """n reads of a book with its author while a writer keeps committing on the primary: on the
 primary, against the streaming replica through the guides' PrimaryReplicaRouter.
 
-The time is the n reads'; `observed` gives the slowest single read and what the writer managed
-meanwhile. On this machine both servers share the same two cores, so the replica cannot add
-capacity here: what shows is the cost of the other connection and of a standby replaying WAL
-while it answers. What to take from it: a replica moves read load off the primary; it does not
-make a read faster, and every read there may be stale (see read_your_writes). Measure on
-separate hosts before counting on the capacity.
+The time is the n reads' plus the writer's start and stop (a few milliseconds, the same for
+both variants); `observed` gives the slowest single read and what the writer managed meanwhile.
+On this machine both servers share the same two cores, so the replica cannot add capacity here:
+what shows is the cost of the other connection and of a standby replaying WAL while it answers.
+What to take from it: a replica moves read load off the primary; it does not make a read
+faster, and every read there may be stale (see read_your_writes). Measure on separate hosts
+before counting on the capacity.
 """
 
 import time
