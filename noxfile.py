@@ -25,6 +25,8 @@ GRACE = {"interrupt_timeout": 60.0, "terminate_timeout": 10.0}
 # What the MySQL/MariaDB side needs from the system: headers to build mysqlclient, and a server.
 MYSQL_CLIENT_PACKAGES = ["libmariadb-dev", "pkg-config", "gcc"]
 MYSQL_SERVER_PACKAGES = ["mariadb-server-core", "mariadb-client-core"]
+# What --measure instructions needs: valgrind (its package ships callgrind.h) and a C compiler.
+VALGRIND_PACKAGES = ["valgrind", "gcc"]
 NO_SYSTEM_PACKAGES = "ORMBENCH_NO_SYSTEM_PACKAGES"
 
 
@@ -43,10 +45,13 @@ def install(session: nox.Session, *extras: str) -> None:
 
 def _mysql_headers(session: nox.Session) -> bool:
     """Whether mysqlclient can be built here, installing the system packages it (and a MariaDB
-    server) needs when this session may: as root or with sudo, through apt-get."""
+    server, and valgrind for --measure instructions) needs when this session may: as root or
+    with sudo, through apt-get."""
     missing = [] if _has_mariadb_headers() else list(MYSQL_CLIENT_PACKAGES)
     if not _has_mariadb_server():
         missing += MYSQL_SERVER_PACKAGES
+    if not _has_valgrind():
+        missing += [p for p in VALGRIND_PACKAGES if p not in missing]
     if not missing:
         return True
     command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
@@ -68,16 +73,30 @@ def _mysql_headers(session: nox.Session) -> bool:
             [*prefix, *command], capture_output=True, text=True, env={**os.environ, **quiet}
         )
         if update.returncode == 0 and done.returncode == 0:
-            return _has_mariadb_headers()
+            return _has_mariadb_headers() and _warn_without_valgrind(session, command)
         session.warn(
             f"apt-get failed: {(done.stderr or 'apt-get update failed').strip().splitlines()[-1:]}"
         )
+    _warn_without_valgrind(session, command)
     if not _has_mariadb_headers():
         session.warn(
             "MySQL/MariaDB will be skipped: its driver needs libmariadb-dev; run "
             f"`sudo {' '.join(command)}`, then nox again"
         )
         return False
+    return True
+
+
+def _has_valgrind() -> bool:
+    return bool(shutil.which("valgrind")) and Path("/usr/include/valgrind/callgrind.h").exists()
+
+
+def _warn_without_valgrind(session: nox.Session, command: list[str]) -> bool:
+    if not _has_valgrind():
+        session.warn(
+            "--measure instructions will be unavailable: it needs valgrind; run "
+            f"`sudo {' '.join(command)}`, then nox again"
+        )
     return True
 
 

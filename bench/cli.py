@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bench import dataset, djangos
 from bench.errors import BenchError
@@ -36,6 +36,9 @@ DEFAULT_ALTERNATIONS = 10
 # for its 10 alternations already; a selection of a few dozen benchmarks gets 40 or more
 # processes a side in it, and the resolution to see a 25% change on this noisy machine.
 DEFAULT_BUDGET = 600.0
+# With --measure instructions the counts decide and time is context: two timed processes a side
+# (the first checks every variant; two give the time an interval), no budget.
+COUNTED_ALTERNATIONS = 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -196,16 +199,16 @@ def _add_compare_options(compare: argparse.ArgumentParser) -> None:
     compare.add_argument(
         "--alternations",
         type=int,
-        default=DEFAULT_ALTERNATIONS,
-        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS})",
+        help=f"A/B run pairs, in A B B A A B order (default {DEFAULT_ALTERNATIONS}; with "
+        f"--measure instructions {COUNTED_ALTERNATIONS}: the time is context there)",
     )
     compare.add_argument(
         "--budget",
         type=_duration,
-        default=DEFAULT_BUDGET,
         metavar="TIME",
         help="after the --alternations, more A/B pairs while this much time lasts in all "
-        "(e.g. 10m, 90s, 1h, 0 for none; split evenly between the databases; default 10m)",
+        "(e.g. 10m, 90s, 1h, 0 for none; split evenly between the databases; default 10m, "
+        "none with --measure instructions)",
     )
     compare.add_argument(
         "--report-only",
@@ -285,6 +288,14 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
         "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
     )
+    run.add_argument(
+        "--measure",
+        choices=("time", "instructions"),
+        default="time",
+        help="time (default), or instructions as well: after the timing, every benchmark's "
+        "instructions counted under valgrind's callgrind, deterministic where time is not "
+        "(a comparison then gives its verdicts on the counts)",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per benchmark")
     run.add_argument(
         "--django",
@@ -299,6 +310,10 @@ def _request(args: argparse.Namespace) -> RunRequest:
 
     if args.rounds is not None and args.rounds < 1:
         raise BenchError("--rounds must be 1 or more")
+    if args.measure == "instructions":
+        from bench import callgrind
+
+        callgrind.require()
     return run.build_request(
         args.db,
         args.scale,
@@ -313,6 +328,7 @@ def _request(args: argparse.Namespace) -> RunRequest:
         latencies=tuple(parse_latency(args.latency)) if args.latency else (None,),
         verbose=args.verbose,
         django=djangos.prepare(args.django) if args.django else None,
+        measure=args.measure,
     )
 
 
@@ -352,8 +368,7 @@ def _compare(args: argparse.Namespace) -> int:
             args.django[1],
             request,
             djangos=(djangos.prepare(args.django[0]), djangos.prepare(args.django[1])),
-            alternations=args.alternations,
-            budget_seconds=args.budget,
+            **_schedule(args, request),
             threshold=args.threshold,
             force=args.force,
             report_only=args.report_only,
@@ -374,13 +389,24 @@ def _compare(args: argparse.Namespace) -> int:
         args.a,
         args.b,
         request,
-        alternations=args.alternations,
-        budget_seconds=args.budget,
+        **_schedule(args, request),
         threshold=args.threshold,
         force=args.force,
         report_only=args.report_only,
         results=args.results,
     )
+
+
+def _schedule(args: argparse.Namespace, request: RunRequest | None) -> dict[str, Any]:
+    """How many timed processes a comparison runs: as asked, else by what decides it."""
+    counting = request is not None and request.measure == "instructions"
+    alternations = args.alternations
+    if alternations is None:
+        alternations = COUNTED_ALTERNATIONS if counting else DEFAULT_ALTERNATIONS
+    budget = args.budget
+    if budget is None:
+        budget = 0.0 if counting else DEFAULT_BUDGET
+    return {"alternations": alternations, "budget_seconds": budget}
 
 
 def _history(args: argparse.Namespace) -> int:

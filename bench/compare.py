@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from bench import stats
+from bench.compare_counts import CountComparison, compare_counts
 from bench.exact import ExactChange, exact_changes
 from bench.results import Benchmark, Key, Run
 from bench.stats import DEFAULT_THRESHOLD
@@ -144,10 +145,22 @@ class Outcome:
     warnings: list[str]
     only_a: list[str] = field(default_factory=list)  # benchmarks only one run measured (a
     only_b: list[str] = field(default_factory=list)  # variant another Django cannot run, say)
+    counts: list[CountComparison] = field(default_factory=list)  # where both runs counted
 
     @property
     def regressions(self) -> list[Comparison]:
+        """Time verdicts "slower"; beside instruction counts, context only."""
         return [c for c in self.comparisons if c.verdict == "slower"]
+
+    @property
+    def count_regressions(self) -> list[CountComparison]:
+        return [c for c in self.counts if c.verdict == "slower"]
+
+    @property
+    def gating(self) -> int:
+        """How many benchmarks got slower by the measure the comparison gates on: instruction
+        counts where both runs have them, else time."""
+        return len(self.count_regressions) if self.counts else len(self.regressions)
 
     @property
     def more_queries(self) -> list[ExactChange]:
@@ -172,6 +185,7 @@ def outcome(
         warnings,
         [_name(k) for k in sorted(keys_a - keys_b)],
         [_name(k) for k in sorted(keys_b - keys_a)],
+        compare_counts(run_a, run_b),
     )
 
 

@@ -28,6 +28,7 @@ from bench.effect import (
     first_row_difference,
     logging_sql,
 )
+from bench.counting import COUNTED_CALLS, Counter, warmup_calls
 from bench.equivalence import first_difference, plain
 from bench.errors import ScenarioMismatch
 from bench.quiet import Quiet
@@ -86,6 +87,7 @@ class Harness:
     one keeps the checks every call needs (query count, last round, isolation) and times."""
     target_seconds: float = 0.2  # timed work per benchmark; rounds = this / one call, clamped
     min_rounds: int | None = None  # None: `bench.rounds`' own minimum
+    counter: Counter | None = None  # --measure instructions: counted calls instead of rounds
 
     def __post_init__(self) -> None:
         self._reference: dict[tuple[str, int], Check] = {}
@@ -369,20 +371,32 @@ class Harness:
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         if scenario.undo_schema is not None:
             undo = _then(undo, scenario.undo_schema)
-        last = LastRound(scenario, n, rounds, self.effects, tuple(check.effect), undo)
+        call, warmup = case.call(), 0
+        if self.counter is not None:  # the rounds are counted calls, after uncounted warm-ups
+            rounds, warmup = COUNTED_CALLS, warmup_calls(check.seconds)
+            call = self.counter.wrap(call, warmup)
+        last = LastRound(
+            scenario, n, rounds + warmup, self.effects, tuple(check.effect), undo,
+            measure_speed=self.counter is None,
+        )
         try:
             result = benchmark.pedantic(
-                case.call(),
+                call,
                 args=(n,),
                 setup=last.setup,
                 teardown=last.teardown,
                 rounds=rounds,
+                warmup_rounds=warmup,
             )
             if isinstance(result, Observed):
                 result = result.result
         finally:
+            if self.counter is not None:
+                self.counter.close()
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
+        if self.counter is not None:
+            figures.count(self.counter.instructions, self.counter.cycles)
         figures.speed_reference_seconds = statistics.median(last.speeds) if last.speeds else None
         figures.speed_normalized_median = speed.normalized_median(
             list(benchmark.stats.stats.data), last.speeds

@@ -47,6 +47,9 @@ class WorkerSpec:
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
     django_source: dict[str, Any] | None = None  # spec, commit, dirty of a Django under test
     replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
+    measure: str = "time"  # "instructions": counted calls under callgrind (`bench.counting`)
+    callgrind_helper: str | None = None  # the compiled helper (`bench.callgrind.helper`)
+    cache_sim: bool = False  # callgrind simulates the caches too (estimated cycles)
 
     def answer(self, kind: str) -> Path:
         """The file of one answer: "meta" (dataset, versions, scenarios, or the setup error),
@@ -59,6 +62,7 @@ class WorkerSpec:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         python: Path | None = None,
+        stdout: Any = None,
     ) -> Any:
         """`python -m bench.worker` with this spec, in `cwd` (a checkout's code) if given, by
         `python` (another Django's venv, `bench.djangos`) if given."""
@@ -66,7 +70,11 @@ class WorkerSpec:
 
         environment = {**(env if env is not None else os.environ), ENV_SPEC: self.dumps()}
         argv = [str(python or sys.executable), "-m", "bench.worker"]
-        return subprocess.Popen(argv, env=environment, cwd=cwd)
+        if self.measure == "instructions":
+            from bench.callgrind import argv as under_callgrind
+
+            argv = [*under_callgrind(Path(self.out), self.cache_sim), *argv]
+        return subprocess.Popen(argv, env=environment, cwd=cwd, stdout=stdout)
 
     def dumps(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -16,8 +16,11 @@ SCHEMA_VERSION history:
        server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
        null when none), observed (bench.scenario.Observed; null when none), speed_reference_seconds,
        speed_normalized_median, and
-       in merged runs process_medians and process_normalized (one per process).
-     RunMeta: started, wall_seconds, merged_from; per database setup {no_fsync,
+       in merged runs process_medians and process_normalized (one per process); with
+       --measure instructions, instructions, estimated_cycles, call_instructions,
+       process_instructions and instructions_error (absent when not counted).
+     RunMeta: started, wall_seconds, merged_from, measure ("time" or "instructions"),
+       instructions_machine (bench.callgrind.identity); per database setup {no_fsync,
        data_filesystem, buffers[, journal]}, restore_seconds, snapshot_seconds, quiet,
        settings.session_isolation; per scenario mode, effect_from and reference.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +39,7 @@ from bench.errors import BenchError
 SCHEMA_VERSION = 1
 
 Key = tuple[str, str, str, int]  # database, scenario, variant, n
+COUNT_FIELDS = ("instructions", "estimated_cycles", "call_instructions", "process_instructions")
 
 
 @dataclass
@@ -70,6 +75,18 @@ class Figures:
     speed_normalized_median: float | None = None
     process_medians: list[float] | None = None
     process_normalized: list[float | None] | None = None
+    instructions: int | None = None  # --measure instructions: the least of the counted calls
+    estimated_cycles: int | None = None  # from the cache simulation (bench.callgrind.WEIGHTS)
+    call_instructions: list[int] | None = None  # every counted call of every counting process
+    process_instructions: list[int] | None = None  # the least of each counting process
+    instructions_error: str | None = None  # why a counting process gave no count
+
+    def count(self, instructions: list[int], cycles: list[int]) -> None:
+        """Take one counting process's calls (`bench.counting.Counter`)."""
+        self.call_instructions = list(instructions)
+        self.process_instructions = [min(instructions)]
+        self.instructions = min(instructions)
+        self.estimated_cycles = min(cycles) if cycles else None
 
     @classmethod
     def read(cls, info: dict[str, Any]) -> Figures:
@@ -78,7 +95,14 @@ class Figures:
 
     def as_extra_info(self) -> dict[str, Any]:
         """The JSON form; figures that were not measured are left out, as before they existed."""
-        optional_absent = {"explain", "heaviest_plan", "process_medians", "process_normalized"}
+        optional_absent = {
+            "explain",
+            "heaviest_plan",
+            "process_medians",
+            "process_normalized",
+            *COUNT_FIELDS,
+            "instructions_error",
+        }
         return {
             k: v
             for k, v in dataclasses.asdict(self).items()
@@ -151,6 +175,8 @@ class RunMeta:
     started: str | None = None
     wall_seconds: float | None = None
     merged_from: int | None = None
+    measure: str = "time"
+    instructions_machine: dict[str, Any] | None = None  # what instruction counts depend on
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -160,8 +186,11 @@ class RunMeta:
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        if self.merged_from is None:
-            del out["merged_from"]
+        for optional in ("merged_from", "instructions_machine"):
+            if out[optional] is None:
+                del out[optional]
+        if self.measure == "time":
+            del out["measure"]
         return out
 
 
@@ -254,6 +283,38 @@ def merge(runs: Sequence[Run]) -> Run:
         bench.figures.process_normalized = normalized[name]
     merged.meta.merged_from = len(runs)
     return merged
+
+
+def attach_counts(run: Run, counted: Sequence[Run]) -> None:
+    """Give the benchmarks of `run` the instruction counts that processes of the same code
+    made under callgrind (`--measure instructions`): the counted calls, the least of each
+    process, and their median as the benchmark's count. A benchmark a counting process found
+    invalid keeps its time and gets the reason instead of a count."""
+    found = [{b.key: b for b in c.benchmarks} for c in counted]
+    for bench in run.benchmarks:
+        calls: list[int] = []
+        least: list[int] = []
+        cycles: list[int] = []
+        errors: list[str] = []
+        for by_key in found:
+            other = by_key.get(bench.key)
+            if other is None:
+                continue
+            figures = other.figures
+            if not other.valid or figures.instructions is None:
+                errors.append(figures.error or "not counted")
+                continue
+            calls += figures.call_instructions or []
+            least += figures.process_instructions or []
+            if figures.estimated_cycles is not None:
+                cycles.append(figures.estimated_cycles)
+        if errors:
+            bench.figures.instructions_error = "; ".join(dict.fromkeys(errors))
+        elif least:
+            bench.figures.call_instructions = calls
+            bench.figures.process_instructions = least
+            bench.figures.instructions = int(statistics.median_low(least))
+            bench.figures.estimated_cycles = min(cycles) if cycles else None
 
 
 _FIELD_NAMES: dict[type, frozenset[str]] = {}

@@ -18,16 +18,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import results, store
+from bench import counted, results, store
 from bench.djangos import DjangoEnv
 from bench.errors import BenchError
-from bench.run import Process, RunRequest, Schedule, execute_processes
+from bench.run import Process, RunRequest, Schedule, execute_counted
 
 WORKTREE_PREFIX = "ormbench_compare_"
 # Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one
 # round of a slow call; the process medians, not the rounds, are the samples, and more
 # processes buy more than more rounds.
 PROCESS_TARGET_SECONDS = 0.02
+# Processes a side that count instructions: two, so that a benchmark's noise floor holds the
+# differences between processes as well as between one process's calls.
+COUNTING_PROCESSES = 2
 
 
 def resolve(revision: str) -> str:
@@ -72,7 +75,9 @@ def run_revisions(
         sides = {
             side: Side(
                 f"{labels[side]} ({commit[:10]})",
-                checkouts.enter_context(checkout(commit, labels[side])),
+                checkouts.enter_context(
+                    checkout(commit, labels[side], request.measure == "instructions")
+                ),
             )
             for side, commit in commits.items()
         }
@@ -119,7 +124,7 @@ def run_sides(
         process if budget_seconds else None,
         share,
     )
-    runs = execute_processes(request, schedule)
+    runs, counts = execute_counted(request, schedule, _counting(sides, request))
     order = alternation(len(runs) // 2 + 1)
     for i, run in enumerate(runs):
         if not run.benchmarks:
@@ -128,37 +133,61 @@ def run_sides(
                 for name, piece in run.meta.databases.items()
             ]
             raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
-    pooled = {side: [r for i, r in enumerate(runs) if order[i] == side] for side in "ab"}
+    pooled = {side: results.merge([r for i, r in enumerate(runs) if order[i] == side]) for side in "ab"}
+    for side, run in pooled.items():
+        counted.attach(run, counts[side == "b" :: 2])
     return (
-        store.save_run(results.merge(pooled["a"]), request.results),
-        store.save_run(results.merge(pooled["b"]), request.results),
+        store.save_run(pooled["a"], request.results),
+        store.save_run(pooled["b"], request.results),
     )
 
 
+def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
+    """With --measure instructions, COUNTING_PROCESSES a side under callgrind, a and b in
+    turn; the first of each side simulates the caches too (estimated cycles)."""
+    if request.measure != "instructions":
+        return []
+    return [
+        Process(
+            sides[side].label,
+            sides[side].tree,
+            timing_only=True,
+            database_suffix="" if side == "a" else "_b",
+            django=sides[side].django,
+            measure="instructions",
+            cache_sim=k == 0,
+        )
+        for k in range(COUNTING_PROCESSES)
+        for side in "ab"
+    ]
+
+
 @contextlib.contextmanager
-def checkout(commit: str, label: str) -> Iterator[Path]:
+def checkout(commit: str, label: str, counting: bool = False) -> Iterator[Path]:
     """`commit` in a temporary git worktree, removed on every exit path; BenchError when its
     worker cannot take part in per-process runs."""
     with tempfile.TemporaryDirectory(prefix=WORKTREE_PREFIX) as scratch:
         tree = Path(scratch) / "tree"
         _git("worktree", "add", "--detach", str(tree), commit)
         try:
-            _require_processes(tree, label)
+            _require_processes(tree, label, counting)
             yield tree
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
             _git("worktree", "prune")
 
 
-def _require_processes(tree: Path, label: str) -> None:
+def _require_processes(tree: Path, label: str, counting: bool) -> None:
     """Worker processes of a comparison run the revision's own code: it must speak this
     protocol (`bench.protocol`: a spec passed one way, a worker that can skip the checks its
-    side's first process made)."""
+    side's first process made), and count instructions if asked to."""
     if not (tree / "bench" / "protocol.py").exists():
         raise BenchError(
             f"revision {label!r} predates the worker protocol of per-process comparisons: run "
             "`nox -s bench` on it and compare the two stored run files instead"
         )
+    if counting and not (tree / "bench" / "counting.py").exists():
+        raise BenchError(f"revision {label!r} predates --measure instructions: compare its time")
 
 
 def _git(*args: str) -> None:

@@ -42,6 +42,7 @@ class LastRound:
     executed: StatementCounter = field(default_factory=lambda: StatementCounter())
     speeds: list[float] = field(default_factory=list)
     """The machine's speed (`bench.speed`) just before each round, outside its timing."""
+    measure_speed: bool = True  # measure it (not for counted calls: instructions need no speed)
 
     def __post_init__(self) -> None:
         self._stack = contextlib.ExitStack()
@@ -59,7 +60,8 @@ class LastRound:
             self._stack.enter_context(connection.execute_wrapper(self.executed))
             self.executed.counting = True
         # With few rounds no median smooths a reference an interrupt hit: take three there.
-        self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
+        if self.measure_speed:
+            self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
 
     def teardown(self, *_args: Any, **_kwargs: Any) -> None:
         if self._calls == self.calls:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import catalogue, dataset, store
+from bench import catalogue, counted, dataset, store
 from bench.djangos import DjangoEnv
 from bench.errors import BenchError
 from bench.protocol import EXIT_SETUP_FAILED, WorkerSpec
@@ -58,6 +58,8 @@ class Process:
     flip: bool = False  # variants in the other turn order (`bench.scenario.cases`)
     database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
     django: DjangoEnv | None = None  # another Django's venv runs the worker (`bench.djangos`)
+    measure: str = "time"  # "instructions": counted under callgrind (`bench.callgrind`)
+    cache_sim: bool = False  # with instructions: simulate the caches too (estimated cycles)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class RunRequest:
     verbose: bool = False
     django: DjangoEnv | None = None  # None: the Django installed beside the suite
     replica: bool = False  # start a streaming replica beside each server that can have one
+    measure: str = "time"  # or "instructions": counted beside the timing (`bench.counted`)
 
 
 def build_request(
@@ -105,7 +108,15 @@ def build_request(
 def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, Run]:
     """Run every database; return (exit status, stored file or None, the run)."""
     store.ensure_writable(request.results)
-    [run] = execute_processes(request, [Process()])
+    # One counting process, simulating the caches too (estimated cycles): the timed process
+    # checked every variant already.
+    counting = (
+        [Process(timing_only=True, measure="instructions", cache_sim=True)]
+        if request.measure == "instructions"
+        else []
+    )
+    [run], counts = execute_counted(request, Schedule([Process()]), counting)
+    counted.attach(run, counts)
     measured = bool(run.benchmarks)
     path = store.save_run(run, request.results) if measured else None
     failed = (
@@ -141,22 +152,44 @@ def execute_processes(request: RunRequest, processes: Sequence[Process] | Schedu
     """Each database's server once, every process against it in turn: a run per process
     (a process index may lack a database whose budget ran out first)."""
     schedule = processes if isinstance(processes, Schedule) else Schedule(processes)
+    return execute_counted(request, schedule, [])[0]
+
+
+def execute_counted(
+    request: RunRequest, schedule: Schedule, counting: Sequence[Process]
+) -> tuple[list[Run], list[Run]]:
+    """The timed processes of `schedule`, database after database; then, while every server is
+    still up and loaded, the `counting` processes (under callgrind), all at once on every
+    core: counts do not depend on the machine's load. A run per process of each."""
     started = time.time()
     per_process: list[list[dict[str, Any]]] = []
-    with workspace("run") as scratch:
+    with workspace("run") as scratch, contextlib.ExitStack() as kept:
+        opened: dict[str, counted.Opened] = {}
         for name in request.databases:
-            for i, more in enumerate(_one_database(request, name, scratch, schedule)):
+            pieces, still_open = _one_database(
+                request, name, scratch, schedule, kept if counting else None
+            )
+            for i, more in enumerate(pieces):
                 if i == len(per_process):
                     per_process.append([])
                 per_process[i] += more
-    return [merge(request, pieces, started) for pieces in per_process]
+            if still_open is not None:
+                opened[name] = still_open
+        counts = counted.run_all(request, opened, counting, scratch, _start_worker, _answer)
+    runs = [merge(request, pieces, started) for pieces in per_process]
+    return runs, [merge(request, pieces, started) for pieces in counts]
 
 
 def _one_database(
-    request: RunRequest, name: str, scratch: Path, schedule: Schedule
-) -> list[list[dict[str, Any]]]:
+    request: RunRequest,
+    name: str,
+    scratch: Path,
+    schedule: Schedule,
+    keep: contextlib.ExitStack | None = None,
+) -> tuple[list[list[dict[str, Any]]], counted.Opened | None]:
     """One server for this database; per process, a worker per requested latency (SQLite has
-    no wire)."""
+    no wire). With `keep`, the server (its siblings and replica too) stays up in it after the
+    timed processes, for the counting ones."""
     print(f"== {name}: starting server", flush=True)
     try:
         server = provide(
@@ -166,7 +199,8 @@ def _one_database(
             sources=request.sources,
             buffer_mb=dataset.scale(request.scale).buffer_mb,
         )
-        with server as db, contextlib.ExitStack() as siblings:
+        with contextlib.ExitStack() as siblings:
+            db = siblings.enter_context(server)
             ready = numbers.seconds(db.startup_seconds)
             print(f"== {name}: {db.display} ({db.origin}), ready in {ready}", flush=True)
             targets = {"": db}
@@ -191,13 +225,16 @@ def _one_database(
                         for lat in latencies
                     ]
                 )
-            return out
+            if keep is None or not any("error" not in p for pieces in out for p in pieces):
+                return out, None
+            keep.enter_context(siblings.pop_all())
+            return out, counted.Opened(targets, replica)
     except ServerUnavailable as exc:
         print(f"== {name}: skipped: {exc}", flush=True)
-        return [[{"database": name, "skipped": str(exc)}] for _ in schedule.first]
+        return [[{"database": name, "skipped": str(exc)}] for _ in schedule.first], None
     except BenchError as exc:
         print(f"== {name}: FAILED: {exc}", flush=True)
-        return [[{"database": name, "error": str(exc)}] for _ in schedule.first]
+        return [[{"database": name, "error": str(exc)}] for _ in schedule.first], None
 
 
 def _replica(request: RunRequest, db: Database, stack: contextlib.ExitStack) -> Database | None:
@@ -248,6 +285,23 @@ def _run_worker(
     latency_ms: float | None = None,
     replica: Database | None = None,
 ) -> dict[str, Any]:
+    spec, proc = _start_worker(request, db, scratch, process, latency_ms, replica)
+    try:
+        code = proc.wait()
+    finally:
+        _stop_worker(proc)
+    return _answer(request, db, spec, code)
+
+
+def _start_worker(
+    request: RunRequest,
+    db: Database,
+    scratch: Path,
+    process: Process,
+    latency_ms: float | None = None,
+    replica: Database | None = None,
+    stdout: Any = None,
+) -> tuple[WorkerSpec, subprocess.Popen[bytes]]:
     spec = WorkerSpec(
         task="bench",
         database=db.name,
@@ -267,16 +321,21 @@ def _run_worker(
         django_source=_source(process.django or request.django),
         # The replica holds every database of its primary: read the one this worker uses.
         replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
+        measure=process.measure,
+        callgrind_helper=str(counted.helper()) if process.measure == "instructions" else None,
+        cache_sim=process.cache_sim,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+    if request.measure == "instructions":
+        env |= counted.bytecode_cache()
     django = process.django or request.django
-    proc = spec.start(process.tree, env, django.python if django else None)
-    try:
-        code = proc.wait()
-    finally:
-        _stop_worker(proc)
+    return spec, spec.start(process.tree, env, django.python if django else None, stdout)
+
+
+def _answer(request: RunRequest, db: Database, spec: WorkerSpec, code: int) -> dict[str, Any]:
+    """What a finished worker left in its folder, as one piece of the run."""
     meta = _read_json(spec.answer("meta"))
     piece: dict[str, Any] = {
         "database": db.name,

@@ -116,8 +116,18 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
         spec.timing_only,
         spec.target_seconds,
         spec.min_rounds,
+        counter=_counter(spec),
     )
     return meta, harness, cases(scenarios, size.name, spec.flip)
+
+
+def _counter(spec: WorkerSpec) -> Any:
+    if spec.measure != "instructions":
+        return None
+    from bench.counting import Counter
+
+    assert spec.callgrind_helper is not None, "the parent builds the helper"
+    return Counter(spec.callgrind_helper, spec.out)
 
 
 def run_cases(spec: WorkerSpec, harness: Any, selected: Any) -> int:

@@ -58,9 +58,10 @@ def main(
         f"\ncomparison: {folder / 'index.html'}\nsummary for a pull request: "
         f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
     )
-    if (found.regressions or found.more_queries) and not report_only:
+    if (found.gating or found.more_queries) and not report_only:
+        measure = "in instructions" if found.counts else "significant"
         print(
-            f"\nFAILED: {len(found.regressions)} significant regressions, "
+            f"\nFAILED: {found.gating} {measure} regressions, "
             f"{len(found.more_queries)} benchmarks sending more queries",
             file=sys.stderr,
         )

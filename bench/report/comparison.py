@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench.compare import Comparison, Outcome
 from bench.exact import ExactChange
+from bench.report import counts as instructions
 from bench.report import numbers
 from bench.report.html import CSS
 from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
@@ -50,7 +51,7 @@ def _header(o: Outcome) -> list[str]:
         "'unstable': "
         f"a side's own processes disagree (robust spread above {UNSTABLE_SPREAD:.0%}).",
     ]
-    return lines + [f"warning: {w}" for w in o.warnings]
+    return lines + instructions.header(o) + [f"warning: {w}" for w in o.warnings]
 
 
 def power(comparisons: list[Comparison]) -> list[str]:
@@ -115,6 +116,8 @@ def terminal(o: Outcome) -> str:
         lines.append(f"... and {hidden} more without a verdict")
     lines += ["", *exact(o.changes), *one_side(o)]
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
+    if o.counts:  # the gate's own table last, where a reader of a CI log looks first
+        lines += ["", "time above is context; instructions decide:", *instructions.terminal(o)]
     return "\n".join(lines)
 
 
@@ -143,6 +146,7 @@ def markdown(o: Outcome) -> str:
         ]
     else:
         lines += ["", "No significant change beyond the threshold."]
+    lines += instructions.markdown(o)
     shown = exact(o.changes)
     lines += [f"\n{line}" for line in one_side(o)]
     lines += ["", shown[0], *[f"- `{line.strip()}`" for line in shown[1:]]]
@@ -201,5 +205,5 @@ def page(o: Outcome, chart_name: str) -> str:
         "<table><tr><th class='l'>benchmark</th><th>A</th><th>B</th><th>ratio</th>"
         "<th>95% CI</th><th>p</th><th>resolution</th><th>processes</th>"
         "<th class='l'>verdict</th></tr>"
-        f"{rows}</table>{facts}</body></html>"
+        f"{rows}</table>{instructions.html(o)}{facts}</body></html>"
     )

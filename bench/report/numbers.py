@@ -28,3 +28,17 @@ def size(n_bytes: float) -> str:
         if n_bytes >= scale:
             return f"{n_bytes / scale:.3g} {unit}"
     return f"{n_bytes:.0f} B"
+
+
+def count(value: float) -> str:
+    """An instruction or cycle count, four significant digits: 13.98 M, 812.4 k."""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.4g} {unit}"
+    return f"{value:.0f}"
+
+
+def percent(value: float) -> str:
+    """A small relative figure that keeps two significant digits: 0.052%, 1.3%, 14%."""
+    shown = value * 100
+    return f"{shown:.2g}%" if shown < 10 else f"{shown:.0f}%"
