@@ -23,6 +23,7 @@ from typing import Any
 
 ENV_SPEC = "ORMBENCH_WORKER"
 EXIT_SETUP_FAILED = 3
+SPEC_BLOCK = 4096
 TASKS = ("bench", "load")  # time the cases; time the loader (`bench.perf`)
 
 
@@ -77,7 +78,12 @@ class WorkerSpec:
         return subprocess.Popen(argv, env=environment, cwd=cwd, stdout=stdout)
 
     def dumps(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
+        """The spec as JSON, padded to a whole number of SPEC_BLOCK bytes: the environment's
+        size sets where the stack starts, and a stack that starts elsewhere changes the
+        instructions glibc and CPython run (alignment paths). Two sides of a comparison differ
+        by a database name; padded, their workers start from the same address."""
+        text = json.dumps(dataclasses.asdict(self))
+        return text + " " * (-len(text) % SPEC_BLOCK)
 
     @classmethod
     def from_environment(cls) -> WorkerSpec:
