@@ -155,7 +155,10 @@ def identity() -> dict[str, Any]:
         "cpu_features": hashlib.sha256(features.encode()).hexdigest()[:12],
     }
     digest = hashlib.sha256(repr(sorted(found.items())).encode()).hexdigest()[:10]
-    return {**found, "key": f"{found['arch']}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}"}
+    return {
+        **found,
+        "key": f"{found['arch']}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}",
+    }
 
 
 def _cpu_features() -> str:

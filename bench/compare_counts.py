@@ -107,7 +107,7 @@ def compare_counts(run_a: Run, run_b: Run) -> list[CountComparison]:
 
 
 def verdict(calls_a: Sequence[int], calls_b: Sequence[int], ratio: float, floor: float) -> str:
-    """"slower" or "faster" when the sides' calls do not overlap and the ratio is beyond
+    """ "slower" or "faster" when the sides' calls do not overlap and the ratio is beyond
     MARGIN floors; else "unchanged"."""
     if min(calls_b) > max(calls_a) and ratio - 1 > MARGIN * floor:
         return "slower"
@@ -118,7 +118,9 @@ def verdict(calls_a: Sequence[int], calls_b: Sequence[int], ratio: float, floor:
 
 def _calls(benchmark: Benchmark) -> list[int]:
     figures = benchmark.figures
-    return list(figures.call_instructions or ([figures.instructions] if figures.instructions else []))
+    return list(
+        figures.call_instructions or ([figures.instructions] if figures.instructions else [])
+    )
 
 
 def _counted(a: Benchmark, b: Benchmark) -> bool:

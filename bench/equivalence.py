@@ -8,7 +8,7 @@ the scenario declares its results unordered), and model instances by every concr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 SHOWN = 120  # characters of a value shown in a difference; the run file keeps the full text
@@ -132,3 +132,14 @@ def _sorted(value: Any) -> Any:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= SHOWN else f"{text[: SHOWN - 3]}..."
+
+
+def refuse_lazy(scenario: str, fn: Callable[[int], Any], result: Any) -> None:
+    """A variant must return plain data: a lazy QuerySet would be evaluated outside its timing."""
+    from django.db.models.query import QuerySet
+
+    if isinstance(result, QuerySet):
+        raise TypeError(
+            f"{scenario}/{fn.__name__} returned a lazy QuerySet: "
+            "return plain data (a list) so that it is evaluated and timed"
+        )

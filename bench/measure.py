@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import cometrics, dataset, heaviest, isolation, speed
+from bench.counting import COUNTED_CALLS, Counter, warmup_calls
 from bench.effect import (
     CallEffect,
     Digest,
@@ -28,15 +29,14 @@ from bench.effect import (
     first_row_difference,
     logging_sql,
 )
-from bench.counting import COUNTED_CALLS, Counter, warmup_calls
-from bench.equivalence import first_difference, plain
+from bench.equivalence import first_difference, plain, refuse_lazy
 from bench.errors import ScenarioMismatch
 from bench.quiet import Quiet
 from bench.restore import Snapshots
 from bench.results import Figures
-from bench.rounds import LastRound, StatementCounter, nothing, rounds_for
+from bench.rounds import LastRound, StatementCounter, nothing, rounds_for, then
 from bench.roundtrips import RoundTrips, connections_opened, queries_on_replica
-from bench.scenario import Case, Observed, Scenario
+from bench.scenario import Case, Observed
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class Harness:
                     result = call(n)
                     seconds = time.perf_counter() - started
                     cpu = time.process_time() - cpu
-                _refuse_lazy(scenario, fn, result)
+                refuse_lazy(scenario.name, fn, result)
                 observed = result.figures if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
                 state = scenario.state(n) if scenario.state is not None else None
@@ -370,13 +370,18 @@ class Harness:
             rounds = self.min_rounds
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         if scenario.undo_schema is not None:
-            undo = _then(undo, scenario.undo_schema)
+            undo = then(undo, scenario.undo_schema)
         call, warmup = case.call(), 0
         if self.counter is not None:  # the rounds are counted calls, after uncounted warm-ups
             rounds, warmup = COUNTED_CALLS, warmup_calls(check.seconds)
             call = self.counter.wrap(call, warmup)
         last = LastRound(
-            scenario, n, rounds + warmup, self.effects, tuple(check.effect), undo,
+            scenario,
+            n,
+            rounds + warmup,
+            self.effects,
+            tuple(check.effect),
+            undo,
             measure_speed=self.counter is None,
         )
         try:
@@ -432,21 +437,3 @@ def _is_compared(case: Case) -> bool:
     if case.variant is scenario.reference_variant:
         return False
     return not (scenario.reference is not None and case.variant.role == "naive")
-
-
-def _then(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
-    def both() -> None:
-        first()
-        second()
-
-    return both
-
-
-def _refuse_lazy(scenario: Scenario, fn: Callable[[int], Any], result: Any) -> None:
-    from django.db.models.query import QuerySet
-
-    if isinstance(result, QuerySet):
-        raise TypeError(
-            f"{scenario.name}/{fn.__name__} returned a lazy QuerySet: "
-            "return plain data (a list) so that it is evaluated and timed"
-        )

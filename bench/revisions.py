@@ -133,7 +133,9 @@ def run_sides(
                 for name, piece in run.meta.databases.items()
             ]
             raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
-    pooled = {side: results.merge([r for i, r in enumerate(runs) if order[i] == side]) for side in "ab"}
+    pooled = {
+        side: results.merge([r for i, r in enumerate(runs) if order[i] == side]) for side in "ab"
+    }
     for side, run in pooled.items():
         counted.attach(run, counts[side == "b" :: 2])
     return (

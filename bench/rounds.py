@@ -91,6 +91,14 @@ def nothing() -> None:
     pass
 
 
+def then(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
+
+    return both
+
+
 def rounds_for(seconds_per_call: float, target_seconds: float, least: int | None = None) -> int:
     """Rounds that fill `target_seconds`, clamped; `least` overrides the minimum (a process of a
     comparison is one sample among many: one round of a slow call is enough there)."""

@@ -264,7 +264,7 @@ def _table(rows: list[Row]) -> str:
         "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
         "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>connects</th>"
         "<th>peak memory</th>"
-        "<th>speedup</th><th class='l'>figures</th>"
+        "<th>speedup</th><th>instructions</th><th class='l'>figures</th>"
         "<th class='l'>status</th></tr>"
     )
     body = []
@@ -284,6 +284,7 @@ def _table(rows: list[Row]) -> str:
             f"<td>{r.connects or '-'}</td>"
             f"<td>{numbers.size(r.memory) if r.memory else '-'}</td>"
             f"<td>{numbers.ratio(r.speedup) if r.speedup and r.valid else '-'}</td>"
+            f"<td>{escape(r.instructions_shown) or '-'}</td>"
             f"<td class='l'>{escape(r.recorded_shown) or '-'}</td>"
             f"<td class='l'>{status}</td></tr>"
         )

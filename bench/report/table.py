@@ -46,7 +46,8 @@ def _cell(row: Row | None) -> str:
     speed = numbers.ratio(row.speedup) if row.speedup is not None else "?"
     noisy = "~" if row.noisy else ""
     figures = f" ({row.recorded_shown})" if row.recorded_shown else ""
-    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}{figures}"
+    counted = f" {row.instructions_shown}" if row.instructions_shown else ""
+    return f"{numbers.seconds(row.median)}{noisy} {speed} {row.queries_shown}{counted}{figures}"
 
 
 def _problems(meta: RunMeta) -> list[str]:
@@ -56,6 +57,12 @@ def _problems(meta: RunMeta) -> list[str]:
         "where they differ; +Nc: connections the call opened); ~ marks a noisy figure (IQR "
         "above 25% of the median)",
     ]
+    if meta.measure == "instructions":
+        lines.append(
+            "ins: instructions the client process executed in one call, counted under "
+            "callgrind (Python, Django, the driver, and SQLite's engine; not a server's CPU), "
+            "with the naive variant's count over this one's"
+        )
     wall = numbers.seconds(meta.wall_seconds or 0.0)
     for figure, what in (
         ("effect_check_seconds", f"whole-database effect checks took {{}} of {wall}"),

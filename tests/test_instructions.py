@@ -1,0 +1,201 @@
+"""--measure instructions: counts under callgrind, their verdicts, and how they travel.
+
+The verdict tests use synthetic counts; the counting tests run real workers under valgrind on
+SQLite (no server). Instruction counts of one process are deterministic to a fraction of a
+percent (the same calls give the same sequence of counts in every process), so ratios between
+variants are asserted with wide margins, and say why each margin holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import callgrind
+from bench.compare import outcome
+from bench.compare_counts import MARGIN, compare_counts, spread
+from bench.exact import exact_changes
+from bench.protocol import SPEC_BLOCK, WorkerSpec
+from bench.results import Run, attach_counts
+from tests import factory
+from tests.conftest import bench
+
+needs_valgrind = pytest.mark.skipif(
+    callgrind.unavailable() is not None, reason=str(callgrind.unavailable())
+)
+
+
+def counted(variant: str, calls: list[list[int]], **figures: object) -> dict[str, object]:
+    """A benchmark counted by one process per list of calls."""
+    least = [min(c) for c in calls]
+    return factory.benchmark(
+        variant,
+        instructions=sorted(least)[(len(least) - 1) // 2],
+        call_instructions=[x for c in calls for x in c],
+        process_instructions=least,
+        **figures,
+    )
+
+
+def near(center: int, spread_ppm: int, seed: int) -> list[list[int]]:
+    """Two processes of three calls within `spread_ppm` parts per million of `center`."""
+    steps = [(seed * 7 + i * 13) % 11 for i in range(6)]
+    calls = [center + center * spread_ppm * s // 10 // 1_000_000 for s in steps]
+    return [calls[:3], calls[3:]]
+
+
+def test_a_count_within_the_measured_noise_is_unchanged_one_beyond_it_is_a_verdict() -> None:
+    quiet = [counted(f"v{i}", near(1_000_000 * (i + 1), 2_000, i)) for i in range(6)]
+    a = factory.run(quiet)
+    same = factory.run(
+        [counted(f"v{i}", near(1_000_000 * (i + 1), 2_000, i + 9)) for i in range(6)]
+    )
+    assert {c.verdict for c in compare_counts(a, same)} == {"unchanged"}
+    # 2% more instructions in one benchmark, ten times its 0.2% spread: flagged, and only it
+    planted = [counted("v0", near(1_020_000, 2_000, 3)), *quiet[1:]]
+    found = {c.variant: c for c in compare_counts(a, factory.run(planted))}
+    assert found["v0"].verdict == "slower" and 1.015 < found["v0"].ratio < 1.025
+    assert [c.variant for c in found.values() if c.verdict != "unchanged"] == ["v0"]
+    fewer = [counted("v0", near(950_000, 2_000, 3)), *quiet[1:]]
+    assert {c.variant: c.verdict for c in compare_counts(a, factory.run(fewer))}["v0"] == "faster"
+
+
+def test_the_floor_is_the_larger_sides_spread_and_at_least_the_databases_typical_one() -> None:
+    # one benchmark whose calls agree to the instruction: its floor is the others' typical one,
+    # so a 0.3% difference there (within what the catalogue's calls vary by) is no verdict
+    others = [counted(f"v{i}", near(2_000_000, 4_000, i)) for i in range(1, 5)]
+    exact_a = counted("v0", [[1_000_000] * 3, [1_000_000] * 3])
+    exact_b = counted("v0", [[1_003_000] * 3, [1_003_000] * 3])
+    found = {
+        c.variant: c
+        for c in compare_counts(factory.run([exact_a, *others]), factory.run([exact_b, *others]))
+    }
+    typical = sorted(spread(b["extra_info"]["call_instructions"]) for b in others)  # type: ignore[arg-type]
+    assert found["v0"].floor >= typical[1] > 0
+    assert found["v0"].verdict == "unchanged"
+    assert found["v0"].resolution == pytest.approx(MARGIN * found["v0"].floor)
+    # overlapping calls are never a verdict, however far apart the figures
+    wide_a = counted("v0", [[1_000_000, 1_200_000, 1_100_000]])
+    wide_b = counted("v0", [[1_150_000, 1_190_000, 1_300_000]])
+    [wide] = compare_counts(factory.run([wide_a]), factory.run([wide_b]))
+    assert wide.verdict == "unchanged"
+
+
+def test_a_gate_reads_the_counts_where_both_runs_have_them() -> None:
+    a = factory.run([counted("v", [[1_000_000, 1_000_100, 1_000_050]], rounds=[0.001] * 5)])
+    b = factory.run([counted("v", [[1_100_000, 1_100_100, 1_100_050]], rounds=[0.001] * 5)])
+    found = outcome(a, b, ("a", "b"), 0.10, [])
+    assert found.gating == 1 and [c.verdict for c in found.counts] == ["slower"]
+    timed = outcome(
+        factory.run([factory.benchmark("v")]),
+        factory.run([factory.benchmark("v")]),
+        ("a", "b"),
+        0.10,
+        [],
+    )
+    assert timed.counts == [] and timed.gating == 0
+
+
+def test_round_trips_of_a_call_that_reconnected_are_not_an_exact_change() -> None:
+    a = factory.run([factory.benchmark("loop", round_trips=67, connects=10)])
+    b = factory.run([factory.benchmark("loop", round_trips=68, connects=10)])
+    assert exact_changes(a, b) == []
+    kept = factory.run([factory.benchmark("loop", round_trips=68)])
+    assert [
+        c.metric
+        for c in exact_changes(factory.run([factory.benchmark("loop", round_trips=67)]), kept)
+    ] == ["round_trips"]
+
+
+def test_counts_of_several_processes_attach_to_the_timed_run() -> None:
+    timed = factory.run([factory.benchmark("v"), factory.benchmark("w")])
+    first = factory.run([counted("v", [[300, 200, 250]]), counted("w", [[9, 9, 9]])])
+    second = factory.run(
+        [counted("v", [[210, 220, 230]]), factory.benchmark("w", valid=False, error="issued 2")]
+    )
+    attach_counts(timed, [first, second])
+    v, w = (b.figures for b in timed.benchmarks)
+    assert v.process_instructions == [200, 210] and v.instructions == 200
+    assert v.call_instructions == [300, 200, 250, 210, 220, 230]
+    assert w.instructions is None and w.instructions_error == "issued 2"
+    again = Run.read(json.loads(json.dumps(timed.as_dict())))
+    assert again.benchmarks[0].figures.process_instructions == [200, 210]
+
+
+def test_callgrind_totals_and_estimated_cycles(tmp_path: Path) -> None:
+    dump = tmp_path / "callgrind.1.1"
+    body = "\n".join(f"fn=f{i}\n1 {i} 0 0 0 0 0 0 0 0" for i in range(3000))
+    dump.write_text(
+        "version: 1\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
+        f"{body}\ntotals: 1000 300 100 10 20 5 2 3 1\n"
+    )
+    events = callgrind.totals(dump)
+    assert events["Ir"] == 1000 and events["DLmw"] == 1
+    # accesses 1400, L1 misses 35 of which 6 went to memory: 1365 + 5 * 29 + 35 * 6
+    assert callgrind.estimated_cycles(events) == 1365 + 145 + 210
+    assert callgrind.estimated_cycles({"Ir": 5}) is None
+
+
+def test_the_worker_spec_fills_whole_blocks_and_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    short = WorkerSpec(task="bench", database="sqlite", django={"NAME": "a"}, scale="xs", out="/o")
+    longer = WorkerSpec(
+        task="bench", database="sqlite", django={"NAME": "a_b"}, scale="xs", out="/o"
+    )
+    assert len(short.dumps()) == len(longer.dumps()) and len(short.dumps()) % SPEC_BLOCK == 0
+    monkeypatch.setenv("ORMBENCH_WORKER", longer.dumps())
+    assert WorkerSpec.from_environment() == longer
+
+
+def test_without_valgrind_instructions_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    done = bench(
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "--measure",
+        "instructions",
+        results=tmp_path,
+        PATH=str(empty),
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: --measure instructions: valgrind and setarch not found: install valgrind "
+        "(Debian: apt-get install valgrind), or measure time"
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
+@needs_valgrind
+def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path: Path) -> None:
+    done = bench(
+        "--db",
+        "sqlite",
+        "--scale",
+        "xs",
+        "-k",
+        "fk_access",
+        "--measure",
+        "instructions",
+        "--no-report",
+        results=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    [path] = (tmp_path / "runs").glob("*.json")
+    run = Run.read(json.loads(path.read_text()))
+    assert run.meta.measure == "instructions"
+    assert run.meta.instructions_machine and run.meta.instructions_machine["arch"]
+    counts = {(b.figures.variant, b.figures.n): b.figures for b in run.benchmarks}
+    assert len(counts) == 4 and all(f.instructions and f.estimated_cycles for f in counts.values())
+    # 101 queries against one: each query is tens of thousands of instructions of Django and
+    # SQLite, so the loop executes several times more, whatever the noise (a fraction of 1%)
+    assert counts["lazy_loop", 100].instructions > 4 * counts["select_related", 100].instructions
+    assert counts["select_related", 100].instructions > counts["select_related", 10].instructions
+    # three counted calls of one process agree: a query's count repeats to within a few tenths
+    # of a percent once warmed up (here 0.05% to 0.3%), never by 2%
+    for figures in counts.values():
+        assert figures.call_instructions and len(figures.call_instructions) == 3
+        assert spread(figures.call_instructions) < 0.02
+    assert "==" in done.stdout and "instructions counted" in done.stdout
