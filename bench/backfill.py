@@ -12,12 +12,15 @@ from __future__ import annotations
 import platform
 import subprocess
 
-from bench import results, store
+from bench import counted, results, store
 from bench.errors import BenchError
 from bench.revisions import checkout
-from bench.run import Process, RunRequest, execute_processes
+from bench.run import Process, RunRequest, Schedule, execute_counted
 
 PROCESSES = 5  # per commit: a step of 25% stands out of this machine's noise over 2+2 commits
+# With --measure instructions the counts find the steps: one timed process (it checks every
+# variant; its time is context) and one counting process per commit.
+COUNTED_PROCESSES = 1
 
 
 def commits_in(span: str, every: int = 1) -> list[str]:
@@ -48,19 +51,23 @@ def backfill(request: RunRequest, span: str, every: int = 1, processes: int = PR
             print(f"== commit {i}/{len(commits)} {commit[:10]}: measured already, skipped")
             continue
         print(f"== commit {i}/{len(commits)} {commit[:10]}", flush=True)
-        with checkout(commit, commit[:10]) as tree:
-            runs = execute_processes(
-                request,
-                [
-                    Process(f"{commit[:10]}", tree, timing_only=k > 0, flip=k % 2 == 1)
-                    for k in range(processes)
-                ],
-            )
+        counting = request.measure == "instructions"
+        with checkout(commit, commit[:10], counting) as tree:
+            timed = [
+                Process(f"{commit[:10]}", tree, timing_only=k > 0, flip=k % 2 == 1)
+                for k in range(COUNTED_PROCESSES if counting else processes)
+            ]
+            counter = [
+                Process(commit[:10], tree, timing_only=True, measure="instructions", cache_sim=True)
+            ]
+            runs, counts = execute_counted(request, Schedule(timed), counter if counting else [])
         if not all(run.benchmarks for run in runs):
             print(f"== commit {commit[:10]}: FAILED: a process measured nothing", flush=True)
             failed += 1
             continue
-        path = store.save_run(results.merge(runs), request.results)
+        merged = results.merge(runs)
+        counted.attach(merged, counts)
+        path = store.save_run(merged, request.results)
         print(f"== commit {commit[:10]}: {path}", flush=True)
     return 1 if failed else 0
 
@@ -80,9 +87,11 @@ def _measured(request: RunRequest) -> set[str]:
 
 
 def _settings(request: RunRequest, node: str) -> tuple[object, ...]:
-    return (node, request.scale, request.seed, request.keyword, tuple(sorted(request.databases)))
+    databases = tuple(sorted(request.databases))
+    return (node, request.scale, request.seed, request.keyword, databases, request.measure)
 
 
 def _settings_of(run: results.Run) -> tuple[object, ...]:
-    databases = tuple(sorted(run.meta.databases))
-    return (run.machine.get("node"), run.meta.scale, run.meta.seed, run.meta.keyword, databases)
+    meta = run.meta
+    databases = tuple(sorted(meta.databases))
+    return (run.machine.get("node"), meta.scale, meta.seed, meta.keyword, databases, meta.measure)

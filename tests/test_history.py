@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bench import store
-from bench.history import detect, index, site
+from bench.history import count_steps, detect, index, site
 from bench.results import Run
 from bench.servers import Database
 from tests import factory
@@ -291,3 +291,74 @@ def test_many_charts_are_drawn_in_worker_processes_all_of_them(
     charts = sorted((results / "history").glob("fk_access-*.png"))
     assert len(charts) == 2 and all(p.stat().st_size > 10_000 for p in charts)
     assert all(p.name in page for p in charts)
+
+
+def _counted_run(commit: int, node: str, rng: random.Random) -> Run:
+    """One commit's counts: three calls within 0.3% of each benchmark's count; select_related
+    executes 3% more instructions from commit 2 on (the third commit)."""
+    entries = []
+    for variant in VARIANTS:
+        base = 1_000_000 * (1 + VARIANTS.index(variant))
+        center = base * (1.03 if variant == "select_related" and commit >= 2 else 1)
+        calls = [int(center * (1 + rng.uniform(0, 0.003))) for _ in range(3)]
+        entries.append(
+            factory.benchmark(
+                variant,
+                scenario="fk_access",
+                instructions=min(calls),
+                call_instructions=calls,
+                process_instructions=[min(calls)],
+            )
+        )
+    doc = factory.run_doc(
+        entries, measure="instructions", instructions_machine={"key": "x86_64-py3.11-abc"}
+    )
+    doc["commit_info"] = {"id": COMMITS[commit], "time": f"2026-11-{commit + 1:02d}T10:00:00"}
+    doc["machine_info"] = {"node": node}
+    return Run.read(doc)
+
+
+def test_instruction_counts_of_two_host_names_form_one_series_and_find_the_step(
+    tmp_path: Path,
+) -> None:
+    # hosted CI runners: a new host name every job, one instructions machine
+    rng = random.Random(5)
+    for commit in range(6):
+        store.save_run(_counted_run(commit, f"runner-{commit % 2}", rng), tmp_path)
+    history = index.open_index(None, tmp_path)
+    for path in sorted(store.runs_dir(tmp_path).glob("*.json")):
+        history.add(store.load_run(path), index.run_id(path), str(path))
+    points = history.points()
+    history.close()
+    timed = detect.series_of(points, {})
+    assert {s.key[0] for s in timed} == {"runner-0", "runner-1"}  # time keeps machines apart
+    counted = count_steps.count_series(points, {})
+    assert len(counted) == len(VARIANTS) and all(len(s.commits) == 6 for s in counted)
+    found = count_steps.count_changes(counted)
+    assert [(c.series.name, c.at, c.verdict) for c in found] == [
+        ("sqlite/fk_access/select_related/n=100", COMMITS[2], "slower")
+    ]
+    assert 1.02 < found[0].ratio < 1.04
+    assert "instructions" in found[0].line()
+
+
+def test_an_index_from_before_instruction_counts_opens_and_takes_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "history.sqlite3")
+    old.executescript(
+        "CREATE TABLE runs (run_id TEXT PRIMARY KEY, commit_id TEXT NOT NULL, commit_time TEXT,"
+        " branch TEXT, dirty INTEGER, machine TEXT NOT NULL, django TEXT, python TEXT,"
+        " scale TEXT, started TEXT, source TEXT);"
+        "CREATE TABLE points (run_id TEXT NOT NULL, database TEXT NOT NULL, server TEXT,"
+        " scenario TEXT NOT NULL, variant TEXT NOT NULL, n INTEGER NOT NULL, valid INTEGER NOT"
+        " NULL, median REAL, timed TEXT, normalized TEXT, cpu_bound INTEGER, queries INTEGER,"
+        " round_trips INTEGER, PRIMARY KEY (run_id, database, scenario, variant, n));"
+    )
+    old.close()
+    path = store.save_run(_counted_run(0, "here", random.Random(1)), tmp_path)
+    history = index.open_index(None, tmp_path)
+    assert history.add(store.load_run(path), index.run_id(path), str(path))
+    [point, *_] = history.points()
+    history.close()
+    assert point.instructions and point.instructions_machine == "x86_64-py3.11-abc"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import store
 from bench.errors import BenchError
-from bench.history import detect, index, site
+from bench.history import count_steps, detect, index, site
 
 SHOWN = 20  # changes printed, newest first (the site lists more)
 
@@ -22,10 +22,16 @@ def main(results: Path, sources: Sequence[Path], store_url: str | None, threshol
     finally:
         history.close()
     print(f"history: {added} runs imported, {known} already known")
-    all_series = detect.series_of(points, _branch_order())
+    order = _branch_order()
+    all_series = detect.series_of(points, order)
     found = detect.changes(all_series, threshold)
+    counted = count_steps.count_series(points, order)
+    found += count_steps.count_changes(counted)
     newest = sorted(found, key=lambda c: [x.id for x in c.series.commits].index(c.at))[::-1]
-    print(f"\nWhat changed lately ({len(found)} changes in {len(all_series)} series):")
+    series = f"{len(all_series)} series" + (
+        f" and {len(counted)} instruction series" if counted else ""
+    )
+    print(f"\nWhat changed lately ({len(found)} changes in {series}):")
     for change in newest[:SHOWN]:
         print(f"  {change.line()}")
         if change.metric == "time":

@@ -69,8 +69,8 @@ class Change:
     series: Series
     before: str  # the last commit of the old level
     at: str  # the first commit of the new one
-    metric: str  # "time", "queries" or "round_trips"
-    verdict: str  # slower, faster (time) or changed (exact)
+    metric: str  # "time", "instructions", "queries" or "round_trips"
+    verdict: str  # slower, faster (time, instructions) or changed (exact)
     old: float  # time: geometric mean of the old segment's process figures
     new: float
     ci_low: float = math.nan  # time: 95% interval of new / old
@@ -87,6 +87,8 @@ class Change:
         if self.metric == "time":
             interval = f"[{self.ci_low:.2f}, {self.ci_high:.2f}]"
             size = f"{self.ratio:.2f}x {interval}, p {self.p_value:.2g}"
+        elif self.metric == "instructions":
+            size = f"{self.ratio:.4f}x instructions ({self.old:.0f} -> {self.new:.0f})"
         else:
             size = f"{self.metric} {self.old:g} -> {self.new:g}"
         machine, django = self.series.key[0], self.series.key[1]

@@ -27,19 +27,27 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS runs (
         run_id TEXT PRIMARY KEY, commit_id TEXT NOT NULL, commit_time TEXT, branch TEXT,
         dirty INTEGER, machine TEXT NOT NULL, django TEXT, python TEXT, scale TEXT,
-        started TEXT, source TEXT)""",
+        started TEXT, source TEXT, instructions_machine TEXT)""",
     """CREATE TABLE IF NOT EXISTS points (
         run_id TEXT NOT NULL, database TEXT NOT NULL, server TEXT, scenario TEXT NOT NULL,
         variant TEXT NOT NULL, n INTEGER NOT NULL, valid INTEGER NOT NULL, median REAL,
         timed TEXT, normalized TEXT, cpu_bound INTEGER, queries INTEGER, round_trips INTEGER,
+        instructions INTEGER, instruction_calls TEXT,
         PRIMARY KEY (run_id, database, scenario, variant, n))""",
+)
+# Columns added since the first index: an older index gets them on opening (empty for its runs).
+ADDED = (
+    ("runs", "instructions_machine", "TEXT"),
+    ("points", "instructions", "INTEGER"),
+    ("points", "instruction_calls", "TEXT"),
 )
 POINT_COLUMNS = (
     "run_id, database, server, scenario, variant, n, valid, median, timed, normalized, "
-    "cpu_bound, queries, round_trips"
+    "cpu_bound, queries, round_trips, instructions, instruction_calls"
 )
 RUN_COLUMNS = (
-    "run_id, commit_id, commit_time, branch, dirty, machine, django, python, scale, started, source"
+    "run_id, commit_id, commit_time, branch, dirty, machine, django, python, scale, started, "
+    "source, instructions_machine"
 )
 
 
@@ -65,6 +73,9 @@ class Point:
     cpu_bound: bool
     queries: int | None
     round_trips: int | None
+    instructions: int | None = None  # --measure instructions: the benchmark's count
+    instruction_calls: tuple[int, ...] = ()  # every counted call (their spread is the noise)
+    instructions_machine: str = ""  # what the counts depend on (`bench.callgrind.identity`)
 
 
 def run_id(path: Path) -> str:
@@ -93,6 +104,13 @@ class Index:
                 # (PostgreSQL's IF NOT EXISTS is not atomic across sessions): the other won
                 if attempt == 2:
                     raise
+        for table, column, kind in ADDED:
+            try:
+                with self._transaction() as cursor:
+                    cursor.execute(f"SELECT {column} FROM {table} WHERE 1 = 0")
+            except Exception:  # noqa: BLE001 - sqlite3 and psycopg name it differently
+                with contextlib.suppress(Exception), self._transaction() as cursor:
+                    cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%s", self._mark)
@@ -115,7 +133,7 @@ class Index:
         with self._transaction() as cursor:
             cursor.execute(
                 self._sql(
-                    f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join(['%s'] * 11)}) "
+                    f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "
                     "ON CONFLICT (run_id) DO NOTHING"
                 ),
                 (
@@ -130,6 +148,7 @@ class Index:
                     run.meta.scale,
                     run.meta.started or "",
                     source,
+                    str((run.meta.instructions_machine or {}).get("key", "")),
                 ),
             )
             if cursor.rowcount == 0:
@@ -140,7 +159,7 @@ class Index:
             }
             cursor.executemany(
                 self._sql(
-                    f"INSERT INTO points ({POINT_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})"
+                    f"INSERT INTO points ({POINT_COLUMNS}) VALUES ({', '.join(['%s'] * 15)})"
                 ),
                 [
                     (
@@ -157,6 +176,8 @@ class Index:
                         int((f.cpu_share or 0) >= CPU_BOUND),
                         f.queries,
                         f.round_trips,
+                        f.instructions,
+                        _json_list(f.call_instructions) if f.instructions else None,
                     )
                     for b in run.benchmarks
                     for f in [b.figures]
@@ -174,7 +195,8 @@ class Index:
             cursor.execute(
                 "SELECT p.run_id, r.commit_id, r.commit_time, r.machine, r.django, r.scale, "
                 "p.database, p.server, p.scenario, p.variant, p.n, p.valid, p.median, p.timed, "
-                "p.normalized, p.cpu_bound, p.queries, p.round_trips "
+                "p.normalized, p.cpu_bound, p.queries, p.round_trips, p.instructions, "
+                "p.instruction_calls, r.instructions_machine "
                 "FROM points p JOIN runs r ON r.run_id = p.run_id"
             )
             rows = cursor.fetchall()
@@ -210,10 +232,13 @@ def _point(row: Sequence[Any]) -> Point:
         cpu_bound=bool(row[15]),
         queries=row[16],
         round_trips=row[17],
+        instructions=row[18],
+        instruction_calls=tuple(json.loads(row[19])) if row[19] else (),
+        instructions_machine=str(row[20] or ""),
     )
 
 
-def _json_list(values: list[float] | None) -> str:
+def _json_list(values: Sequence[float] | None) -> str:
     """A list of finite floats as JSON, at a fraction of json.dumps' cost (700 per run)."""
     return "[" + ",".join(map(repr, values)) + "]" if values is not None else "null"
 
