@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import cometrics, dataset, heaviest, isolation, speed
-from bench.counting import COUNTED_CALLS, Counter, warmup_calls
+from bench.counting import COUNTED_CALLS, THREADS, Counter, threads_started, warmup_calls
 from bench.effect import (
     CallEffect,
     Digest,
@@ -64,6 +64,8 @@ class Check:
     """Connections opened to the server during the call (`bench.roundtrips`)."""
     observed: dict[str, Any] = field(default_factory=dict)
     """What the variant measured about its own call (`bench.scenario.Observed`)."""
+    threads: int = 0
+    """Threads the call started (`bench.counting.threads_started`)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:
@@ -196,6 +198,7 @@ class Harness:
                     queries_on_replica() as on_replica,
                     connection.execute_wrapper(executed),
                     wire.counting() if wire else connections_opened() as trips,
+                    threads_started() as threads,
                 ):
                     started, cpu = time.perf_counter(), time.process_time()
                     result = call(n)
@@ -235,6 +238,7 @@ class Harness:
             min(1.0, cpu / seconds) if seconds > 0 else None,
             trips.connects,
             observed,
+            threads.count,
         )
 
     def peak_memory(self, case: Case) -> int:
@@ -371,10 +375,12 @@ class Harness:
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         if scenario.undo_schema is not None:
             undo = then(undo, scenario.undo_schema)
-        call, warmup = case.call(), 0
-        if self.counter is not None:  # the rounds are counted calls, after uncounted warm-ups
+        call, warmup, counter = case.call(), 0, self.counter
+        if counter is not None and check.threads:
+            rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
+        elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
             rounds, warmup = COUNTED_CALLS, warmup_calls(check.seconds)
-            call = self.counter.wrap(call, warmup)
+            call = counter.wrap(call, warmup)
         last = LastRound(
             scenario,
             n,
@@ -396,12 +402,12 @@ class Harness:
             if isinstance(result, Observed):
                 result = result.result
         finally:
-            if self.counter is not None:
-                self.counter.close()
+            if counter is not None:
+                counter.close()
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
-        if self.counter is not None:
-            figures.count(self.counter.instructions, self.counter.cycles)
+        if counter is not None:
+            figures.count(counter.instructions, counter.cycles)
         figures.speed_reference_seconds = statistics.median(last.speeds) if last.speeds else None
         figures.speed_normalized_median = speed.normalized_median(
             list(benchmark.stats.stats.data), last.speeds

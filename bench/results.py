@@ -302,7 +302,7 @@ def attach_counts(run: Run, counted: Sequence[Run]) -> None:
                 continue
             figures = other.figures
             if not other.valid or figures.instructions is None:
-                errors.append(figures.error or "not counted")
+                errors.append(figures.instructions_error or figures.error or "not counted")
                 continue
             calls += figures.call_instructions or []
             least += figures.process_instructions or []

@@ -86,4 +86,6 @@ def count_changes(all_series: Sequence[Series]) -> list[Change]:
 
 
 def _typical(series: Series) -> float:
-    return statistics.median(spread([int(v) for v in c.figures]) for c in series.commits)
+    """The median spread of the series' commits counted more than once (0 when none was)."""
+    spreads = [spread([int(v) for v in c.figures]) for c in series.commits if len(c.figures) > 1]
+    return statistics.median(spreads) if spreads else 0.0

@@ -69,6 +69,19 @@ def power(comparisons: list[Comparison]) -> list[str]:
     ]
 
 
+def resolutions(comparisons: list[Comparison]) -> list[str]:
+    """The smallest change the time could have shown, over every benchmark (each row has its
+    own): at the median benchmark and the 90th percentile."""
+    finite = sorted(c.resolution - 1 for c in comparisons if not math.isinf(c.resolution))
+    if not finite:
+        return ["time resolution: none (too few processes a side to see any change in time)"]
+    median, p90 = finite[len(finite) // 2], finite[min(len(finite) - 1, len(finite) * 9 // 10)]
+    return [
+        f"time resolution: ±{median:.0%} at the median benchmark, ±{p90:.0%} at the 90th "
+        f"percentile ({len(finite)} of {len(comparisons)} benchmarks could show a change)"
+    ]
+
+
 def one_side(o: Outcome) -> list[str]:
     """Benchmarks only one side measured: nothing to compare, but worth knowing."""
     lines = []
@@ -116,6 +129,7 @@ def terminal(o: Outcome) -> str:
         lines.append(f"... and {hidden} more without a verdict")
     lines += ["", *exact(o.changes), *one_side(o)]
     lines += ["", f"{len(comparisons)} benchmarks: {counts(comparisons)}", *power(comparisons)]
+    lines += resolutions(comparisons)
     if o.counts:  # the gate's own table last, where a reader of a CI log looks first
         lines += ["", "time above is context; instructions decide:", *instructions.terminal(o)]
     return "\n".join(lines)
