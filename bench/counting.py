@@ -8,8 +8,8 @@ quarter of a second each time in a Django process), so one window holds all coun
 benchmark: garbage collected and the survivors frozen before it, then collected again before
 each call (a collection that one call's garbage triggers in the next is not that call's work;
 frozen, the heap is not scanned again), and each call counted from zero to a dump whose totals
-are read at once and the file removed. The restores between the calls run
-inside the window but outside any count.
+are read at once and the file removed. The restores between the calls run inside the window but
+outside any count; calls after the last counted one run with the window closed.
 """
 
 from __future__ import annotations
@@ -100,20 +100,21 @@ class Counter:
         def counted(n: int) -> Any:
             nonlocal made
             made += 1
-            done = len(self.instructions) == COUNTED_CALLS or any(
-                count >= LONG_CALL for count in self.instructions
-            )
-            if made <= warmup or done:
+            if made <= warmup or self._enough():
                 return call(n)
             if not self._open:
                 self._begin()
             try:
                 return self._count(call, n)
             finally:
-                if len(self.instructions) == COUNTED_CALLS or self.instructions[-1] >= LONG_CALL:
+                if self._enough():
                     self.close()
 
         return counted
+
+    def _enough(self) -> bool:
+        counts = self.instructions
+        return len(counts) == COUNTED_CALLS or bool(counts) and counts[-1] >= LONG_CALL
 
     def close(self) -> None:
         """End the window (after the last counted call, or a call that raised)."""

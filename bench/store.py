@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,3 +91,37 @@ def save_comparison(
 def newest_runs(results: Path, count: int) -> list[Path]:
     files = sorted(runs_dir(results).glob("*.json"), key=lambda p: p.stat().st_mtime)
     return files[-count:]
+
+
+BUILT_MARK = ".django-ormbench"  # in every folder the suite builds and may replace
+
+
+def swap_in(staging: Path, target: Path) -> Path:
+    """Put the folder built in `staging` in place of `target`, which must be one the suite
+    built (it holds BUILT_MARK) or not exist: `--results ~/project` must not replace the
+    project's own report/. The old one is moved aside first and removed after."""
+    if target.exists() and not _built_here(target):
+        raise BenchError(
+            f"{target} exists and was not written by django-ormbench: move it away, or choose "
+            "another --results folder"
+        )
+    (staging / BUILT_MARK).write_text("built by django-ormbench; replaced on every build\n")
+    old = target.with_name(f".{target.name}-old-{secrets.token_hex(4)}")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def _built_here(folder: Path) -> bool:
+    """The suite's mark, or what a version before the mark wrote: its index.html and charts,
+    nothing else."""
+    if (folder / BUILT_MARK).exists():
+        return True
+    index = folder / "index.html"
+    try:
+        names = {p.suffix for p in folder.iterdir()}
+        return names <= {".html", ".png"} and "django-ormbench" in index.read_text()[:2000]
+    except (OSError, UnicodeDecodeError):
+        return False

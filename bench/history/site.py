@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from bench import store
 from bench.history.detect import Change, Series, SeriesKey
 from bench.report.html import CSS
 from bench.report.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time_axis
@@ -52,11 +53,7 @@ def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path)
         charts = _charts(all_series, changes, staging, folder)
         _summary(newest[:SUMMARY_CHANGES], staging / "summary.png")
         (staging / "index.html").write_text(_page(all_series, newest, charts), encoding="utf-8")
-        old = folder.with_name(f".{folder.name}-old-{secrets.token_hex(4)}")
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        store.swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder / "index.html"

@@ -28,7 +28,7 @@ def build(run_path: Path, results: Path) -> Path:
     staging.mkdir(parents=True)
     try:
         _write(run, run_path.name, staging)
-        return _swap_in(staging, results / REPORT_FOLDER) / "index.html"
+        return store.swap_in(staging, results / REPORT_FOLDER) / "index.html"
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -54,11 +54,3 @@ def _write(run: Run, source: str, folder: Path) -> None:
         drawn[scenario] = entry
     (folder / "index.html").write_text(html.page(run, source, all_rows, drawn), encoding="utf-8")
 
-
-def _swap_in(staging: Path, target: Path) -> Path:
-    old = target.with_name(f".{target.name}-old-{secrets.token_hex(4)}")
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -142,6 +143,8 @@ def signals_deferred() -> Iterator[None]:
 
 
 OWNERLESS_SECONDS = 60
+# What `workspace` names a folder: the prefix, a kind, and mkdtemp's eight characters.
+OWN_NAME = re.compile(re.escape(WORKSPACE_PREFIX) + r"[a-z0-9_-]+-[a-z0-9_]{8}")
 
 
 def reap_orphans() -> list[Path]:
@@ -151,11 +154,16 @@ def reap_orphans() -> list[Path]:
         try:
             owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
         except (OSError, ValueError, KeyError):
-            # The owner file is written right after the folder is made: a folder still without
-            # one a minute later belongs to a process that died in between.
+            # The owner file is written right after the folder is made: an empty folder of the
+            # suite's own name, still without one a minute later, belongs to a process that
+            # died in between. Anything else is not ours to remove (a user's
+            # --results /tmp/ormbench-results, say): rmdir removes only an empty folder.
             with contextlib.suppress(OSError):  # another run may be removing it right now
-                if time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS:
-                    shutil.rmtree(folder, ignore_errors=True)
+                if (
+                    OWN_NAME.fullmatch(folder.name)
+                    and time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS
+                ):
+                    folder.rmdir()
                     reaped.append(folder)
             continue
         if _alive(owner):
