@@ -38,29 +38,68 @@ def save_run(run: Run, results: Path) -> Path:
 
     The data goes to a hidden temporary file first, is flushed to disk, then linked to its final
     name: `os.link` fails if that name exists, so two runs finishing at once cannot collide, and
-    a reader never sees a half-written run.
+    a reader never sees a half-written run. Where the filesystem has no hard links (exFAT, some
+    network and FUSE mounts) the file is created under its final name exclusively instead. A
+    write that fails (a full disk) leaves no partial file and is one line.
     """
     folder = runs_dir(results)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     commit = run.commit.get("id") or "nogit"
+    data = json.dumps(run.as_dict(), indent=1, default=str).encode()
     tmp = folder / f".{stamp}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(run.as_dict(), out, indent=1, default=str)
-        out.flush()
-        os.fsync(out.fileno())
     try:
+        _write_synced(tmp, data, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         for attempt in range(100):
             suffix = f"-{attempt}" if attempt else ""
             final = folder / f"{stamp}_{str(commit)[:8]}_{run.meta.scale}{suffix}.json"
             try:
-                os.link(tmp, final)
-                return final
+                _link_or_create(tmp, final, data)
             except FileExistsError:
                 continue
+            _sync_folder(folder)
+            return final
         raise BenchError(f"could not find a free file name in {folder}")
+    except OSError as exc:
+        raise BenchError(f"could not write the run into {folder}: {exc.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _link_or_create(tmp: Path, final: Path, data: bytes) -> None:
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here: an exclusive create cannot replace a file either
+        _write_synced(final, data, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+
+
+def _write_synced(path: Path, data: bytes, flags: int) -> None:
+    """Write and sync a file this call creates; on failure remove it (and only it)."""
+    descriptor = os.open(path, flags, 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """The new name survives a crash only once the folder itself is on disk."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some filesystems cannot sync a folder; the file itself is synced
+    finally:
+        os.close(descriptor)
 
 
 def load_run(path: Path) -> Run:

@@ -66,3 +66,36 @@ def test_a_report_the_suite_built_is_replaced(tmp_path: Path) -> None:
     staging.mkdir()
     store.swap_in(staging, target)
     assert not (target / "a.png").exists()
+
+
+def test_a_run_is_kept_where_the_filesystem_has_no_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import factory
+
+    def no_links(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    run = factory.run([factory.benchmark("v")])
+    first, second = store.save_run(run, tmp_path), store.save_run(run, tmp_path)
+    assert first != second and store.load_run(first).benchmarks[0].figures.variant == "v"
+    assert sorted(p.name for p in store.runs_dir(tmp_path).iterdir()) == sorted(
+        [first.name, second.name]
+    )  # no temporary file left
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from tests import factory
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(BenchError, match="No space left on device"):
+        store.save_run(factory.run([factory.benchmark("v")]), tmp_path)
+    assert list(store.runs_dir(tmp_path).iterdir()) == []
