@@ -169,8 +169,9 @@ def report(session: nox.Session) -> None:
 @nox.session
 def compare(session: nox.Session) -> None:
     """Compare two git revisions (benchmarked here, alternating) or two stored run files."""
+    args, urls = _without_urls(list(session.posargs))
     install(session)
-    session.run("python", "-m", "bench", "compare", *session.posargs, **GRACE)
+    session.run("python", "-m", "bench", "compare", *args, env=urls, **GRACE)
 
 
 @nox.session
@@ -185,5 +186,6 @@ def history(session: nox.Session) -> None:
 @nox.session
 def perf(session: nox.Session) -> None:
     """A benchmark of the suite itself: generation, loading, memory and latency at scale l."""
+    args, urls = _without_urls(list(session.posargs))
     install(session)
-    session.run("python", "-m", "bench", "perf", *session.posargs, **GRACE)
+    session.run("python", "-m", "bench", "perf", *args, env=urls, **GRACE)

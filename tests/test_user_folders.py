@@ -99,3 +99,26 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
     with pytest.raises(BenchError, match="No space left on device"):
         store.save_run(factory.run([factory.benchmark("v")]), tmp_path)
     assert list(store.runs_dir(tmp_path).iterdir()) == []
+
+
+def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answers(tmp_path: Path) -> None:
+    import json
+
+    from bench.protocol import WorkerSpec
+    from bench.worker import scrub_answers
+
+    secret = 'pa"ss\\\\word'
+    spec = WorkerSpec(
+        task="bench",
+        database="postgresql",
+        django={"PASSWORD": secret},
+        scale="xs",
+        out=str(tmp_path),
+    )
+    spec.answer("outcomes").write_text(json.dumps({"failed": [{"error": f"bad dsn {secret}"}]}))
+    spec.answer("benchmarks").write_text(json.dumps({"error": f"x {secret} y"}))
+    scrub_answers(spec)
+    for kind in ("outcomes", "benchmarks"):
+        text = spec.answer(kind).read_text()
+        assert "word" not in text and "***" in text
+        json.loads(text)
