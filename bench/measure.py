@@ -15,21 +15,21 @@ import time
 import tracemalloc
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bench import cometrics, dataset, heaviest, isolation, speed
+from bench.check import Check
 from bench.counting import COUNTED_CALLS, THREADS, Counter, threads_started, warmup_calls
 from bench.effect import (
     CallEffect,
-    Digest,
     Effects,
     SqlLog,
     differing_tables,
     first_row_difference,
     logging_sql,
 )
-from bench.equivalence import first_difference, plain, refuse_lazy
+from bench.equivalence import first_difference, refuse_lazy
 from bench.errors import ScenarioMismatch
 from bench.quiet import Quiet
 from bench.restore import Snapshots
@@ -37,40 +37,6 @@ from bench.results import Figures
 from bench.rounds import LastRound, StatementCounter, nothing, rounds_for, then
 from bench.roundtrips import RoundTrips, connections_opened, queries_on_replica
 from bench.scenario import Case, Observed
-
-
-@dataclass(frozen=True)
-class Check:
-    """What one checked call of a variant showed."""
-
-    result: Any
-    queries: int
-    executed: int
-    """Statements through the main connection's cursors (the timed rounds count these: the
-    query log also holds transaction control that Django logs without a cursor)."""
-    seconds: float
-    recorded: dict[str, Any]
-    effect: dict[str, Digest]
-    """Digest of every table the call wrote, taken before its writes were undone."""
-    dirty: dict[str, list[int]] = field(default_factory=dict)
-    """Key buckets of each table the call changed: what every timed round puts back."""
-    round_trips: int | None = None
-    """Client-server exchanges of the call on the wire (None: SQLite, no wire)."""
-    exact: dict[str, Any] = field(default_factory=dict)
-    """The call's exact co-metrics (`bench.cometrics`); empty in a timing-only process."""
-    cpu_share: float | None = None
-    """The client process's CPU time over the call's wall time (the rest: waiting on I/O)."""
-    connects: int = 0
-    """Connections opened to the server during the call (`bench.roundtrips`)."""
-    observed: dict[str, Any] = field(default_factory=dict)
-    """What the variant measured about its own call (`bench.scenario.Observed`)."""
-    threads: int = 0
-    """Threads the call started (`bench.counting.threads_started`)."""
-
-    @property
-    def evidence(self) -> tuple[Any, ...]:
-        """Everything the check compares: if it is the same at every n, nothing can fail."""
-        return (plain(self.result), sorted(self.effect.items()), plain(self.recorded))
 
 
 @dataclass
@@ -352,6 +318,13 @@ class Harness:
         where = str(row) if row else f"table {table}: digests differ"
         return f"other effect on the database than {names[0]}: {where}{others}"
 
+    def _seconds(self, case: Case) -> float:
+        """One more call's time, undone: the check's first call also timed translating it."""
+        with self.undone(case):
+            started = time.perf_counter()
+            case.call()(case.n)
+            return time.perf_counter() - started
+
     def _inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
         with self.undone(case):
@@ -379,7 +352,7 @@ class Harness:
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
-            rounds, warmup = COUNTED_CALLS, warmup_calls(check.seconds)
+            rounds, warmup = COUNTED_CALLS, warmup_calls(self._seconds(case))
             call = counter.wrap(call, warmup)
         last = LastRound(
             scenario,
