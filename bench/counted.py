@@ -37,7 +37,7 @@ STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
 class Opened:
     """One database's servers, still up after its timed processes."""
 
-    targets: dict[str, Database]  # by database suffix: "" and a comparison's "_b"
+    targets: dict[str, Database]  # by database suffix: "" (a run), a comparison's "_a", "_b"
     replica: Database | None
 
 

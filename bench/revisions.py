@@ -105,6 +105,10 @@ def run_sides(
     """Processes of sides a and b alternating against one server per database; the two pooled,
     stored runs."""
 
+    # Each side in a database of its own, made the same way (the server's own database stays
+    # unused): with side A in the server's database and B in one made beside it, SQLite's
+    # writes counted 1.5% fewer instructions on B in an A/A of the whole catalogue.
+
     def process(i: int) -> Process:
         order = alternation(i // 2 + 1)
         side = order[i]
@@ -115,7 +119,7 @@ def run_sides(
             target_seconds=PROCESS_TARGET_SECONDS,
             min_rounds=1,
             flip=order[:i].count(side) % 2 == 1,
-            database_suffix="" if side == "a" else "_b",
+            database_suffix=f"_{side}",
             django=sides[side].django,
         )
 
@@ -156,7 +160,7 @@ def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
             sides[side].label,
             sides[side].tree,
             timing_only=True,
-            database_suffix="" if side == "a" else "_b",
+            database_suffix=f"_{side}",
             django=sides[side].django,
             measure="instructions",
         )
