@@ -211,7 +211,7 @@ def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path
     # SQLite, so the loop executes several times more, whatever the noise (a fraction of 1%)
     assert counts["lazy_loop", 100].instructions > 4 * counts["select_related", 100].instructions
     assert counts["select_related", 100].instructions > counts["select_related", 10].instructions
-    # three counted calls, one of a call of 5 M instructions or more (the loop of 101 queries)
+    # three counted calls, one of a call of 20 M instructions or more (the loop of 101 queries)
     calls = {key: f.call_instructions or [] for key, f in counts.items()}
     assert [len(c) for c in calls.values()] == [
         1 if max(c) >= LONG_CALL else 3 for c in calls.values()
