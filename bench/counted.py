@@ -30,8 +30,6 @@ from bench.servers.base import Database
 if TYPE_CHECKING:
     from bench.run import Process, RunRequest
 
-STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
-
 
 @dataclass(frozen=True)
 class Opened:
@@ -79,6 +77,7 @@ def run_all(
     scratch: Path,
     start: Start,
     answer: Answer,
+    stop: Callable[[subprocess.Popen[bytes]], None],
 ) -> list[list[dict[str, Any]]]:
     """Every counting process against every open database, as many at once as there are cores;
     per process, its pieces (one per database)."""
@@ -127,7 +126,7 @@ def run_all(
     finally:
         stopping.set()
         for proc in list(live):
-            _stop(proc)
+            stop(proc)
         pool.shutdown(wait=True, cancel_futures=True)
     out: list[list[dict[str, Any]]] = [[] for _ in counting]
     for (i, _), piece in zip(jobs, pieces, strict=True):
@@ -136,13 +135,3 @@ def run_all(
         out[i].append(piece)
     return out
 
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

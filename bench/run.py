@@ -175,7 +175,9 @@ def execute_counted(
                 per_process[i] += more
             if still_open is not None:
                 opened[name] = still_open
-        counts = counted.run_all(request, opened, counting, scratch, _start_worker, _answer)
+        counts = counted.run_all(
+            request, opened, counting, scratch, _start_worker, _answer, _stop_worker
+        )
     runs = [merge(request, pieces, started) for pieces in per_process]
     return runs, [merge(request, pieces, started) for pieces in counts]
 
