@@ -59,9 +59,9 @@ def main(
         f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
     )
     if (found.gating or found.more_queries) and not report_only:
-        measure = "in instructions" if found.counts else "significant"
+        measure = "regressions in instructions" if found.counts else "significant regressions"
         print(
-            f"\nFAILED: {found.gating} {measure} regressions, "
+            f"\nFAILED: {found.gating} {measure}, "
             f"{len(found.more_queries)} benchmarks sending more queries",
             file=sys.stderr,
         )
