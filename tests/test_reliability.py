@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -35,11 +36,12 @@ def left_behind(processes: set[str], folders: set[Path]) -> tuple[set[str], set[
 
 
 def new_folder(kind: str, before: set[Path], timeout: float = 60) -> Path:
+    """The new folder of a `kind` server: "postgresql" is the primary's, never its replica's
+    ("ormbench-postgresql-replica-..."), which may not have started its server yet."""
     deadline = time.monotonic() + timeout
+    name = re.compile(rf"ormbench-{kind}-[a-z0-9_]{{8}}")
     while time.monotonic() < deadline:
-        fresh = [
-            f for f in set(ormbench_folders()) - before if f.name.startswith(f"ormbench-{kind}")
-        ]
+        fresh = [f for f in set(ormbench_folders()) - before if name.fullmatch(f.name)]
         if fresh:
             return fresh[0]
         time.sleep(0.01)
