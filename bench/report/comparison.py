@@ -21,7 +21,6 @@ VERDICT_MARK = {
     "below resolution": "below resolution",
     "unchanged": "",
 }
-SHOWN_UNCHANGED = 15  # the table lists every change, then this many of the others
 
 
 def _interval(c: Comparison) -> str:
@@ -102,7 +101,7 @@ def exact(changes: list[ExactChange]) -> list[str]:
 def _shown(comparisons: list[Comparison]) -> list[Comparison]:
     changed = [c for c in comparisons if c.verdict in ("slower", "faster")]
     rest = [c for c in comparisons if c.verdict not in ("slower", "faster")]
-    return changed + rest[:SHOWN_UNCHANGED]
+    return changed + rest[: instructions.SHOWN_UNCHANGED]
 
 
 def counts(comparisons: list[Comparison]) -> str:

@@ -10,7 +10,7 @@ from bench.compare_counts import MARGIN, CountComparison
 from bench.report import numbers
 
 MARK = {"slower": "SLOWER", "faster": "faster", "unchanged": ""}
-SHOWN_UNCHANGED = 15
+SHOWN_UNCHANGED = 15  # a table lists every change, then this many of the others (time too)
 
 
 def header(o: Outcome) -> list[str]:
