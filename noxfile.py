@@ -123,7 +123,7 @@ def bench(session: nox.Session) -> None:
     """Start throwaway servers, load the dataset, time every scenario, write results/."""
     args, urls = _without_urls(list(session.posargs))
     install(session)
-    session.run("python", "-m", "bench", "run", *args, env=urls, **GRACE)
+    session.run("python", "-m", "ormbench", "run", *args, env=urls, **GRACE)
 
 
 def _without_urls(args: list[str], option: str = "--db-url") -> tuple[list[str], dict[str, str]]:
@@ -155,15 +155,15 @@ def lint(session: nox.Session) -> None:
     """ruff and mypy over the harness, the models and the scenarios."""
     install(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "dev"))
-    session.run("ruff", "check", "bench", "models_app", "scenarios", "tests", "noxfile.py")
-    session.run("mypy", "bench")
+    session.run("ruff", "check", "ormbench", "tests", "noxfile.py")
+    session.run("mypy", "ormbench")
 
 
 @nox.session
 def report(session: nox.Session) -> None:
     """Rebuild results/report/ (HTML + PNG) from the newest stored run, or the one given."""
     install(session)
-    session.run("python", "-m", "bench", "report", *session.posargs)
+    session.run("python", "-m", "ormbench", "report", *session.posargs)
 
 
 @nox.session
@@ -171,7 +171,7 @@ def compare(session: nox.Session) -> None:
     """Compare two git revisions (benchmarked here, alternating) or two stored run files."""
     args, urls = _without_urls(list(session.posargs))
     install(session)
-    session.run("python", "-m", "bench", "compare", *args, env=urls, **GRACE)
+    session.run("python", "-m", "ormbench", "compare", *args, env=urls, **GRACE)
 
 
 @nox.session
@@ -180,7 +180,7 @@ def history(session: nox.Session) -> None:
     results/history/."""
     args, urls = _without_urls(session.posargs, "--store")
     install(session)
-    session.run("python", "-m", "bench", "history", *args, env=urls, **GRACE)
+    session.run("python", "-m", "ormbench", "history", *args, env=urls, **GRACE)
 
 
 @nox.session
@@ -188,4 +188,4 @@ def perf(session: nox.Session) -> None:
     """A benchmark of the suite itself: generation, loading, memory and latency at scale l."""
     args, urls = _without_urls(list(session.posargs))
     install(session)
-    session.run("python", "-m", "bench", "perf", *args, env=urls, **GRACE)
+    session.run("python", "-m", "ormbench", "perf", *args, env=urls, **GRACE)

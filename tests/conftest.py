@@ -22,12 +22,18 @@ from typing import Any
 
 import pytest
 
-from bench.servers import Database, provide
+from ormbench.servers import Database, provide
 
 ROOT = Path(__file__).resolve().parents[1]
 # A real run (fk_access, counter_race, inserts, upsert_ignore at xs on all three databases),
 # committed so that the report, compare and results tests run without servers.
 FIXTURE_RUN = ROOT / "tests" / "fixtures" / "run-xs.json"
+CATALOGUE = ROOT / "ormbench" / "catalogue"
+
+
+def scenario_module(name: str, root: Path = ROOT) -> Path:
+    """The file of a bundled scenario module, in whichever group folder it sits."""
+    return next((root / CATALOGUE.relative_to(ROOT) / "scenarios").rglob(f"{name}.py"))
 
 
 SERVER_FIXTURES = {"xs_run", "postgresql_server", "mysql_server", "mutant_run", "mysql_user"}
@@ -42,9 +48,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def bench(
     *args: str, results: Path, timeout: float = 900, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bench run ...` as a user runs it; output captured as text."""
+    """`python -m ormbench run ...` as a user runs it; output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "bench", "run", "--results", str(results), *args],
+        [sys.executable, "-m", "ormbench", "run", "--results", str(results), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -54,9 +60,9 @@ def bench(
 
 
 def in_process(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bench ...` called in this process (no interpreter to start, nothing to import
+    """`python -m ormbench ...` called in this process (no interpreter to start, nothing to import
     again): the same exit status and output, for the fast layer's command-line tests."""
-    from bench import cli
+    from ormbench import cli
 
     out, err = io.StringIO(), io.StringIO()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -104,9 +110,9 @@ def render_in_chromium(page: Path, shot: Path, size: tuple[int, int]) -> list[st
 def compare(
     *args: str, cwd: Path = ROOT, results: Path, timeout: float = 1200
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bench compare ...` as a user runs it."""
+    """`python -m ormbench compare ...` as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "bench", "compare", *args, "--results", str(results)],
+        [sys.executable, "-m", "ormbench", "compare", *args, "--results", str(results)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -168,12 +174,12 @@ def mysql_server() -> Iterator[Database]:
 
 
 class BenchProcess:
-    """A `python -m bench run` in its own process group, its output collected as it comes."""
+    """A `python -m ormbench run` in its own process group, its output collected as it comes."""
 
     def __init__(self, *args: str, results: Path, background: bool = False) -> None:
         """background: start it as a shell starts `cmd &`, with SIGINT ignored."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "bench", "run", "--results", str(results), *args],
+            [sys.executable, "-u", "-m", "ormbench", "run", "--results", str(results), *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

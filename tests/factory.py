@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from bench.results import SCHEMA_VERSION, Run
+from ormbench.results import SCHEMA_VERSION, Run
 
 
 def benchmark(

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bench import stats
-from bench.compare import compare_runs
-from bench.results import Run
+from ormbench.analysis import stats
+from ormbench.analysis.compare import compare_runs
+from ormbench.results import Run
 from tests import factory
-from tests.conftest import ROOT, bench, compare, in_process
+from tests.conftest import ROOT, bench, compare, in_process, scenario_module
 
 
 def processes(center: float, count: int, seed: int, sigma: float = 0.03) -> list[float]:
@@ -188,7 +188,7 @@ def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
 def test_a_deliberate_slowdown_is_flagged_exactly_and_fails(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
-    module = repo / "scenarios" / "fk_access.py"
+    module = scenario_module("fk_access", repo)
     source = module.read_text()
     slowed = source.replace(
         '    """One SELECT joining books to their authors."""\n',
@@ -247,11 +247,11 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
     says with two processes a side; B migrated a database of its own, not A's."""
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
-    models = repo / "models_app" / "models.py"
+    models = repo / "ormbench" / "catalogue" / "models_app" / "models.py"
     line = '            models.Index(fields=["language"], name="book_language_idx"),\n'
     assert line in models.read_text()
     models.write_text(models.read_text().replace(line, ""))
-    migrations = repo / "models_app" / "migrations"
+    migrations = repo / "ormbench" / "catalogue" / "models_app" / "migrations"
     latest = max(p.stem for p in migrations.glob("[0-9][0-9][0-9][0-9]_*.py"))
     (migrations / f"{int(latest[:4]) + 1:04d}_drop_language_index.py").write_text(
         DROP_LANGUAGE_INDEX.format(latest=latest)
@@ -339,7 +339,7 @@ def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
-    from bench.run import Process, Schedule
+    from ormbench.parent.run import Process, Schedule
 
     first = [Process(f"p{i}") for i in range(4)]
     fixed = Schedule(first)

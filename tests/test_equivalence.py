@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from bench.equivalence import first_difference
-from bench.settings import configure
+from ormbench.settings import configure
+from ormbench.worker.probes.equivalence import first_difference
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,7 +49,7 @@ def test_the_first_difference_is_named(naive: object, variant: object, shown: st
 
 
 def test_model_instances_are_compared_by_every_field_not_by_pk() -> None:
-    from models_app.models import Book
+    from ormbench.catalogue.models_app.models import Book
 
     right, wrong = Book(pk=1, title="right"), Book(pk=1, title="WRONG")
     assert right == wrong  # what Django's == says

@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from bench import cometrics
-from bench.exact import exact_changes
-from bench.results import Run
+from ormbench.analysis.exact import exact_changes
+from ormbench.results import Run
+from ormbench.worker.probes import cometrics
 from tests import factory
 from tests.conftest import bench, newest_run
 

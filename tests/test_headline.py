@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import summary
-from bench.report.rows import best_speedups, headline, rows
+from ormbench.present import summary
+from ormbench.present.rows import best_speedups, headline, rows
 from tests import factory
 
 

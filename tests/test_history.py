@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import store
-from bench.history import count_steps, detect, index, site
-from bench.results import Run
-from bench.servers import Database
+from ormbench import store
+from ormbench.analysis.history import count_steps, detect, index
+from ormbench.present import history_site as site
+from ormbench.results import Run
+from ormbench.servers import Database
 from tests import factory
 from tests.conftest import ROOT, in_process, render_in_chromium
 
@@ -136,7 +137,7 @@ def test_backfill_measures_each_commit_once_and_resumes(tmp_path: Path) -> None:
 
     def backfill(span: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bench", "run", "--commits", span, "--db", "sqlite"]
+            [sys.executable, "-m", "ormbench", "run", "--commits", span, "--db", "sqlite"]
             + ["--scale", "xs", "-k", "fk_access and not n100", "--results", str(results)],
             cwd=clone,
             capture_output=True,

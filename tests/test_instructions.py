@@ -13,13 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from bench import callgrind
-from bench.compare import outcome
-from bench.compare_counts import MARGIN, compare_counts, spread
-from bench.counting import LONG_CALL, LONG_WARMUP, SHORT_WARMUP, threads_started, warmup_calls
-from bench.exact import exact_changes
-from bench.protocol import SPEC_BLOCK, WorkerSpec
-from bench.results import Run, attach_counts
+from ormbench.analysis.compare import outcome
+from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
+from ormbench.analysis.exact import exact_changes
+from ormbench.parent import callgrind
+from ormbench.protocol import SPEC_BLOCK, WorkerSpec
+from ormbench.results import Run, attach_counts
+from ormbench.worker.counting import (
+    LONG_CALL,
+    LONG_WARMUP,
+    SHORT_WARMUP,
+    threads_started,
+    warmup_calls,
+)
 from tests import factory
 from tests.conftest import bench
 

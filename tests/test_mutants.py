@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 
-from bench.servers import DEFAULT_DATABASES as DATABASES
-from tests.conftest import ROOT, bench, newest_run
-
-SCENARIOS = ROOT / "scenarios"
+from ormbench.servers import DEFAULT_DATABASES as DATABASES
+from tests.conftest import bench, newest_run, scenario_module
 
 # kind: (catalogue module, text to replace, its replacement, the variant made wrong)
 PLANTED = {
@@ -125,8 +123,8 @@ WRITTEN = '''"""Mutants written from scratch: wrong types, a constant check, a r
 
 from django.db.models import F
 
-from bench.scenario import Scenario
-from models_app.models import Book
+from ormbench.declare.scenario import Scenario
+from ormbench.catalogue.models_app.models import Book
 
 instances = Scenario("m_wrong_instance_field", sizes=(5, 10))
 
@@ -205,11 +203,11 @@ def _plant(package: Path) -> None:
     package.mkdir()
     (package / "__init__.py").write_text("")
     for kind, (module, old, new, _) in PLANTED.items():
-        source = (SCENARIOS / f"{module}.py").read_text()
+        source = scenario_module(module).read_text()
         assert source.count(old) == 1, f"{kind}: the text to mutate is not in {module}.py once"
         (package / f"{kind}.py").write_text(_renamed(source.replace(old, new), kind))
     for kind, (module, code, _) in APPENDED.items():
-        source = (SCENARIOS / f"{module}.py").read_text()
+        source = scenario_module(module).read_text()
         (package / f"{kind}.py").write_text(_renamed(source + code, kind))
     (package / "written.py").write_text(WRITTEN)
 

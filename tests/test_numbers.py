@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.report.numbers import seconds
+from ormbench.present.numbers import seconds
 
 
 @pytest.mark.parametrize(

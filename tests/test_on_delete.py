@@ -20,12 +20,13 @@ N = 10
 # dataset; what it left is read before the rollback.
 SCRIPT = """
 import json, sys
-from bench.settings import configure
+from ormbench.settings import configure
 configure({"ENGINE": "django.db.backends.sqlite3", "NAME": sys.argv[1]})
 from django.core.management import call_command
 from django.db import transaction
-from bench import catalogue, dataset, loader
-from models_app import models
+from ormbench.declare import catalogue
+from ormbench.dataset import loader, tables as dataset
+from ormbench.catalogue.models_app import models
 
 call_command("migrate", verbosity=0)
 loader.load(dataset.generate(dataset.scale("xs")))
@@ -55,7 +56,7 @@ for rule, author, book in [
                 ),
             }
             transaction.set_rollback(True)
-from bench.effect import Effects
+from ormbench.worker.probes.effect import Effects
 effects = Effects()
 found["reached"] = {
     parent: sorted(effects.reached([parent]))

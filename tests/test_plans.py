@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bench import store
-from bench.cometrics import marks
-from bench.report import summary
-from bench.report.build import build
-from bench.results import Run
+from ormbench import store
+from ormbench.present import summary
+from ormbench.present.report.build import build
+from ormbench.results import Run
+from ormbench.worker.probes.cometrics import marks
 from tests.conftest import FIXTURE_RUN
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bench.progress import Progress
+from ormbench.present.progress import Progress
 
 
 class Terminal(io.StringIO):

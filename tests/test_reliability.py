@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import Database
+from ormbench.servers import Database
 from tests.conftest import (
     BenchProcess,
     bench,

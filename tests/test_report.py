@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from bench import catalogue, store
-from bench.errors import BenchError
-from bench.report.build import build
-from bench.results import Run
-from bench.servers import DEFAULT_DATABASES as DATABASES
+from ormbench import store
+from ormbench.declare import catalogue
+from ormbench.errors import BenchError
+from ormbench.present.report.build import build
+from ormbench.results import Run
+from ormbench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import FIXTURE_RUN, ROOT, render_in_chromium
 
 MIN_SIDE, MAX_SIDE = 300, 5000  # pixels: readable at README size, not absurdly large
@@ -78,7 +79,7 @@ def test_unknown_schema_is_refused(tmp_path: Path) -> None:
 def test_report_command_rebuilds_from_the_newest_stored_run(xs_run: dict[str, Any]) -> None:
     results = xs_run["results"]
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "report", "--results", str(results)],
+        [sys.executable, "-m", "ormbench", "report", "--results", str(results)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -99,8 +100,9 @@ def test_html_renders_in_headless_chromium_without_console_errors(report: Path) 
 def test_each_variant_shows_its_own_figures_beside_its_time() -> None:
     """Correctness figures (lost updates here) are part of every variant's cell, not only the
     naive one's headline: a reader sees that F() lost none beside its time."""
-    from bench.report import html, table
-    from bench.report.rows import rows
+    from ormbench.present import table
+    from ormbench.present.report import html
+    from ormbench.present.rows import rows
 
     run = Run.read(json.loads(FIXTURE_RUN.read_text()))
     terminal = table.render(run)
@@ -113,8 +115,9 @@ def test_each_variant_shows_its_own_figures_beside_its_time() -> None:
 
 
 def test_connections_a_call_opened_show_beside_its_queries() -> None:
-    from bench.report import html, table
-    from bench.report.rows import rows
+    from ormbench.present import table
+    from ormbench.present.report import html
+    from ormbench.present.rows import rows
 
     run = Run.read(json.loads(FIXTURE_RUN.read_text()))
     for benchmark in run.benchmarks:

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bench import results, store
-from bench.errors import BenchError
-from bench.report import html
-from bench.report.build import build
-from bench.report.rows import rows
-from bench.results import Run
+from ormbench import results, store
+from ormbench.errors import BenchError
+from ormbench.present.report import html
+from ormbench.present.report.build import build
+from ormbench.present.rows import rows
+from ormbench.results import Run
 from tests.conftest import FIXTURE_RUN, in_process
 
 

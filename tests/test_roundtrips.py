@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.roundtrips import TripCounter
-from bench.servers import proxy
-from bench.servers.base import filesystem_of
+from ormbench.servers import proxy
+from ormbench.servers.base import filesystem_of
+from ormbench.worker.probes.roundtrips import TripCounter
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from bench import catalogue, results
-from bench.servers import DEFAULT_DATABASES as DATABASES
+from ormbench import results
+from ormbench.declare import catalogue
+from ormbench.servers import DEFAULT_DATABASES as DATABASES
 from tests.conftest import bench, newest_run
 
 

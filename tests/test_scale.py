@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import dataset
-from bench.errors import BenchError
-from bench.servers.proxy import delayed, parse_latency
-from bench.stats import growth
+from ormbench.analysis.stats import growth
+from ormbench.dataset import tables as dataset
+from ormbench.errors import BenchError
+from ormbench.servers.proxy import delayed, parse_latency
 
 
 def test_cache_same_seed_and_scale_same_data_other_seed_new_data(

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from bench.dataset import SCALES
-from bench.scenario import Scenario, Variant, cases
+from ormbench.dataset.tables import SCALES
+from ormbench.declare.scenario import DEFAULT_PACKAGES, Scenario, Variant, cases
 
 _names = itertools.count()
 
@@ -83,7 +83,7 @@ def test_unknown_modes_and_scales_are_refused() -> None:
 
 
 def test_dirty_buckets_become_merged_key_ranges_without_the_inserted_rows() -> None:
-    from bench.effect import BUCKET_ROWS, key_ranges
+    from ormbench.worker.probes.effect import BUCKET_ROWS, key_ranges
 
     assert key_ranges([-1, 0, 1, 3]) == [
         (0, 2 * BUCKET_ROWS - 1),
@@ -111,10 +111,10 @@ def test_a_variant_needing_another_django_is_skipped_with_the_reason() -> None:
 
 
 def test_a_replica_is_asked_for_only_when_a_selected_case_reads_from_one() -> None:
-    from bench import catalogue
+    from ormbench.declare import catalogue
 
     def wanted(keyword: str) -> bool:
-        selected = catalogue.select(("postgresql",), "xs", keyword, ("scenarios",))
+        selected = catalogue.select(("postgresql",), "xs", keyword, DEFAULT_PACKAGES)
         return catalogue.needs_replica(selected)
 
     assert wanted("read_your_writes") and wanted("replica_reads or fk_access")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.servers import ServerUnavailable, docker, provide, registry
-from bench.servers.url import parse
+from ormbench.servers import ServerUnavailable, docker, provide, registry
+from ormbench.servers.url import parse
 from tests.conftest import ROOT, ormbench_folders, ormbench_processes
 
 PATHS = [
@@ -130,7 +130,7 @@ def test_docker_path_needs_a_running_engine() -> None:
 
 
 def test_docker_compose_services_are_local_healthchecked_and_throwaway() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = yaml.safe_load((ROOT / "ormbench" / "servers" / "docker-compose.yml").read_text())
     services = compose["services"]
     assert set(services) == {"postgresql", "mysql"}
     for service in services.values():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.servers import Database
-from bench.servers.sibling import sibling
-from bench.servers.url import of_database
+from ormbench.servers import Database
+from ormbench.servers.sibling import sibling
+from ormbench.servers.url import of_database
 
 
 def _databases(db: Database) -> set[str]:

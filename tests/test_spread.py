@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.results import Run
-from bench.spread import spread
+from ormbench.analysis.spread import spread
+from ormbench.results import Run
 from tests import factory
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import store
-from bench.errors import BenchError
-from bench.results import Run
+from ormbench import store
+from ormbench.errors import BenchError
+from ormbench.results import Run
 from tests import factory
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import store
-from bench.errors import BenchError
-from bench.servers import base
+from ormbench import store
+from ormbench.errors import BenchError
+from ormbench.servers import base
 
 
 def _aged(folder: Path, seconds: float = 3600) -> Path:
@@ -104,8 +104,8 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
 def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answers(tmp_path: Path) -> None:
     import json
 
-    from bench.protocol import WorkerSpec
-    from bench.worker import scrub_answers
+    from ormbench.protocol import WorkerSpec
+    from ormbench.worker.process import scrub_answers
 
     secret = 'pa"ss\\\\word'
     spec = WorkerSpec(

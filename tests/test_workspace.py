@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.servers.base import OWNERLESS_SECONDS, WORKSPACE_PREFIX, WORKSPACE_ROOT, reap_orphans
+from ormbench.servers.base import OWNERLESS_SECONDS, WORKSPACE_PREFIX, WORKSPACE_ROOT, reap_orphans
 
 
 def test_an_old_folder_without_owner_is_reaped_a_new_one_kept() -> None:

@@ -3,8 +3,8 @@
 from django.db import connection
 from django.db.models import F
 
-from bench.scenario import Scenario
-from models_app.models import Book
+from ormbench.catalogue.models_app.models import Book
+from ormbench.declare.scenario import Scenario
 
 modes = Scenario(
     "mode_probe",

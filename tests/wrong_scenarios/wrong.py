@@ -2,8 +2,8 @@
 
 from django.db import connection
 
-from bench.scenario import Scenario
-from models_app.models import Book, Counter
+from ormbench.catalogue.models_app.models import Book, Counter
+from ormbench.declare.scenario import Scenario
 
 wrong = Scenario("wrong_fixture", sizes=(5, 10))
 

@@ -1,0 +1,3 @@
+from ormbench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Several clients at once: races, locks, connections, async requests and a replica."""

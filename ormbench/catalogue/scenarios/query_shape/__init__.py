@@ -1,0 +1,1 @@
+"""The shape of the SQL: indexes, pagination, OR against UNION, raw SQL."""

@@ -1,0 +1,1 @@
+"""QuerySet traps: evaluations that look free and are not."""

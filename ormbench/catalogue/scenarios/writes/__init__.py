@@ -1,0 +1,1 @@
+"""Writing: upserts, transactions and savepoints, migrations of data and schema."""

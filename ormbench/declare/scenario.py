@@ -1,0 +1,385 @@
+"""The declaration API: a scenario times a naive variant against optimized ones.
+
+A scenario module in `scenarios/` builds one `Scenario` and decorates its variants::
+
+    fk = Scenario("fk_access", sizes=(10, 100, 1000))
+
+    @fk.naive(queries=lambda n: n + 1)
+    def lazy_loop(n):
+        \"\"\"One SELECT for the books, then one per author.\"\"\"
+        return [(b.title, b.author.name) for b in Book.objects.all()[:n]]
+
+    @fk.optimized(queries=1)
+    def select_related(n): ...
+
+The module docstring labels the scenario and each variant's docstring labels the variant: the
+report prints them, there is no separate description. Variants return plain data and do no setup;
+the harness checks every variant against the naive one and its declared query count before it
+times anything. Importing a scenario module must not touch the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ormbench.dataset.tables import SCALES
+from ormbench.errors import BenchError
+
+QueryCount = int | Callable[[int], int]
+QuerySpec = QueryCount | Mapping[str, Any]
+"""An exact count, a function of n, or a mapping from a mode or vendor to a QuerySpec, with a
+"default" (`{"request": ..., "default": {"sqlite": ..., "default": ...}}`).
+
+Counts are what Django logs, transaction control included: outside a transaction, every
+bulk_create(), bulk_update(), delete() and m2m add() is wrapped in BEGIN ... COMMIT."""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a variant returns when it also measures something about its own call that is not
+    its answer (a writer thread's worst stall during a migration): `result` is checked like any
+    result; `figures` are stored and shown beside the time, never compared (they differ by
+    variant, which is the point). Only the checked call's figures are kept."""
+
+    result: Any
+    figures: dict[str, Any]
+
+
+Role = Literal["naive", "optimized"]
+Mode = Literal["autocommit", "request"]
+"""How a writing variant's statements commit: each on its own, as in a view without
+ATOMIC_REQUESTS, or all at the end of one request transaction (timed, commit included)."""
+
+MODE_NOTES: dict[str | None, str] = {
+    None: "",
+    "autocommit": " (autocommit: each statement commits)",
+    "request": " (in one request transaction, COMMIT timed)",
+}
+
+Sizes = tuple[int, ...] | Mapping[str, tuple[int, ...]]
+"""The n a scenario runs at: the same at every scale, or per scale name."""
+
+DEFAULT_SIZES: Mapping[str, tuple[int, ...]] = {
+    "xs": (10, 100),
+    "s": (10, 100, 1000),
+    "m": (10, 100, 1000),
+    "l": (10, 100, 1000),
+}
+
+_REGISTRY: dict[str, Scenario] = {}
+
+
+@dataclass(frozen=True)
+class Variant:
+    scenario: str
+    name: str
+    role: Role
+    fn: Callable[[int], Any]
+    queries: QuerySpec
+    requires: tuple[str, ...] = ()
+    """Names of `connection.features` flags the variant needs; without them it is skipped."""
+    vendors: tuple[str, ...] | None = None
+    """Vendors the variant runs on (None: all); elsewhere it is skipped with the reason."""
+    skip_reason: str = ""
+    requires_django: str | None = None
+    """The Django releases it needs, as a version specifier (">=6.1"); skipped elsewhere."""
+
+    @property
+    def label(self) -> str:
+        return inspect.getdoc(self.fn) or self.name
+
+    @property
+    def source(self) -> str:
+        return inspect.getsource(self.fn)
+
+    def expected_queries(self, n: int, vendor: str, mode: str | None = None) -> int:
+        spec: Any = self.queries
+        while isinstance(spec, Mapping):
+            key = next((k for k in (mode, vendor, "default") if k in spec), None)
+            if key is None:
+                raise KeyError(f"{self.scenario}/{self.name} declares no query count for {vendor}")
+            spec = spec[key]
+        return int(spec(n)) if callable(spec) else int(spec)
+
+    def unsupported_reason(self, vendor: str, features: object) -> str | None:
+        """Why this variant cannot run on this backend or this Django, or None when it can."""
+        if self.requires_django:
+            import django
+            from packaging.specifiers import SpecifierSet
+
+            running = django.get_version()
+            if not SpecifierSet(self.requires_django, prereleases=True).contains(running):
+                return f"needs Django {self.requires_django} (this run: {running})"
+        if self.vendors is not None and vendor not in self.vendors:
+            return self.skip_reason or f"not applicable to {vendor}"
+        missing = [flag for flag in self.requires if not getattr(features, flag, False)]
+        if missing:
+            return self.skip_reason or f"{vendor} lacks {', '.join(missing)}"
+        return None
+
+
+@dataclass
+class Scenario:
+    """One ORM pattern. Give it a unique name; sizes are the n each variant is called with.
+
+    sizes:   the n each variant is called with, the same at every scale or per scale name. n_of:
+    the table n counts rows of (a `Scale` field: "books", "authors", "reviews"); a size above what
+    that table holds at some scale is an error here, never a silent cap. None: n is not bounded by
+    the data (rows the variants create). effect_from: the smallest scale at which the pattern's
+    effect shows (an index over a table too small to matter shows nothing); recorded with the
+    results and the report. writes:  variants change rows. They commit as production code does, and
+    the harness puts every table they wrote back after each call, outside the timed region. modes:
+    for writing scenarios, how the variant's statements commit: "autocommit" (each on its own)
+    and/or "request" (inside one transaction.atomic(), timed with its COMMIT, as under
+    ATOMIC_REQUESTS). Each mode is its own benchmark family, named `scenario@mode` for every mode
+    but the first. state:   reads what a writing variant left behind, so that variants can be
+    checked equal by their effect rather than their return value; runs inside the variant's
+    transaction, after it, and its queries are not counted. explain: returns the QuerySet whose
+    `explain()` output is stored with the results. record:  reads correctness figures from what a
+    variant did (lost updates, say); stored with the result as `recorded` and held, like the result,
+    against the reference's. vendors: the vendors the whole scenario applies to (None: all).
+    skip_reason: why it does not apply elsewhere. requires_django: the Django releases the whole
+    scenario needs (">=6.1"); a variant may say so too. Elsewhere it is skipped with the reason.
+    reference: the variant every other one must match in result, effect and recorded figures; None
+    means the naive one. Name another only when the naive variant is wrong by design (a race that
+    loses updates): the naive is then held against nothing and reports its correctness figures
+    instead of a speedup. unordered: results are compared as multisets (the order is not part of the
+    answer). constant_result: why the reference returns the same thing at every n, where it does;
+    without it such a scenario is refused, since its check could not fail. memory:  peak Python
+    memory is part of the point (iterator, wide rows): each variant gets one more call under
+    tracemalloc, outside the timing. Elsewhere it is not measured. scales:  the scales it runs at
+    (None: all); elsewhere skipped with the reason. For a pattern that only a large table shows (a
+    schema change on a million rows). needs_replica: reads go to a streaming replica of the server
+    (the "replica" alias, routed by models_app.routers.PrimaryReplicaRouter inside
+    `reads_from_replica()`): the run starts one where the backend can (a throwaway PostgreSQL);
+    skipped elsewhere. undo_schema: for a scenario whose variants change the schema (a migration
+    adding an index): undoes that after every call, outside the timing, as the rows are restored.
+    The schema, like the rows, must be as found after the scenario
+    (`ormbench.worker.state.isolation`).
+
+    Whatever `state` says, the effect of a writing variant on every table it wrote is compared
+    with the reference's (`ormbench.worker.probes.effect`).
+    """
+
+    name: str
+    sizes: Sizes = field(default_factory=lambda: dict(DEFAULT_SIZES))
+    n_of: str | None = "books"
+    effect_from: str = "xs"
+    writes: bool = False
+    modes: tuple[Mode, ...] = ("autocommit",)
+    state: Callable[[int], Any] | None = None
+    explain: Callable[[int], Any] | None = None
+    record: Callable[[int], dict[str, Any]] | None = None
+    vendors: tuple[str, ...] | None = None
+    skip_reason: str = ""
+    requires_django: str | None = None
+    reference: str | None = None
+    unordered: bool = False
+    constant_result: str = ""
+    memory: bool = False
+    scales: tuple[str, ...] | None = None
+    undo_schema: Callable[[], None] | None = None
+    needs_replica: bool = False
+    variants: list[Variant] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.name in _REGISTRY:
+            raise ValueError(f"duplicate scenario name {self.name!r}")
+        if not set(self.scales or ()) <= set(SCALES):
+            raise ValueError(f"scenario {self.name!r}: unknown scale in scales={self.scales}")
+        if self.effect_from not in SCALES:
+            raise ValueError(f"scenario {self.name!r}: no scale {self.effect_from!r} (effect_from)")
+        if not self.modes or not set(self.modes) <= {"autocommit", "request"}:
+            raise ValueError(f"scenario {self.name!r}: modes are 'autocommit' and/or 'request'")
+        for scale in SCALES.values():
+            sizes = self.sizes_at(scale.name)
+            if len(sizes) < 2:
+                raise ValueError(
+                    f"scenario {self.name!r} needs two or more sizes at {scale.name} to show growth"
+                )
+            rows = getattr(scale, self.n_of) if self.n_of else None
+            if rows is not None and max(sizes) > rows:
+                raise ValueError(
+                    f"scenario {self.name!r}: n={max(sizes)} at scale {scale.name}, where there "
+                    f"are {rows} {self.n_of}: declare sizes per scale"
+                )
+        _REGISTRY[self.name] = self
+
+    def sizes_at(self, scale: str) -> tuple[int, ...]:
+        if isinstance(self.sizes, Mapping):
+            return tuple(self.sizes[scale])
+        return tuple(self.sizes)
+
+    def family(self, mode: Mode | None) -> str:
+        """The name its benchmarks go by in one mode: the first mode keeps the plain name."""
+        if mode is None or mode == self.modes[0]:
+            return self.name
+        return f"{self.name}@{mode}"
+
+    def label_in(self, mode: Mode | None) -> str:
+        """The label, saying how its writes committed."""
+        return self.label + MODE_NOTES[mode]
+
+    @property
+    def run_modes(self) -> tuple[Mode | None, ...]:
+        """Modes this scenario is timed in (None: it only reads, commits do not apply)."""
+        return self.modes if self.writes else (None,)
+
+    @property
+    def module(self) -> str:
+        return self.variants[0].fn.__module__ if self.variants else ""
+
+    @property
+    def doc(self) -> str:
+        """The scenario module's docstring: its first paragraph is the label."""
+        return inspect.getdoc(sys.modules[self.module]) or self.name
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.doc.split("\n\n")[0].split())
+
+    @property
+    def naive_variant(self) -> Variant:
+        return next(v for v in self.variants if v.role == "naive")
+
+    @property
+    def reference_variant(self) -> Variant:
+        """The variant whose result and effect are the right ones (the naive, unless declared)."""
+        if self.reference is None:
+            return self.naive_variant
+        return next(v for v in self.variants if v.name == self.reference)
+
+    def naive(
+        self, *, queries: QuerySpec
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        if any(v.role == "naive" for v in self.variants):
+            raise ValueError(f"scenario {self.name!r} already has a naive variant")
+        return self._register("naive", queries, (), None, "", None)
+
+    def optimized(
+        self,
+        *,
+        queries: QuerySpec,
+        requires: tuple[str, ...] = (),
+        vendors: tuple[str, ...] | None = None,
+        skip_reason: str = "",
+        requires_django: str | None = None,
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        return self._register("optimized", queries, requires, vendors, skip_reason, requires_django)
+
+    def _register(
+        self,
+        role: Role,
+        queries: QuerySpec,
+        requires: tuple[str, ...],
+        vendors: tuple[str, ...] | None,
+        skip_reason: str,
+        requires_django: str | None,
+    ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
+        def decorate(fn: Callable[[int], Any]) -> Callable[[int], Any]:
+            if any(v.name == fn.__name__ for v in self.variants):
+                raise ValueError(f"duplicate variant {fn.__name__!r} in {self.name!r}")
+            self.variants.append(
+                Variant(
+                    self.name,
+                    fn.__name__,
+                    role,
+                    fn,
+                    queries,
+                    requires,
+                    vendors or self.vendors,
+                    skip_reason or self.skip_reason,
+                    requires_django or self.requires_django,
+                )
+            )
+            return fn
+
+        return decorate
+
+
+@dataclass(frozen=True, repr=False)
+class Case:
+    """One benchmark: a variant of a scenario at one n, in one mode if it writes."""
+
+    scenario: Scenario
+    variant: Variant
+    n: int
+    mode: Mode | None = None
+
+    def __repr__(self) -> str:
+        # pytest-benchmark stores parameters by repr: the id is all a reader needs.
+        return self.id
+
+    @property
+    def family(self) -> str:
+        return self.scenario.family(self.mode)
+
+    @property
+    def id(self) -> str:
+        return f"{self.family}-{self.variant.name}-n{self.n}"
+
+    def call(self, fn: Callable[[int], Any] | None = None) -> Callable[[int], Any]:
+        """What is timed: the variant (or `fn`), inside a request transaction in that mode."""
+        target = fn or self.variant.fn
+        if self.mode != "request":
+            return target
+
+        def in_request(n: int) -> Any:
+            from django.db import transaction
+
+            with transaction.atomic():
+                return target(n)
+
+        return in_request
+
+
+DEFAULT_PACKAGES = ("ormbench.catalogue.scenarios",)
+
+
+def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
+    """Import every module of the given packages and return their scenarios by name."""
+    for package in packages:
+        try:
+            pkg = importlib.import_module(package)
+        except ModuleNotFoundError:
+            raise BenchError(f"no scenario package {package!r} on the Python path") from None
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{package}."):
+            if info.name not in sys.modules:
+                importlib.import_module(info.name)
+    found = {
+        name: s
+        for name, s in _REGISTRY.items()
+        if any(s.module.startswith(f"{package}.") for package in packages)
+    }
+    for scenario in found.values():
+        if not any(v.role == "naive" for v in scenario.variants):
+            raise ValueError(f"scenario {scenario.name!r} has no naive variant")
+        if len(scenario.variants) < 2:
+            raise ValueError(f"scenario {scenario.name!r} has nothing to compare its naive with")
+        if scenario.reference is not None and scenario.reference not in {
+            v.name for v in scenario.variants
+        }:
+            raise ValueError(f"scenario {scenario.name!r}: no variant {scenario.reference!r}")
+    return dict(sorted(found.items()))
+
+
+def cases(scenarios: Mapping[str, Scenario], scale: str, flip: bool = False) -> list[Case]:
+    """Every (scenario, mode, n, variant) at this scale's sizes.
+
+    The variants of a scenario take turns going first: declared order at its first size,
+    reversed at the next, and so on (`flip` starts reversed, as every other process of a
+    comparison does), so that drift within a run weighs on naive and optimized alike.
+    """
+    return [
+        Case(scenario, variant, n, mode)
+        for scenario in scenarios.values()
+        for mode in scenario.run_modes
+        for i, n in enumerate(scenario.sizes_at(scale))
+        for variant in (scenario.variants[::-1] if (i % 2 == 1) != flip else scenario.variants)
+    ]

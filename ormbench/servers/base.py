@@ -1,0 +1,359 @@
+"""What every server path shares: the Database value, temporary folders, ports, processes.
+
+A throwaway server lives in a folder `/tmp/ormbench-*` that records its owner's pid. If a run
+dies without cleaning up (SIGKILL), the next run finds folders whose owner is gone, stops the
+server recorded there and removes the folder (`reap_orphans`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ormbench.errors import BenchError
+
+WORKSPACE_PREFIX = "ormbench-"
+OWNER_FILE = "owner.json"
+# Socket paths are limited to 107 bytes, so folders go right under /tmp, never a deep tmp path.
+WORKSPACE_ROOT = Path("/tmp")
+PORT_ATTEMPTS = 3  # another process may take the free port between our probe and the bind
+START_TIMEOUT = 60.0  # seconds; a cold initdb + start takes about 1 s here, a loaded CI box more
+STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database ready for a run.
+
+    `django` is the DATABASES entry and may hold a password: it is passed to the worker through
+    its environment and never printed. `display` is the safe description for logs and results.
+    """
+
+    name: str
+    vendor: str
+    django: dict[str, Any]
+    origin: str
+    display: str
+    startup_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+    setup: dict[str, str] = field(default_factory=dict)
+    """What the suite did to the server, as applied: `no_fsync` ("applied", or "not applied:
+    why"), `data_filesystem` of the data directory, `buffers`. Recorded with the run."""
+
+
+def applied(data: Path, no_fsync: bool, buffer_mb: int | None) -> dict[str, str]:
+    """The setup facts of a server the suite started itself."""
+    return {
+        "no_fsync": "applied" if no_fsync else "not requested",
+        "data_filesystem": filesystem_of(data),
+        "buffers": f"{buffer_mb} MB, scaled to the dataset" if buffer_mb else "server default",
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    """The type of the filesystem holding `path` (ext4, tmpfs, overlay...), from /proc/mounts."""
+    target = os.path.realpath(path)
+    best, kind = "", "unknown"
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = fields[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) > len(best):
+            best, kind = mount, fields[2]
+    return kind
+
+
+def free_port() -> int:
+    """A loopback port that is free now (the server start retries if another process wins it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unprivileged_account() -> pwd.struct_passwd | None:
+    """The account to run servers as when we are root (initdb and postgres refuse root)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise BenchError("running as root and no 'postgres' or 'nobody' account exists to run servers")
+
+
+@contextlib.contextmanager
+def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Path]:
+    """A fresh folder for one server, removed on every exit path."""
+    reap_orphans()
+    deferred = signals_deferred()
+    deferred.__enter__()
+    try:
+        path = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{kind}-", dir=WORKSPACE_ROOT))
+    except BaseException:
+        deferred.__exit__(None, None, None)
+        raise
+    try:
+        deferred.__exit__(None, None, None)  # a held Ctrl-C arrives here, inside the try
+        (path / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "kind": kind}))
+        if owner is not None:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        yield path
+    finally:
+        # A second signal (Ctrl-C pressed twice, repeated SIGTERMs) must not cut the removal short.
+        with signals_deferred():
+            shutil.rmtree(path, ignore_errors=True)
+            if path.exists():  # a process killed a moment ago may still have been writing into it
+                time.sleep(0.2)
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while something that needs cleaning up is created and bound to
+    a name. End the block inside the try/finally that cleans it up: the held signal is then
+    delivered there, not in the gap between creating the folder or process and guarding it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+OWNERLESS_SECONDS = 60
+# What `workspace` names a folder: the prefix, a kind, and mkdtemp's eight characters.
+OWN_NAME = re.compile(re.escape(WORKSPACE_PREFIX) + r"[a-z0-9_-]+-[a-z0-9_]{8}")
+
+
+def reap_orphans() -> list[Path]:
+    """Stop servers and remove folders left by runs that died without cleaning up."""
+    reaped = []
+    for folder in WORKSPACE_ROOT.glob(f"{WORKSPACE_PREFIX}*"):
+        try:
+            owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
+        except (OSError, ValueError, KeyError):
+            # The owner file is written right after the folder is made: an empty folder of the
+            # suite's own name, still without one a minute later, belongs to a process that
+            # died in between. Anything else is not ours to remove (a user's
+            # --results /tmp/ormbench-results, say): rmdir removes only an empty folder.
+            with contextlib.suppress(OSError):  # another run may be removing it right now
+                if (
+                    OWN_NAME.fullmatch(folder.name)
+                    and time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS
+                ):
+                    folder.rmdir()
+                    reaped.append(folder)
+            continue
+        if _alive(owner):
+            continue
+        for pid in _server_pids(folder):
+            _kill_and_wait(pid)
+        shutil.rmtree(folder, ignore_errors=True)
+        reaped.append(folder)
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _server_pids(folder: Path) -> list[int]:
+    """Pids recorded in a server folder whose command line names that folder."""
+    pids = []
+    for pidfile in (*folder.glob("**/postmaster.pid"), *folder.glob("*.pid")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(pidfile.read_text().split()[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            if str(folder).encode() in cmdline:
+                pids.append(pid)
+    return pids
+
+
+def _kill_and_wait(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _run_as(owner: pwd.struct_passwd | None) -> dict[str, Any]:
+    """subprocess arguments that drop to `owner` (no supplementary groups); none when None."""
+    if owner is None:
+        return {}
+    return {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+
+
+def start_process(
+    argv: list[str], log: Path, owner: pwd.struct_passwd | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a server as a direct child in its own session.
+
+    Its own session keeps a terminal's Ctrl-C away from it: the harness stops it, in order,
+    after the work that uses it has been interrupted.
+    """
+    user_kwargs = _run_as(owner)
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **user_kwargs,
+        )
+
+
+@contextlib.contextmanager
+def running(
+    command: Callable[[int], tuple[list[str], Path]],
+    ready: Callable[[int], object],
+    *,
+    what: str,
+    stop_signal: signal.Signals,
+    bind_error: str,
+    owner: pwd.struct_passwd | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """Start a server on a free port (retrying if another process wins the port) and yield
+    (process, port) once `ready(port)` succeeds. The server is stopped on every exit path,
+    Ctrl-C during the start included."""
+    proc = None
+    try:
+        for attempt in range(PORT_ATTEMPTS):
+            port = free_port()
+            argv, log = command(port)
+            with signals_deferred():
+                proc = start_process(argv, log, owner)
+            try:
+                wait_until_ready(proc, functools.partial(ready, port), what, log)
+                break
+            except BenchError:
+                stop_process(proc, stop_signal)
+                proc = None
+                lost_the_port = bind_error in log.read_text(errors="replace")
+                if attempt == PORT_ATTEMPTS - 1 or not lost_the_port:
+                    raise
+        assert proc is not None
+        yield proc, port
+    finally:
+        if proc is not None:
+            stop_process(proc, stop_signal)
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Ask a server to shut down, then insist."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], connect: Callable[[], object], what: str, log: Path
+) -> None:
+    """Poll `connect` until it succeeds; fail with the server's last log line if it exits."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise BenchError(f"{what} exited during start: {last_line(log)}")
+        try:
+            connect()
+            return
+        except Exception:  # noqa: BLE001 - any failure to connect means "not yet"
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"{what} did not accept connections within {START_TIMEOUT:.0f} s: "
+                    f"{last_line(log)}"
+                ) from None
+            time.sleep(0.05)
+
+
+def last_line(log: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1].strip()
+    return "(no log output)"
+
+
+def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = None) -> None:
+    """Run a setup command (initdb, install-db); on failure say which and show its last line.
+
+    initdb and install-db start server processes of their own that write into the folder: when
+    interrupted, the whole process group is killed, so none outlives the folder's removal."""
+    proc = None
+    try:
+        with signals_deferred():  # ends inside the try: a held signal lands in the except
+            proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,
+                **_run_as(owner),
+            )
+        out, err = proc.communicate()
+    except BaseException:
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        raise
+    if proc.returncode != 0:
+        output = (err or out).strip().splitlines() or ["(no output)"]
+        raise BenchError(f"{what} failed (exit {proc.returncode}): {output[-1]}")
+
+
+SERVER_PATH = "ORMBENCH_SERVER_PATH"
+
+
+def find_binary(name: str, extra_dirs: list[Path]) -> Path | None:
+    """A server binary on PATH or in one of the given folders; only in the folders of
+    $ORMBENCH_SERVER_PATH when it is set (a custom build, or none at all to test fallbacks)."""
+    only = os.environ.get(SERVER_PATH)
+    if only is not None:
+        extra_dirs = [Path(p) for p in only.split(os.pathsep) if p]
+    else:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    for folder in extra_dirs:
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None

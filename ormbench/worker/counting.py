@@ -1,0 +1,151 @@
+"""The worker's side of `--measure instructions`: callgrind counts one call at a time.
+
+The worker runs under callgrind with instrumentation off (`ormbench.parent.callgrind.argv`). The
+timed rounds of pytest-benchmark become counted calls, after uncounted warm-ups: Python 3.11
+specialises its bytecode on the first calls, and the first call after a restore fills caches the
+next ones find. Switching instrumentation on or off flushes every translation valgrind made (a
+quarter of a second each time in a Django process), so one window holds all counted calls of a
+benchmark: garbage collected and the survivors frozen before it, then collected again before each
+call (a collection that one call's garbage triggers in the next is not that call's work; frozen, the
+heap is not scanned again), and each call counted from zero to a dump whose totals are read at once
+and the file removed. The restores between the calls run inside the window but outside any count;
+calls after the last counted one run with the window closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ormbench.parent.callgrind import estimated_cycles, totals
+
+# The least of up to three counted calls: a socket read that came in two pieces shows in one.
+# A counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
+# count varies less from call to call (0.1-0.3% at 100 M instructions, against 1-3% for a query
+# of 0.7 M), and three calls of every loop of a catalogue cost minutes. The rule reads the count
+# itself, so both sides of a comparison count a benchmark the same number of times. Not lower:
+# from 5 M on, the calls of 5-20 M no longer counted their spread into the database's typical
+# floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries alone).
+COUNTED_CALLS = 3
+LONG_CALL = 20_000_000  # instructions: after a call this long, the rest run uncounted
+# Python 3.11 quickens a code object after 8 calls and specialises, deoptimises and specialises
+# again for a while after: one query's count fell 16% over its first six calls after 3 warm-up
+# calls, and varied 0.2% after 30. A long call runs its code many times over (a loop of
+# queries), so it needs no more than a couple.
+SHORT_WARMUP, LONG_WARMUP = 20, 2
+SHORT_CALL_SECONDS = 0.03  # a call's time under valgrind, uncounted (about 3 ms natively)
+
+
+def warmup_calls(seconds: float) -> int:
+    """Uncounted calls before the counted ones: many for a short call, a couple for a long one
+    (two classes, so that noise in a call's time rarely changes the number)."""
+    return SHORT_WARMUP if seconds < SHORT_CALL_SECONDS else LONG_WARMUP
+
+
+THREADS = "not counted: the call starts {} threads, whose interleaving changes its count"
+
+
+@dataclass
+class Started:
+    count: int = 0
+
+
+@contextlib.contextmanager
+def threads_started() -> Iterator[Started]:
+    """Counts the threads started inside (a pool's, an executor's, a scenario's own clients):
+    the instructions of a call that starts threads depend on how they interleave, so such a
+    call is not counted. Each thread start passes through `threading.Thread.start`."""
+    started = Started()
+    original = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        started.count += 1
+        original(thread)
+
+    threading.Thread.start = start  # type: ignore[method-assign,assignment]
+    try:
+        yield started
+    finally:
+        threading.Thread.start = original  # type: ignore[method-assign]
+
+
+@dataclass
+class Counter:
+    """Counts the calls it wraps; `instructions` and `cycles` hold one figure per call."""
+
+    helper: str  # the compiled helper (ormbench.parent.callgrind.helper)
+    out: str  # the folder callgrind dumps into
+    instructions: list[int] = field(default_factory=list)
+    cycles: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lib = ctypes.CDLL(self.helper)
+        self._lib.ormbench_dump.argtypes = [ctypes.c_char_p]
+        if not self._lib.ormbench_on_valgrind():
+            raise RuntimeError("--measure instructions: this worker is not running under valgrind")
+        self._dumps = 0
+        self._open = False
+
+    def wrap(self, call: Callable[[int], Any], warmup: int) -> Callable[[int], Any]:
+        """`call`, counted from its `warmup + 1`-th call to its `warmup + COUNTED_CALLS`-th, or
+        to its first that reached LONG_CALL instructions (later ones run uncounted)."""
+        self.instructions, self.cycles = [], []
+        made = 0
+
+        def counted(n: int) -> Any:
+            nonlocal made
+            made += 1
+            if made <= warmup or self._enough():
+                return call(n)
+            if not self._open:
+                self._begin()
+            try:
+                return self._count(call, n)
+            finally:
+                if self._enough():
+                    self.close()
+
+        return counted
+
+    def _enough(self) -> bool:
+        counts = self.instructions
+        return len(counts) == COUNTED_CALLS or bool(counts) and counts[-1] >= LONG_CALL
+
+    def close(self) -> None:
+        """End the window (after the last counted call, or a call that raised)."""
+        if self._open:
+            self._lib.ormbench_uninstrument()
+            gc.unfreeze()
+            self._open = False
+
+    def _begin(self) -> None:
+        gc.collect()
+        gc.freeze()  # the collections before each call then scan only what the calls left
+        self._open = True
+        self._lib.ormbench_instrument()
+
+    def _count(self, call: Callable[[int], Any], n: int) -> Any:
+        gc.collect()  # every call starts with no garbage and the same collection counters
+        self._lib.ormbench_zero()
+        try:
+            return call(n)
+        finally:
+            self._lib.ormbench_dump(b"ormbench")
+            self._read()
+
+    def _read(self) -> None:
+        self._dumps += 1
+        dump = Path(self.out) / f"callgrind.{os.getpid()}.{self._dumps}"
+        events = totals(dump)
+        dump.unlink()
+        self.instructions.append(events["Ir"])
+        cycles = estimated_cycles(events)
+        if cycles is not None:
+            self.cycles.append(cycles)

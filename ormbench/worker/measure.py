@@ -1,0 +1,421 @@
+"""Measurement of one case: check it, then time it through pytest-benchmark.
+
+Before anything is timed, each variant runs once inside `CaptureQueriesContext`: its query count
+is held against the scenario's declaration and its result against the naive variant's at the
+same n. A mismatch marks the result invalid (`valid: false` in `extra_info`) and fails the item,
+so the run exits non-zero; the timing is still stored so the report can show what went wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import statistics
+import time
+import tracemalloc
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ormbench.dataset import tables as dataset
+from ormbench.declare.scenario import Case, Observed
+from ormbench.errors import ScenarioMismatch
+from ormbench.results import Figures
+from ormbench.worker import speed
+from ormbench.worker.check import Check
+from ormbench.worker.counting import COUNTED_CALLS, THREADS, Counter, threads_started, warmup_calls
+from ormbench.worker.probes import cometrics, heaviest
+from ormbench.worker.probes.effect import (
+    CallEffect,
+    Effects,
+    SqlLog,
+    differing_tables,
+    first_row_difference,
+    logging_sql,
+)
+from ormbench.worker.probes.equivalence import first_difference, refuse_lazy
+from ormbench.worker.probes.roundtrips import RoundTrips, connections_opened, queries_on_replica
+from ormbench.worker.rounds import LastRound, StatementCounter, nothing, rounds_for, then
+from ormbench.worker.state import isolation
+from ormbench.worker.state.quiet import Quiet
+from ormbench.worker.state.restore import Snapshots
+
+
+@dataclass
+class Harness:
+    """Checks and times the cases of one database, remembering reference results per n."""
+
+    database: str
+    vendor: str
+    scale: str
+    baseline_checksum: str
+    fixed_rounds: int | None = None
+    latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
+    timing_only: bool = False
+    """A later process of a comparison: its first process checked every variant against the
+    reference and measured memory, which another process of the same code cannot change. This
+    one keeps the checks every call needs (query count, last round, isolation) and times."""
+    target_seconds: float = 0.2  # timed work per benchmark; rounds = this / one call, clamped
+    min_rounds: int | None = None  # None: `ormbench.worker.rounds`' own minimum
+    counter: Counter | None = None  # --measure instructions: counted calls instead of rounds
+
+    def __post_init__(self) -> None:
+        self._reference: dict[tuple[str, int], Check] = {}
+        self._scenario_ends: set[str] = set()
+        self._sizes: dict[str, list[int]] = {}
+        self._scenario_problems: dict[str, list[str]] = {}
+        self.effects = Effects()  # now, while the database holds the pristine dataset
+        self.baseline_schema = isolation.schema_fingerprint()
+        self.snapshots: Snapshots | None = None
+        self.quiet = Quiet(self.vendor)
+        self._written: set[str] = set()  # tables the current scenario changed
+        self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
+
+    def plan(self, selected: list[Case]) -> None:
+        """Note the selected sizes of each scenario and its last case (isolation is verified
+        after it); snapshot the tables if any selected case writes."""
+        self._scenario_ends = {
+            next(c for c in reversed(selected) if c.family == family).id
+            for family in {c.family for c in selected}
+        }
+        for case in selected:
+            sizes = self._sizes.setdefault(case.family, [])
+            if case.n not in sizes:
+                sizes.append(case.n)
+        if any(c.scenario.writes for c in selected) and self.snapshots is None:
+            self.effects.note_baseline()
+            order = [m._meta.db_table for m in dataset.models_in_load_order().values()]
+            self.snapshots = Snapshots(self.effects, order)
+        self.quiet.before_timing(self.effects.tables)
+
+    def unsupported_reason(self, case: Case) -> str | None:
+        from django.db import connection, connections
+
+        if case.scenario.needs_replica and "replica" not in connections.databases:
+            return "needs a streaming replica: the suite starts one beside a throwaway PostgreSQL"
+        scales = case.scenario.scales
+        if scales is not None and self.scale not in scales:
+            return f"runs at scale {' and '.join(scales)} only (this run: {self.scale})"
+        return case.variant.unsupported_reason(self.vendor, connection.features)
+
+    def measure(self, benchmark: Any, case: Case) -> None:
+        """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
+        scenario, variant, n = case.scenario, case.variant, case.n
+        expected = variant.expected_queries(n, self.vendor, case.mode)
+        full = not self.timing_only
+        problems = list(self._problems_of(case)) if full else []
+        # The reference's own check is the one every other variant is held against: reuse it.
+        is_reference = variant is scenario.reference_variant
+        check = self._reference_check(case) if is_reference else self.check(case, variant.fn)
+        if check.queries != expected:
+            problems.append(f"issued {check.queries} queries, declares {expected}")
+        if full and _is_compared(case):
+            problems += self._differences(case, check)
+        benchmark.group = f"{self.database}: {case.family} n={n}"
+        figures = Figures(
+            scenario=case.family,
+            mode=case.mode,
+            variant=variant.name,
+            role=variant.role,
+            database=self.database,
+            vendor=self.vendor,
+            scale=self.scale,
+            n=n,
+            queries=check.queries,
+            round_trips=check.round_trips,
+            connects=check.connects or None,
+            expected_queries=expected,
+            peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
+            recorded=check.recorded,
+            observed=check.observed or None,
+            latency_ms=self.latency_ms,
+            cpu_share=check.cpu_share,
+            **check.exact,
+        )
+        if full and scenario.explain is not None and variant.role == "naive":
+            figures.explain = scenario.explain(n).explain()
+        benchmark.extra_info.update(figures.as_extra_info())  # kept if a timed round raises
+        self._written.update(check.dirty)
+        problems += self._time(benchmark, case, check, figures)
+        figures.valid, figures.error = not problems, "; ".join(problems)
+        benchmark.extra_info.update(figures.as_extra_info())
+        if case.id in self._scenario_ends:
+            self.assert_isolated(case.family)
+            if scenario.writes:
+                self.quiet.after_writes(sorted(self._written))
+                self._written.clear()
+        if problems:
+            raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
+
+    def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        scenario, n, call = case.scenario, case.n, case.call(fn)
+        wire = self.round_trips
+        with wire.connection() if wire else contextlib.nullcontext():
+            # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more,
+            # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
+            connection.queries_log = deque()
+            executed = StatementCounter()
+            recorder = None if self.timing_only else cometrics.Recorder(self.vendor)
+            with self.undone(case) as undo:
+                with (
+                    recorder.measuring() if recorder else contextlib.nullcontext(),
+                    CaptureQueriesContext(connection) as captured,
+                    queries_on_replica() as on_replica,
+                    connection.execute_wrapper(executed),
+                    wire.counting() if wire else connections_opened() as trips,
+                    threads_started() as threads,
+                ):
+                    started, cpu = time.perf_counter(), time.process_time()
+                    result = call(n)
+                    seconds = time.perf_counter() - started
+                    cpu = time.process_time() - cpu
+                refuse_lazy(scenario.name, fn, result)
+                observed = result.figures if isinstance(result, Observed) else {}
+                result = result.result if isinstance(result, Observed) else result
+                state = scenario.state(n) if scenario.state is not None else None
+                recorded = scenario.record(n) if scenario.record is not None else {}
+                effect = undo.effect()
+            # Inside the swap: the captured queries are read from the connection they ran on.
+            statements = [q["sql"] for q in captured.captured_queries + on_replica]
+            exact = (
+                {
+                    "rows": recorder.rows,
+                    "server_work": recorder.server_work,
+                    "sql_shapes": cometrics.shapes_of(statements),
+                    "plans": cometrics.plans_of(self.vendor, statements),
+                    "heaviest_plan": heaviest.plan(self.vendor, statements, not scenario.writes),
+                }
+                if recorder
+                else {}
+            )
+        if scenario.state is not None:
+            result = (result, state)
+        return Check(
+            result,
+            len(statements),
+            executed.count,
+            seconds,
+            recorded,
+            effect,
+            undo.dirty,
+            None if on_replica else trips.trips,  # the replica's wire is not watched
+            exact,
+            min(1.0, cpu / seconds) if seconds > 0 else None,
+            trips.connects,
+            observed,
+            threads.count,
+        )
+
+    def peak_memory(self, case: Case) -> int:
+        """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
+        with self.undone(case):
+            tracemalloc.start()
+            try:
+                case.call()(case.n)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        return peak
+
+    @contextlib.contextmanager
+    def undone(self, case: Case) -> Iterator[CallEffect]:
+        """Let a writing call commit, then put back every table it wrote, outside any timing:
+        the changed key buckets from the snapshot, and the auto-increment counters."""
+        if not case.scenario.writes:
+            yield CallEffect(self.effects, SqlLog())
+            return
+        with logging_sql() as log:
+            undo = CallEffect(self.effects, log)
+            try:
+                yield undo
+            finally:
+                undo.effect()
+                undo.dirty = {
+                    t: self.effects.dirty_buckets(t, buckets) for t, buckets in undo.buckets.items()
+                }
+                self.put_back(undo.dirty)
+                if case.scenario.undo_schema is not None:
+                    case.scenario.undo_schema()
+
+    def put_back(self, dirty: dict[str, list[int]], counters: bool = True) -> None:
+        """Restore the dirty buckets; reset the auto-increment counters too unless told not to
+        (timed rounds between the checks: keys above the dataset's are deleted anyway)."""
+        assert self.snapshots is not None, "plan() snapshots the tables before a write"
+        self.snapshots.restore(dirty)
+        if counters:  # after the restore's transaction: on MySQL this is DDL, which commits
+            self.effects.reset_sequences(dirty)
+
+    def assert_isolated(self, family: str) -> None:
+        """Every scenario must leave the dataset exactly as it found it (row counts included),
+        and the schema too."""
+        isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
+
+    def _reference_check(self, case: Case, n: int | None = None) -> Check:
+        n = case.n if n is None else n
+        key = (case.family, n)
+        if key not in self._reference:
+            at_n = dataclasses.replace(case, n=n)
+            self._reference[key] = self.check(at_n, case.scenario.reference_variant.fn)
+        return self._reference[key]
+
+    def _problems_of(self, case: Case) -> list[str]:
+        """Problems of the scenario itself, found once: a check that cannot fail."""
+        scenario = case.scenario
+        if case.family not in self._scenario_problems:
+            sizes = self._sizes.get(case.family, [])
+            evidence = [self._reference_check(case, n).evidence for n in sizes]
+            same = len(sizes) > 1 and all(e == evidence[0] for e in evidence)
+            self._scenario_problems[case.family] = (
+                [
+                    f"{scenario.reference_variant.name} gives the same result at every n "
+                    f"({', '.join(map(str, sizes))}): a check that cannot fail (declare "
+                    "constant_result='why' if that is intended)"
+                ]
+                if same and not scenario.constant_result
+                else []
+            )
+        return self._scenario_problems[case.family]
+
+    def _differences(self, case: Case, check: Check) -> list[str]:
+        """How `check` differs from the reference's check at the same n: result, recorded
+        figures, then the effect on every table either of them wrote."""
+        scenario = case.scenario
+        reference = self._reference_check(case)
+        names = (scenario.reference_variant.name, case.variant.name)
+        found = []
+        result = first_difference(
+            reference.result, check.result, unordered=scenario.unordered, names=names
+        )
+        if result:
+            found.append(result)
+        recorded = first_difference(
+            reference.recorded, check.recorded, names=names, path="recorded"
+        )
+        if recorded:
+            found.append(recorded)
+        tables = differing_tables(reference.effect, check.effect, self.effects.baseline)
+        if tables:
+            found.append(self._locate(case, tables, names))
+        return found
+
+    def _locate(self, case: Case, tables: list[str], names: tuple[str, str]) -> str:
+        """Narrow the first differing table down to its first differing row: pk buckets
+        digested by the database, then the rows of one bucket. Runs each side again."""
+        scenario, table = case.scenario, tables[0]
+        sides = (scenario.reference_variant.fn, case.variant.fn)
+        buckets = [self._inside(case, fn, lambda: self.effects.buckets(table)) for fn in sides]
+        keys = sorted(set(buckets[0]) | set(buckets[1]))
+        bucket = next((k for k in keys if buckets[0].get(k) != buckets[1].get(k)), None)
+        row = None
+        if bucket is not None:
+            rows = [
+                self._inside(case, fn, lambda: self.effects.rows(table, bucket)) for fn in sides
+            ]
+            pk = self.effects.primary_key(table)
+            row = first_row_difference(table, pk, rows[0], rows[1], names=names)
+        others = f" (also differs: {', '.join(tables[1:])})" if len(tables) > 1 else ""
+        where = str(row) if row else f"table {table}: digests differ"
+        return f"other effect on the database than {names[0]}: {where}{others}"
+
+    def _seconds(self, case: Case) -> float:
+        """One more call's time, undone: the check's first call also timed translating it."""
+        with self.undone(case):
+            started = time.perf_counter()
+            case.call()(case.n)
+            return time.perf_counter() - started
+
+    def _inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
+        """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
+        with self.undone(case):
+            case.call(fn)(case.n)
+            return probe()
+
+    def _time(self, benchmark: Any, case: Case, check: Check, figures: Figures) -> list[str]:
+        """Time the case; hold its last timed round to the same checks as its first call.
+
+        A variant that caches its result (or skips its writes) after the first call passes
+        the first check and times at almost nothing: its last round shows it.
+        """
+        scenario, variant, n = case.scenario, case.variant, case.n
+        rounds = self.fixed_rounds or rounds_for(
+            check.seconds, self.target_seconds, self.min_rounds
+        )
+        if scenario.writes and self.min_rounds:
+            # A process of a comparison: as many writes (and restores) whatever the timing, so
+            # both sides leave their tables in the same physical state and later plans agree.
+            rounds = self.min_rounds
+        undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
+        if scenario.undo_schema is not None:
+            undo = then(undo, scenario.undo_schema)
+        call, warmup, counter = case.call(), 0, self.counter
+        if counter is not None and check.threads:
+            rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
+        elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
+            rounds, warmup = COUNTED_CALLS, warmup_calls(self._seconds(case))
+            call = counter.wrap(call, warmup)
+        last = LastRound(
+            scenario,
+            n,
+            rounds + warmup,
+            self.effects,
+            tuple(check.effect),
+            undo,
+            measure_speed=self.counter is None,
+        )
+        try:
+            result = benchmark.pedantic(
+                call,
+                args=(n,),
+                setup=last.setup,
+                teardown=last.teardown,
+                rounds=rounds,
+                warmup_rounds=warmup,
+            )
+            if isinstance(result, Observed):
+                result = result.result
+        finally:
+            if counter is not None:
+                counter.close()
+            last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
+            self.effects.reset_sequences(check.dirty)
+        if counter is not None:
+            figures.count(counter.instructions, counter.cycles)
+        figures.speed_reference_seconds = statistics.median(last.speeds) if last.speeds else None
+        figures.speed_normalized_median = speed.normalized_median(
+            list(benchmark.stats.stats.data), last.speeds
+        )
+        if scenario.reference is not None and variant.role == "naive":
+            return []  # wrong by design: its figures vary from call to call
+        problems = []
+        if last.executed.count != check.executed:
+            problems.append(
+                f"last timed round ran {last.executed.count} statements, the first call "
+                f"{check.executed}"
+            )
+        if scenario.state is not None:
+            result = (result, last.state)
+        shown = first_difference(
+            check.result, result, unordered=scenario.unordered, names=("first call", "last round")
+        )
+        if shown:
+            problems.append(f"last timed round returned other data than the first call: {shown}")
+        counts = {table: digest[0] for table, digest in check.effect.items()}
+        if last.rows != counts:
+            problems.append(
+                f"last timed round left other row counts than the first call: {last.rows}, "
+                f"first call {counts}"
+            )
+        return problems
+
+
+def _is_compared(case: Case) -> bool:
+    """Every variant is held against the reference, but the reference itself and a naive
+    variant that is wrong by design."""
+    scenario = case.scenario
+    if case.variant is scenario.reference_variant:
+        return False
+    return not (scenario.reference is not None and case.variant.role == "naive")

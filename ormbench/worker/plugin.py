@@ -1,0 +1,110 @@
+"""pytest plugin: every (scenario, variant, n) becomes one item timed by pytest-benchmark.
+
+The worker runs `pytest ormbench/worker/timed_cases.py` with this plugin, against one database that
+Django is already configured for; the plugin parametrizes the one test function there over the
+cases. `-k` selects cases by their ids, `<database>-<scenario>-<variant>-n<n>`. Items that fail or
+are skipped are written to a sidecar file so the run can report them next to the timings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ormbench.dataset import tables as dataset
+from ormbench.declare.scenario import Case
+from ormbench.errors import ScenarioMismatch
+from ormbench.present.progress import Progress
+from ormbench.worker.measure import Harness
+
+_HARNESS_KEY = pytest.StashKey[Harness]()
+_CASES_KEY = pytest.StashKey[list[Case]]()
+_OUTCOMES_KEY = pytest.StashKey[dict[str, list[dict[str, str]]]]()
+_PROGRESS_KEY = pytest.StashKey[tuple[Progress, dict[str, Case]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ormbench")
+    group.addoption("--ormbench-outcomes", help="where to write failed and skipped items (JSON)")
+
+
+def install(config: pytest.Config, harness: Harness, cases: list[Case]) -> None:
+    """Give the plugin its harness and cases (called by the worker before collection)."""
+    config.stash[_HARNESS_KEY] = harness
+    config.stash[_CASES_KEY] = cases
+    outcomes: dict[str, list[dict[str, str]]] = {"failed": [], "skipped": []}
+    config.stash[_OUTCOMES_KEY] = outcomes
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        harness = metafunc.config.stash[_HARNESS_KEY]
+        cases = metafunc.config.stash[_CASES_KEY]
+        metafunc.parametrize("case", cases, ids=[f"{harness.database}-{c.id}" for c in cases])
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return request.config.stash[_HARNESS_KEY]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the harness which cases survived `-k` (it checks isolation after each scenario),
+    and start the progress line."""
+    if _HARNESS_KEY in session.config.stash:
+        harness = session.config.stash[_HARNESS_KEY]
+        chosen = {
+            item.nodeid: item.callspec.params["case"]
+            for item in session.items
+            if hasattr(item, "callspec")
+        }
+        harness.plan(list(chosen.values()))
+        session.config.stash[_PROGRESS_KEY] = (Progress(harness.database, len(chosen)), chosen)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if _PROGRESS_KEY in item.config.stash:
+        progress, chosen = item.config.stash[_PROGRESS_KEY]
+        case = chosen.get(item.nodeid)
+        if case is not None:
+            progress.step(case.family, case.variant.name, case.n)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    callspec = getattr(item, "callspec", None)
+    if report.outcome == "passed" or callspec is None or "case" not in callspec.params:
+        return
+    case: Case = callspec.params["case"]
+    entry = {"scenario": case.family, "variant": case.variant.name, "n": str(case.n)}
+    outcomes = item.config.stash[_OUTCOMES_KEY]
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        outcomes["skipped"].append({**entry, "reason": reason.removeprefix("Skipped: ")})
+    elif call.excinfo is not None and isinstance(call.excinfo.value, ScenarioMismatch):
+        why = call.excinfo.value.why
+        outcomes["failed"].append({**entry, "phase": report.when, "invalid": "1", "error": why})
+    else:
+        message = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
+        outcomes["failed"].append({**entry, "phase": report.when, "error": message.splitlines()[0]})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--ormbench-outcomes")
+    if path and _OUTCOMES_KEY in session.config.stash:
+        recorded = session.config.stash[_OUTCOMES_KEY]
+        outcomes: dict[str, object] = {**recorded}
+        outcomes["peak_rss_bytes"] = dataset.peak_rss()
+        if _HARNESS_KEY in session.config.stash:
+            harness = session.config.stash[_HARNESS_KEY]
+            outcomes["effect_check_seconds"] = harness.effects.seconds
+            outcomes["quiet"] = harness.quiet.record()
+            if harness.snapshots is not None:
+                outcomes["restore_seconds"] = harness.snapshots.seconds
+                outcomes["snapshot_seconds"] = harness.snapshots.setup_seconds
+        Path(path).write_text(json.dumps(outcomes, indent=1))

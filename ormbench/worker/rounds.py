@@ -1,0 +1,107 @@
+"""The timed rounds of one case: how many, and what each round's setup and teardown do."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ormbench.declare.scenario import Scenario
+from ormbench.worker import speed
+from ormbench.worker.probes.effect import Effects
+
+# No warm-up round: the checked call just before the timing fills Django's connection, model and
+# statement caches, as a warm-up would.
+MIN_ROUNDS = 5  # fewer rounds give no usable spread (and no significance test in compare)
+# A call of half a second or more (a loop of a thousand commits) averages a thousand statements;
+# at s its rounds varied by 6.8% (median coefficient of variation, p90 14%); the median of three
+# has a standard error of about 0.72 of that, of five 0.56. Five rounds of such calls were 86% of
+# a run's timed work.
+SLOW_CALL_SECONDS = 0.5
+SLOW_MIN_ROUNDS = 3
+MAX_ROUNDS = 100
+
+
+@dataclass
+class LastRound:
+    """pytest-benchmark setup/teardown that undo each round's writes outside the timing, and
+    count, digest and read the state of the last round before undoing it."""
+
+    scenario: Scenario
+    n: int
+    calls: int
+    effects: Effects
+    written: tuple[str, ...]
+    undo: Callable[[], None]
+    state: Any = None
+    rows: dict[str, int] = field(default_factory=dict)
+    """Row counts of the tables the first call wrote: a full digest per round costs too much on
+    large tables (0.25-0.45 s for 250 000 rows); a skipped write shows in the statements."""
+    executed: StatementCounter = field(default_factory=lambda: StatementCounter())
+    speeds: list[float] = field(default_factory=list)
+    """The machine's speed (`ormbench.worker.speed`) just before each round, outside its timing."""
+    measure_speed: bool = True  # measure it (not for counted calls: instructions need no speed)
+
+    def __post_init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._calls = 0
+
+    def setup(self) -> None:
+        from django.db import connection
+
+        self._calls += 1
+        if self._calls == self.calls:
+            # Keys of rows it inserts must match the first call's, as its effect is compared.
+            self.effects.reset_sequences(self.written)
+        self._stack.callback(self.undo)
+        if self._calls == self.calls:
+            self._stack.enter_context(connection.execute_wrapper(self.executed))
+            self.executed.counting = True
+        # With few rounds no median smooths a reference an interrupt hit: take three there.
+        if self.measure_speed:
+            self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
+
+    def teardown(self, *_args: Any, **_kwargs: Any) -> None:
+        if self._calls == self.calls:
+            self.executed.counting = False
+            if self.scenario.state is not None:
+                self.state = self.scenario.state(self.n)
+            self.rows = self.effects.row_counts(self.written)
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@dataclass
+class StatementCounter:
+    """A Django execute wrapper counting statements: a function call, nothing logged."""
+
+    count: int = 0
+    counting: bool = True
+
+    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
+        self.count += self.counting
+        return execute(*args)
+
+
+def nothing() -> None:
+    pass
+
+
+def then(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
+
+    return both
+
+
+def rounds_for(seconds_per_call: float, target_seconds: float, least: int | None = None) -> int:
+    """Rounds that fill `target_seconds`, clamped; `least` overrides the minimum (a process of a
+    comparison is one sample among many: one round of a slow call is enough there)."""
+    if least is None:
+        least = SLOW_MIN_ROUNDS if seconds_per_call >= SLOW_CALL_SECONDS else MIN_ROUNDS
+    return max(least, min(MAX_ROUNDS, math.ceil(target_seconds / max(seconds_per_call, 1e-9))))

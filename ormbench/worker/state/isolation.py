@@ -1,0 +1,68 @@
+"""What proves that a scenario left the database as it found it: a checksum of every row of
+the dataset, and a fingerprint of the schema (indexes and constraints of every table), since a
+scenario that changes the schema (an index a migration adds) must undo that too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from ormbench.dataset.tables import models_in_load_order
+from ormbench.errors import ScenarioMismatch
+
+
+def verify(family: str, database: str, rows_checksum: str, schema: str) -> None:
+    """ScenarioMismatch unless the rows and the schema are as the baselines say."""
+    if checksum() != rows_checksum:
+        problem = "left the database changed: its writes were not undone"
+    elif schema_fingerprint() != schema:
+        problem = "left the schema changed (an index or a constraint): its DDL was not undone"
+    else:
+        return
+    raise ScenarioMismatch(family, "(after all rounds)", database, problem)
+
+
+def checksum() -> str:
+    """SHA-256 over every row of every table, read back from the database in pk order.
+
+    Values are written in one canonical form (decimals as text, datetimes in UTC ISO form) so
+    the same data gives the same checksum on every backend.
+    """
+    digest = hashlib.sha256()
+    for table, model in models_in_load_order().items():
+        fields = [f.attname for f in model._meta.concrete_fields]
+        digest.update(f"#{table}:{','.join(fields)}\n".encode())
+        for row in model.objects.order_by("pk").values_list(*fields).iterator(chunk_size=5_000):
+            digest.update("\x1f".join(_canonical(v) for v in row).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def row_counts() -> dict[str, int]:
+    return {table: model.objects.count() for table, model in models_in_load_order().items()}
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, bool):
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def schema_fingerprint() -> str:
+    """SHA-256 over every dataset table's constraints and indexes: names, columns, kinds."""
+    from django.db import connection
+
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for model in models_in_load_order().values():
+            table = model._meta.db_table
+            constraints = connection.introspection.get_constraints(cursor, table)
+            for name in sorted(constraints):
+                found = constraints[name]
+                kinds = [k for k in ("primary_key", "unique", "index", "check") if found.get(k)]
+                shape = f"{table}|{name}|{','.join(found['columns'] or [])}|{','.join(kinds)}"
+                digest.update(f"{shape}|{found.get('foreign_key')}\n".encode())
+    return digest.hexdigest()

@@ -1,1 +1,0 @@
-"""One module per ORM pattern. Adding a module here adds a scenario: there is no list to edit."""
