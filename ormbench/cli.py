@@ -27,7 +27,7 @@ from ormbench.servers import SOURCES, registry
 from ormbench.servers.proxy import parse_latency
 
 if TYPE_CHECKING:
-    from ormbench.parent.run import RunRequest
+    from ormbench.parent.request import RunRequest
 
 EXIT_INTERRUPTED = 130
 # Processes are the samples of a comparison (analysis.stats): ten a side let any benchmark of a
@@ -317,7 +317,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
 
 
 def _request(args: argparse.Namespace) -> RunRequest:
-    from ormbench.parent import run
+    from ormbench.parent import request
 
     if args.rounds is not None and args.rounds < 1:
         raise BenchError("--rounds must be 1 or more")
@@ -325,7 +325,7 @@ def _request(args: argparse.Namespace) -> RunRequest:
         from ormbench.parent import callgrind
 
         callgrind.require()
-    return run.build_request(
+    return request.build_request(
         args.db,
         args.scale,
         args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split(),

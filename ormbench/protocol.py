@@ -1,14 +1,14 @@
-"""The one protocol between a run and its worker processes: a `WorkerSpec`, passed one way.
+"""The one protocol between a run and its worker processes: a `WorkerSpec` in, a `WorkerAnswer` out.
 
-The parent (`ormbench.parent.run` for timed cases, `ormbench.parent.perf` for the loader) builds a
-spec and starts `python -m ormbench.worker.process` with it as JSON in the environment, never on the
-command line, where `ps` would show the password a DATABASES entry may hold. The worker answers only
-through the files the spec names in its `out` folder; the parent reads them once the worker has
-exited.
+The parent (`parent.run` for timed cases, `parent.perf` for the loader) builds a spec and
+starts `python -m ormbench.worker` with it as JSON in the environment, never on the command
+line, where `ps` would show the password a DATABASES entry may hold. The worker answers in one
+file, `WorkerAnswer.dump`, which the parent reads with the same class once the worker has
+exited (as pyperf's worker dumps the suite its parent loads).
 
 A process per database gives each its own Django setup and keeps a dying server from taking
-the whole run down. A revision whose worker predates this protocol (it took command-line flags)
-cannot be benchmarked by `compare`; its stored runs still compare.
+the whole run down. A revision whose worker predates this protocol cannot be benchmarked by
+`compare`; its stored runs still compare.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 ENV_SPEC = "ORMBENCH_WORKER"
+PROTOCOL = 2  # 2: one WorkerAnswer file (1: three files, meta, benchmarks and outcomes)
 EXIT_SETUP_FAILED = 3
 SPEC_BLOCK = 4096
 TASKS = ("bench", "load")  # time the cases; time the loader (`ormbench.parent.perf`)
@@ -53,11 +54,10 @@ class WorkerSpec:
     callgrind_helper: str | None = None  # the compiled helper (`ormbench.parent.callgrind.helper`)
     cache_sim: bool = False  # callgrind simulates the caches too (estimated cycles)
 
-    def answer(self, kind: str) -> Path:
-        """The file of one answer: "meta" (dataset, versions, scenarios, or the setup error),
-        "benchmarks" (pytest-benchmark's JSON), "outcomes" (failed and skipped cases), "load"."""
-        suffix = "" if kind == "benchmarks" else f".{kind}"
-        return Path(self.out) / f"{self.database}{suffix}.json"
+    @property
+    def answer_path(self) -> Path:
+        """The one file the worker answers in."""
+        return Path(self.out) / f"{self.database}.answer.json"
 
     def start(
         self,
@@ -65,17 +65,15 @@ class WorkerSpec:
         env: Mapping[str, str] | None = None,
         python: Path | None = None,
         stdout: Any = None,
+        prefix: Sequence[str] = (),
     ) -> Any:
-        """`python -m ormbench.worker.process` with this spec, in `cwd` (a checkout's code) if
-        given, by `python` (another Django's venv, `ormbench.parent.djangos`) if given."""
+        """`python -m ormbench.worker` with this spec, in `cwd` (a checkout's code) if given, by
+        `python` (another Django's venv, `parent.djangos`) if given, behind `prefix` (callgrind's
+        argv, `parent.callgrind.argv`) if given."""
         import subprocess
 
         environment = {**(env if env is not None else os.environ), ENV_SPEC: self.dumps()}
-        argv = [str(python or sys.executable), "-m", "ormbench.worker"]
-        if self.measure == "instructions":
-            from ormbench.parent.callgrind import argv as under_callgrind
-
-            argv = [*under_callgrind(Path(self.out), self.cache_sim), *argv]
+        argv = [*prefix, str(python or sys.executable), "-m", "ormbench.worker"]
         return subprocess.Popen(argv, env=environment, cwd=cwd, stdout=stdout)
 
     def dumps(self) -> str:
@@ -91,3 +89,85 @@ class WorkerSpec:
         data = json.loads(os.environ[ENV_SPEC])
         data["packages"] = tuple(data["packages"])
         return cls(**data)
+
+
+class CaseOutcome(TypedDict, total=False):
+    """A case that did not pass: skipped (with its reason) or failed (in a phase, with an
+    error; `invalid` when the failure was a mismatch against the reference)."""
+
+    scenario: str
+    variant: str
+    n: str
+    reason: str
+    phase: str
+    error: str
+    invalid: str
+
+
+class WorkerFigures(TypedDict, total=False):
+    """What the worker measured of its own work, beside the cases."""
+
+    peak_rss_bytes: int
+    effect_check_seconds: float
+    restore_seconds: float
+    snapshot_seconds: float
+    quiet: dict[str, Any]
+
+
+class VariantInfo(TypedDict):
+    role: str
+    label: str
+    source: str
+
+
+class ScenarioInfo(TypedDict):
+    """A scenario as the report labels it, per family (a scenario in one run mode)."""
+
+    label: str
+    doc: str
+    sizes: list[int]
+    mode: str | None
+    effect_from: str | None
+    reference: str | None
+    variants: dict[str, VariantInfo]
+
+
+@dataclass
+class WorkerAnswer:
+    """Everything one worker found and measured, in one file: dumped by the worker, read by
+    the parent with this same class."""
+
+    database: str
+    error: str | None = None  # setup failed: one line, the password scrubbed
+    found: dict[str, Any] = field(default_factory=dict)  # versions, vendor, settings, dataset
+    scenarios: dict[str, ScenarioInfo] = field(default_factory=dict)
+    benchmarks: dict[str, Any] = field(default_factory=dict)  # pytest-benchmark's document
+    failed: list[CaseOutcome] = field(default_factory=list)
+    skipped: list[CaseOutcome] = field(default_factory=list)
+    figures: WorkerFigures = field(default_factory=lambda: WorkerFigures())
+    loading: dict[str, float] = field(default_factory=dict)  # a "load" task's figures
+    protocol: int = PROTOCOL
+
+    def dump(self, path: Path, secret: str = "") -> None:
+        """Write the answer whole (a temp file renamed), `secret` replaced by *** wherever it
+        stands: an error a driver raised can quote the password."""
+        text = json.dumps(dataclasses.asdict(self), indent=1, default=str)
+        if secret:
+            for form in {secret, json.dumps(secret)[1:-1]}:
+                text = text.replace(form, "***")
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path, database: str) -> WorkerAnswer:
+        """The answer at `path`; an answer holding only an error when the worker left none or
+        one this protocol cannot read (it died, or another revision's worker wrote it)."""
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return cls(database, error="the worker left no answer")
+        if not isinstance(data, dict) or data.get("protocol") != PROTOCOL:
+            return cls(database, error=f"the worker answered in another protocol than {PROTOCOL}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -75,7 +75,7 @@ class Figures:
     process_medians: list[float] | None = None
     process_normalized: list[float | None] | None = None
     instructions: int | None = None  # --measure instructions: the least of the counted calls
-    estimated_cycles: int | None = None  # from the cache simulation (parent.callgrind.WEIGHTS)
+    estimated_cycles: int | None = None  # from the cache simulation (worker.counting.WEIGHTS)
     call_instructions: list[int] | None = None  # every counted call of every counting process
     process_instructions: list[int] | None = None  # the least of each counting process
     instructions_error: str | None = None  # why a counting process gave no count

@@ -339,7 +339,7 @@ def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
-    from ormbench.parent.run import Process, Schedule
+    from ormbench.parent.request import Process, Schedule
 
     first = [Process(f"p{i}") for i in range(4)]
     fixed = Schedule(first)

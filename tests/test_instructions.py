@@ -19,6 +19,7 @@ from ormbench.analysis.exact import exact_changes
 from ormbench.parent import callgrind
 from ormbench.protocol import SPEC_BLOCK, WorkerSpec
 from ormbench.results import Run, attach_counts
+from ormbench.worker import counting
 from ormbench.worker.counting import (
     LONG_CALL,
     LONG_WARMUP,
@@ -154,11 +155,11 @@ def test_callgrind_totals_and_estimated_cycles(tmp_path: Path) -> None:
         "version: 1\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
         f"{body}\ntotals: 1000 300 100 10 20 5 2 3 1\n"
     )
-    events = callgrind.totals(dump)
+    events = counting.totals(dump)
     assert events["Ir"] == 1000 and events["DLmw"] == 1
     # accesses 1400, L1 misses 35 of which 6 went to memory: 1365 + 5 * 29 + 35 * 6
-    assert callgrind.estimated_cycles(events) == 1365 + 145 + 210
-    assert callgrind.estimated_cycles({"Ir": 5}) is None
+    assert counting.estimated_cycles(events) == 1365 + 145 + 210
+    assert counting.estimated_cycles({"Ir": 5}) is None
 
 
 def test_the_worker_spec_fills_whole_blocks_and_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:

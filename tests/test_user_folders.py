@@ -101,24 +101,19 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
     assert list(store.runs_dir(tmp_path).iterdir()) == []
 
 
-def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answers(tmp_path: Path) -> None:
-    import json
-
-    from ormbench.protocol import WorkerSpec
-    from ormbench.worker.process import scrub_answers
+def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answer(tmp_path: Path) -> None:
+    from ormbench.protocol import WorkerAnswer
 
     secret = 'pa"ss\\\\word'
-    spec = WorkerSpec(
-        task="bench",
-        database="postgresql",
-        django={"PASSWORD": secret},
-        scale="xs",
-        out=str(tmp_path),
+    answer = WorkerAnswer(
+        "postgresql",
+        failed=[{"error": f"bad dsn {secret}"}],
+        benchmarks={"error": f"x {secret} y"},
     )
-    spec.answer("outcomes").write_text(json.dumps({"failed": [{"error": f"bad dsn {secret}"}]}))
-    spec.answer("benchmarks").write_text(json.dumps({"error": f"x {secret} y"}))
-    scrub_answers(spec)
-    for kind in ("outcomes", "benchmarks"):
-        text = spec.answer(kind).read_text()
-        assert "word" not in text and "***" in text
-        json.loads(text)
+    path = tmp_path / "postgresql.answer.json"
+    answer.dump(path, secret=secret)
+    text = path.read_text()
+    assert "word" not in text and text.count("***") == 2
+    back = WorkerAnswer.read(path, "postgresql")
+    assert back.failed == [{"error": "bad dsn ***"}]
+    assert back.benchmarks == {"error": "x *** y"}

@@ -11,7 +11,7 @@ from ormbench.analysis.compare import comparability, outcome
 from ormbench.errors import BenchError
 from ormbench.parent import revisions
 from ormbench.parent.djangos import DjangoEnv
-from ormbench.parent.run import RunRequest
+from ormbench.parent.request import RunRequest
 from ormbench.present import comparison
 
 

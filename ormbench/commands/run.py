@@ -7,7 +7,7 @@ import sys
 
 from ormbench.declare import catalogue
 from ormbench.parent import run
-from ormbench.parent.run import RunRequest
+from ormbench.parent.request import RunRequest
 from ormbench.present import summary, table
 from ormbench.present.report.build import build
 

@@ -15,8 +15,9 @@ import subprocess
 from ormbench import results, store
 from ormbench.errors import BenchError
 from ormbench.parent import counted
+from ormbench.parent.request import Process, RunRequest, Schedule
 from ormbench.parent.revisions import checkout
-from ormbench.parent.run import Process, RunRequest, Schedule, execute_counted
+from ormbench.parent.run import execute_counted
 
 PROCESSES = 5  # per commit: a step of 25% stands out of this machine's noise over 2+2 commits
 # With --measure instructions the counts find the steps: one timed process (it checks every

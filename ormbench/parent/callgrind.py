@@ -31,10 +31,6 @@ from ormbench.errors import BenchError
 
 HELPER_SOURCE = "callgrind.c"
 HEADER = "valgrind/callgrind.h"
-# Estimated cycles as iai-callgrind and CodSpeed weigh callgrind's cache simulation: an L1 hit
-# costs 1, a last-level hit 5, a trip to memory 35.
-WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
-HEAD_BYTES = TAIL_BYTES = 4096
 INSTALL = "install valgrind (Debian: apt-get install valgrind), or measure time"
 
 
@@ -107,36 +103,6 @@ def argv(out: Path, cache_sim: bool) -> list[str]:
         "--log-file=" + str(out / "valgrind.%p.log"),
         "--callgrind-out-file=" + str(out / "callgrind.%p"),
     ]
-
-
-def totals(dump: Path) -> dict[str, int]:
-    """Event totals of one callgrind dump: {"Ir": ..., "Dr": ..., ...}. Only its head (the
-    events line) and its tail (the totals line) are read: a dump lists every function the call
-    ran, and parsing all of it under valgrind cost more than the call."""
-    with open(dump, "rb") as raw:
-        head = raw.read(HEAD_BYTES).decode(errors="replace")
-        raw.seek(max(0, raw.seek(0, os.SEEK_END) - TAIL_BYTES))
-        tail = raw.read().decode(errors="replace")
-    events = next((ln.split()[1:] for ln in head.splitlines() if ln.startswith("events:")), [])
-    values = next((ln.split()[1:] for ln in tail.splitlines() if ln.startswith("totals:")), [])
-    if not events or not values:
-        raise BenchError(f"callgrind dump {dump.name} has no totals")
-    counts = [int(v) for v in values] + [0] * (len(events) - len(values))
-    return dict(zip(events, counts, strict=True))
-
-
-def estimated_cycles(events: dict[str, int]) -> int | None:
-    """L1 + 5 LL + 35 RAM accesses, from the cache simulation (None without it)."""
-    if "I1mr" not in events:
-        return None
-    accesses = events["Ir"] + events["Dr"] + events["Dw"]
-    l1_misses = events["I1mr"] + events["D1mr"] + events["D1mw"]
-    ram = events["ILmr"] + events["DLmr"] + events["DLmw"]
-    return (
-        WEIGHTS["l1"] * (accesses - l1_misses)
-        + WEIGHTS["ll"] * (l1_misses - ram)
-        + WEIGHTS["ram"] * ram
-    )
 
 
 @cache

@@ -28,7 +28,7 @@ from ormbench.results import Run, attach_counts
 from ormbench.servers.base import Database
 
 if TYPE_CHECKING:
-    from ormbench.parent.run import Process, RunRequest
+    from ormbench.parent.request import Process, RunRequest
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def attach(run: Run, counts: Sequence[Run]) -> None:
 
 
 Start = Callable[..., tuple[Any, subprocess.Popen[bytes]]]
-Answer = Callable[..., dict[str, Any]]
+Answer = Callable[..., Any]  # workers.answer: a Piece
 
 
 def run_all(
@@ -78,7 +78,7 @@ def run_all(
     start: Start,
     answer: Answer,
     stop: Callable[[subprocess.Popen[bytes]], None],
-) -> list[list[dict[str, Any]]]:
+) -> list[list[Any]]:
     """Every counting process against every open database, as many at once as there are cores;
     per process, its pieces (one per database)."""
     if not counting or not opened:
@@ -90,7 +90,7 @@ def run_all(
     began = time.monotonic()
     jobs = [(i, name) for i in range(len(counting)) for name in opened]
 
-    def job(i: int, name: str) -> dict[str, Any] | None:
+    def job(i: int, name: str) -> Any:
         process = counting[i]
         target = opened[name].targets[process.database_suffix]
         with locks[(name, process.database_suffix)]:
@@ -128,10 +128,9 @@ def run_all(
         for proc in list(live):
             stop(proc)
         pool.shutdown(wait=True, cancel_futures=True)
-    out: list[list[dict[str, Any]]] = [[] for _ in counting]
+    out: list[list[Any]] = [[] for _ in counting]
     for (i, _), piece in zip(jobs, pieces, strict=True):
         if piece is None:
             raise BenchError("counting stopped before every process ran")
         out[i].append(piece)
     return out
-

@@ -12,7 +12,6 @@ Django is configured once per process.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -21,9 +20,10 @@ from pathlib import Path
 from ormbench.analysis.spread import spread
 from ormbench.dataset import tables as dataset
 from ormbench.errors import BenchError
-from ormbench.parent.run import Process, RunRequest, execute_processes
+from ormbench.parent.request import Process, RunRequest
+from ormbench.parent.run import execute_processes
 from ormbench.present import numbers
-from ormbench.protocol import WorkerSpec
+from ormbench.protocol import WorkerAnswer, WorkerSpec
 from ormbench.servers import DEFAULT_DATABASES, ServerUnavailable, provide
 
 LATENCIES = (None, 0.0, 0.0005, 0.002)
@@ -85,8 +85,7 @@ def _loading(name: str, size: dataset.Scale) -> None:
         with provide(name) as db, tempfile.TemporaryDirectory(prefix="ormbench_perf_") as out:
             spec = WorkerSpec("load", name, db.django, size.name, out)
             code = spec.start().wait()
-            answer = spec.answer("load")
-            figures = json.loads(answer.read_text()) if answer.exists() else {}
+            figures = WorkerAnswer.read(spec.answer_path, name).loading
     except ServerUnavailable as exc:
         print(f"{name}: skipped: {exc}")
         return
@@ -100,44 +99,10 @@ def _loading(name: str, size: dataset.Scale) -> None:
     )
 
 
-def load_child(spec: WorkerSpec) -> dict[str, float]:
-    """In the worker: time our loader, empty the tables, time the bare bulk path."""
-    from ormbench.settings import configure
-
-    configure(spec.django)
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    from ormbench.dataset import loader
-
-    call_command("migrate", verbosity=0)
-    data, _ = dataset.generate_cached(dataset.scale(spec.scale))
-    ours = data.row_count / loader.load(data)
-    model_for = dataset.models_in_load_order()
-    prepared = []
-    for table, (columns, rows) in data.tables.items():
-        fields = [model_for[table]._meta.get_field(c) for c in columns]
-        prepared.append(
-            (
-                model_for[table]._meta.db_table,
-                [f.column for f in fields],
-                list(loader.converted(rows, fields)),
-            )
-        )
-    with connection.cursor() as cursor:
-        for table_name, _, _ in reversed(prepared):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table_name)}")
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table_name, names, ready in prepared:
-            loader.bulk_insert(cursor, table_name, names, ready)
-    raw = data.row_count / (time.perf_counter() - started)
-    return {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": dataset.peak_rss()}
-
-
 def _latency() -> None:
     from ormbench.declare.scenario import DEFAULT_PACKAGES
-    from ormbench.parent.run import RunRequest, execute
+    from ormbench.parent.request import RunRequest
+    from ormbench.parent.run import execute
 
     with tempfile.TemporaryDirectory(prefix="ormbench_perf_") as results:
         request = RunRequest(

@@ -22,7 +22,8 @@ from ormbench import results, store
 from ormbench.errors import BenchError
 from ormbench.parent import counted
 from ormbench.parent.djangos import DjangoEnv
-from ormbench.parent.run import Process, RunRequest, Schedule, execute_counted
+from ormbench.parent.request import Process, RunRequest, Schedule
+from ormbench.parent.run import execute_counted
 
 WORKTREE_PREFIX = "ormbench_compare_"
 # Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one

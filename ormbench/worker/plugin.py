@@ -3,13 +3,11 @@
 The worker runs `pytest ormbench/worker/timed_cases.py` with this plugin, against one database that
 Django is already configured for; the plugin parametrizes the one test function there over the
 cases. `-k` selects cases by their ids, `<database>-<scenario>-<variant>-n<n>`. Items that fail or
-are skipped are written to a sidecar file so the run can report them next to the timings.
+are skipped go into the worker's answer so the run can report them next to the timings.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,25 +16,23 @@ from ormbench.dataset import tables as dataset
 from ormbench.declare.scenario import Case
 from ormbench.errors import ScenarioMismatch
 from ormbench.present.progress import Progress
+from ormbench.protocol import CaseOutcome, WorkerAnswer
 from ormbench.worker.measure import Harness
 
 _HARNESS_KEY = pytest.StashKey[Harness]()
 _CASES_KEY = pytest.StashKey[list[Case]]()
-_OUTCOMES_KEY = pytest.StashKey[dict[str, list[dict[str, str]]]]()
+_ANSWER_KEY = pytest.StashKey[WorkerAnswer]()
 _PROGRESS_KEY = pytest.StashKey[tuple[Progress, dict[str, Case]]]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ormbench")
-    group.addoption("--ormbench-outcomes", help="where to write failed and skipped items (JSON)")
-
-
-def install(config: pytest.Config, harness: Harness, cases: list[Case]) -> None:
-    """Give the plugin its harness and cases (called by the worker before collection)."""
+def install(
+    config: pytest.Config, harness: Harness, cases: list[Case], answer: WorkerAnswer
+) -> None:
+    """Give the plugin its harness, its cases and the answer it fills (called by the worker
+    before collection)."""
     config.stash[_HARNESS_KEY] = harness
     config.stash[_CASES_KEY] = cases
-    outcomes: dict[str, list[dict[str, str]]] = {"failed": [], "skipped": []}
-    config.stash[_OUTCOMES_KEY] = outcomes
+    config.stash[_ANSWER_KEY] = answer
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -81,30 +77,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.outcome == "passed" or callspec is None or "case" not in callspec.params:
         return
     case: Case = callspec.params["case"]
-    entry = {"scenario": case.family, "variant": case.variant.name, "n": str(case.n)}
-    outcomes = item.config.stash[_OUTCOMES_KEY]
+    entry = CaseOutcome(scenario=case.family, variant=case.variant.name, n=str(case.n))
+    answer = item.config.stash[_ANSWER_KEY]
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        outcomes["skipped"].append({**entry, "reason": reason.removeprefix("Skipped: ")})
+        answer.skipped.append({**entry, "reason": reason.removeprefix("Skipped: ")})
     elif call.excinfo is not None and isinstance(call.excinfo.value, ScenarioMismatch):
         why = call.excinfo.value.why
-        outcomes["failed"].append({**entry, "phase": report.when, "invalid": "1", "error": why})
+        answer.failed.append({**entry, "phase": report.when, "invalid": "1", "error": why})
     else:
         message = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
-        outcomes["failed"].append({**entry, "phase": report.when, "error": message.splitlines()[0]})
+        answer.failed.append({**entry, "phase": report.when, "error": message.splitlines()[0]})
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = session.config.getoption("--ormbench-outcomes")
-    if path and _OUTCOMES_KEY in session.config.stash:
-        recorded = session.config.stash[_OUTCOMES_KEY]
-        outcomes: dict[str, object] = {**recorded}
-        outcomes["peak_rss_bytes"] = dataset.peak_rss()
-        if _HARNESS_KEY in session.config.stash:
-            harness = session.config.stash[_HARNESS_KEY]
-            outcomes["effect_check_seconds"] = harness.effects.seconds
-            outcomes["quiet"] = harness.quiet.record()
-            if harness.snapshots is not None:
-                outcomes["restore_seconds"] = harness.snapshots.seconds
-                outcomes["snapshot_seconds"] = harness.snapshots.setup_seconds
-        Path(path).write_text(json.dumps(outcomes, indent=1))
+    """The worker's own figures into its answer."""
+    if _ANSWER_KEY not in session.config.stash:
+        return
+    figures = session.config.stash[_ANSWER_KEY].figures
+    figures["peak_rss_bytes"] = dataset.peak_rss()
+    harness = session.config.stash[_HARNESS_KEY]
+    figures["effect_check_seconds"] = harness.effects.seconds
+    figures["quiet"] = harness.quiet.record()
+    if harness.snapshots is not None:
+        figures["restore_seconds"] = harness.snapshots.seconds
+        figures["snapshot_seconds"] = harness.snapshots.setup_seconds

@@ -1,72 +1,61 @@
 """One database's share of a run, in its own process: schema, dataset, then the timed cases.
 
-The parent starts it with a `ormbench.protocol.WorkerSpec` and reads its answers from the files
-the spec names:
-  meta        dataset checksum and timings, server/driver versions, scenario labels (or the
-              setup error, one line, password scrubbed)
-  benchmarks  pytest-benchmark's JSON for the cases (when any ran)
-  outcomes    failed and skipped cases, and the worker's own figures
-A "load" spec times the loader instead (`ormbench.parent.perf.load_child`).
+The parent starts it with a `WorkerSpec` (`ormbench.protocol`) and reads its one
+`WorkerAnswer` once it has exited: what it found (versions, server settings, the dataset and its
+checksum), the scenarios' labels, pytest-benchmark's document of the cases, the cases that
+failed or were skipped, and its own figures; or the setup error, one line. A "load" spec times
+the loader instead (`worker.load`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ormbench.protocol import EXIT_SETUP_FAILED, WorkerSpec
+from ormbench.protocol import EXIT_SETUP_FAILED, WorkerAnswer, WorkerSpec
+
+if TYPE_CHECKING:  # imported once Django is configured
+    from ormbench.declare.scenario import Case
+    from ormbench.worker.measure import Harness
 
 
 def main() -> int:
     spec = WorkerSpec.from_environment()
-    if spec.task == "load":
-        from ormbench.parent.perf import load_child
+    answer = WorkerAnswer(spec.database)
+    try:
+        return _answer(spec, answer)
+    finally:
+        answer.dump(spec.answer_path, secret=str(spec.django.get("PASSWORD") or ""))
 
-        _write_json(spec.answer("load"), load_child(spec))
+
+def _answer(spec: WorkerSpec, answer: WorkerAnswer) -> int:
+    if spec.task == "load":
+        from ormbench.worker.load import load_child
+
+        answer.loading = load_child(spec)
         return 0
     # Ctrl-C reaches the whole process group; the parent owns the servers and the cleanup, and
     # ends this worker with SIGTERM when it decides to stop. Here Ctrl-C is ignored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        meta, harness, selected = prepare(spec)
+        harness, selected = prepare(spec, answer)
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line per database
-        _write_json(spec.answer("meta"), {"error": _one_line(exc, spec.django)})
+        answer.error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return EXIT_SETUP_FAILED
-    _write_json(spec.answer("meta"), meta)
     from ormbench.worker.probes import roundtrips
 
-    try:
-        with roundtrips.counted(spec.django) as harness.round_trips:
-            return run_cases(spec, harness, selected)
-    finally:
-        scrub_answers(spec)
+    with roundtrips.counted(spec.django) as harness.round_trips:
+        return run_cases(spec, harness, selected, answer)
 
 
-def scrub_answers(spec: WorkerSpec) -> None:
-    """The password out of every answer: an error a driver raised can quote it, and errors go
-    into the benchmarks' figures and the outcomes (a failed case, a quieting step not applied)."""
-    password = str(spec.django.get("PASSWORD") or "")
-    if not password:
-        return
-    forms = {password, json.dumps(password)[1:-1]}
-    for kind in ("benchmarks", "outcomes"):
-        path = spec.answer(kind)
-        if not path.exists():
-            continue
-        text = path.read_text()
-        clean = text
-        for form in forms:
-            clean = clean.replace(form, "***")
-        if clean != text:
-            path.write_text(clean)
-
-
-def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
+def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]]:
+    """Django, the schema and the dataset; what was found goes into `answer`."""
     from ormbench.dataset import loader
     from ormbench.dataset import tables as dataset
     from ormbench.settings import configure
@@ -99,7 +88,7 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
     scenarios = discover(spec.packages)
     import django
 
-    meta = {
+    answer.found = {
         "database": spec.database,
         "django": {"version": django.get_version(), **(spec.django_source or {})},
         "python": platform.python_version(),
@@ -112,22 +101,21 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
             "rows": sum(isolation.row_counts().values()),
             **loading,
         },
-        "scenarios": {
-            s.family(mode): {
-                "label": s.label_in(mode),
-                "doc": s.doc,
-                "sizes": list(s.sizes_at(size.name)),
-                "mode": mode,
-                "effect_from": s.effect_from,
-                "reference": s.reference,
-                "variants": {
-                    v.name: {"role": v.role, "label": v.label, "source": v.source}
-                    for v in s.variants
-                },
-            }
-            for s in scenarios.values()
-            for mode in s.run_modes
-        },
+    }
+    answer.scenarios = {
+        s.family(mode): {
+            "label": s.label_in(mode),
+            "doc": s.doc,
+            "sizes": list(s.sizes_at(size.name)),
+            "mode": mode,
+            "effect_from": s.effect_from,
+            "reference": s.reference,
+            "variants": {
+                v.name: {"role": v.role, "label": v.label, "source": v.source} for v in s.variants
+            },
+        }
+        for s in scenarios.values()
+        for mode in s.run_modes
     }
     harness = Harness(
         spec.database,
@@ -141,7 +129,7 @@ def prepare(spec: WorkerSpec) -> tuple[dict[str, Any], Any, Any]:
         spec.min_rounds,
         counter=_counter(spec),
     )
-    return meta, harness, cases(scenarios, size.name, spec.flip)
+    return harness, cases(scenarios, size.name, spec.flip)
 
 
 def _counter(spec: WorkerSpec) -> Any:
@@ -153,7 +141,11 @@ def _counter(spec: WorkerSpec) -> Any:
     return Counter(spec.callgrind_helper, spec.out)
 
 
-def run_cases(spec: WorkerSpec, harness: Any, selected: Any) -> int:
+def run_cases(
+    spec: WorkerSpec, harness: Harness, selected: list[Case], answer: WorkerAnswer
+) -> int:
+    """pytest over the selected cases, pytest-benchmark's document and the outcomes into
+    `answer`."""
     import pytest
 
     from ormbench.worker import plugin, timed_cases
@@ -161,8 +153,9 @@ def run_cases(spec: WorkerSpec, harness: Any, selected: Any) -> int:
     class Installer:
         @staticmethod
         def pytest_configure(config: pytest.Config) -> None:
-            plugin.install(config, harness, selected)
+            plugin.install(config, harness, selected, answer)
 
+    document = Path(spec.out) / f".{spec.database}.pytest-benchmark.json"
     # Only the plugins the measurement needs: nothing else installed hooks into the timed process.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     pytest_args = [
@@ -182,19 +175,11 @@ def run_cases(spec: WorkerSpec, harness: Any, selected: Any) -> int:
         "--capture=no",  # the progress line is written while a case runs
         "--benchmark-quiet",
         "--benchmark-save-data",
-        f"--benchmark-json={spec.answer('benchmarks')}",
-        f"--ormbench-outcomes={spec.answer('outcomes')}",
+        f"--benchmark-json={document}",
         *(["-k", spec.keyword] if spec.keyword else []),
     ]
-    return int(pytest.main(pytest_args, plugins=[plugin, Installer()]))
-
-
-def _one_line(exc: BaseException, entry: dict[str, Any]) -> str:
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    password = entry.get("PASSWORD")
-    return text.replace(password, "***") if password else text
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=1, default=str))
-
+    code = int(pytest.main(pytest_args, plugins=[plugin, Installer()]))
+    with contextlib.suppress(OSError, ValueError):  # no case ran: pytest-benchmark wrote none
+        answer.benchmarks = json.loads(document.read_text())
+        document.unlink()
+    return code

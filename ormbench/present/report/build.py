@@ -53,4 +53,3 @@ def _write(run: Run, source: str, folder: Path) -> None:
             charts.memory(scenario, scenario_rows, databases, folder / entry["memory"])
         drawn[scenario] = entry
     (folder / "index.html").write_text(html.page(run, source, all_rows, drawn), encoding="utf-8")
-

@@ -1,0 +1,100 @@
+"""What a run is asked to do: the databases, scale and options the user chose (`RunRequest`),
+and the worker processes it runs against each database (`Process`, `Schedule`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ormbench.dataset import tables as dataset
+from ormbench.declare import catalogue
+from ormbench.declare.scenario import DEFAULT_PACKAGES
+from ormbench.errors import BenchError
+from ormbench.parent.djangos import DjangoEnv
+from ormbench.servers import DEFAULT_DATABASES, SOURCES, ServerURL, registry
+from ormbench.servers import url as server_url
+
+
+@dataclass(frozen=True)
+class Process:
+    """One worker process per database: from which checkout, and how much it checks."""
+
+    label: str = ""
+    tree: Path | None = None  # the checkout whose code it runs; None: this one
+    timing_only: bool = False  # see `Harness.timing_only`
+    target_seconds: float = 0.2  # timed work per benchmark
+    min_rounds: int | None = None  # fewest rounds per benchmark (None: the harness's own)
+    flip: bool = False  # variants in the other turn order (`ormbench.declare.scenario.cases`)
+    database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
+    django: DjangoEnv | None = None  # another Django's venv runs the worker (`parent.djangos`)
+    measure: str = "time"  # "instructions": counted under callgrind (`ormbench.parent.callgrind`)
+    cache_sim: bool = False  # with instructions: simulate the caches too (estimated cycles)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    databases: tuple[str, ...]
+    scale: str
+    seed: int = dataset.DEFAULT_SEED
+    keyword: str | None = None
+    urls: dict[str, ServerURL] = field(default_factory=dict)
+    rounds: int | None = None
+    no_fsync: bool = False
+    results: Path = Path("results")
+    packages: tuple[str, ...] = DEFAULT_PACKAGES
+    sources: tuple[str, ...] = SOURCES
+    latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
+    verbose: bool = False
+    django: DjangoEnv | None = None  # None: the Django installed beside the suite
+    replica: bool = False  # start a streaming replica beside each server that can have one
+    measure: str = "time"  # or "instructions": counted beside the timing (`parent.counted`)
+
+
+def build_request(
+    databases: Sequence[str], scale: str, urls: Sequence[str], **options: Any
+) -> RunRequest:
+    """Validate everything the user typed before any server starts."""
+    dataset.scale(scale)
+    parsed = [server_url.parse(u) for u in urls]
+    parsed += [
+        server_url.parse(os.environ[b.url_environment])
+        for b in registry.BACKENDS.values()
+        if b.url_environment
+        and os.environ.get(b.url_environment)
+        and b.name not in {p.vendor for p in parsed}
+    ]
+    by_vendor = {p.vendor: p for p in parsed}
+    unknown = [d for d in databases if d not in registry.BACKENDS]
+    if unknown:
+        known = ", ".join(registry.BACKENDS)
+        raise BenchError(f"unknown database {unknown[0]!r}: choose from {known}")
+    chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DEFAULT_DATABASES)
+    request = RunRequest(chosen, scale, urls=by_vendor, **options)
+    selected = catalogue.select(chosen, scale, request.keyword, request.packages)
+    return dataclasses.replace(request, replica=catalogue.needs_replica(selected, request.packages))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The processes run against each database: `first`, then, while a database's share of the
+    budget lasts, pairs of `more(i)`. The budget decides how many, never what was measured: the
+    comparison's test stays exact (no stopping when a result looks good)."""
+
+    first: Sequence[Process]
+    more: Callable[[int], Process] | None = None
+    budget_seconds: float = 0.0  # per database
+
+    def process(self, i: int, elapsed: float) -> Process | None:
+        """The i-th process, `elapsed` seconds into this database; None: stop."""
+        if i < len(self.first):
+            return self.first[i]
+        if self.more is None:
+            return None
+        pair_seconds = 2 * elapsed / max(i, 1)
+        if i % 2 == 0 and elapsed + pair_seconds > self.budget_seconds:
+            return None
+        return self.more(i)

@@ -1,0 +1,61 @@
+"""The parent/worker protocol: a WorkerSpec in, one WorkerAnswer out, read by the same class."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ormbench.protocol import PROTOCOL, WorkerAnswer, WorkerSpec
+from ormbench.servers import provide
+
+
+def test_an_answer_reads_back_as_it_was_dumped(tmp_path: Path) -> None:
+    answer = WorkerAnswer(
+        "sqlite",
+        found={"vendor": "sqlite", "dataset": {"checksum": "abc"}},
+        scenarios={
+            "fk_access": {
+                "label": "l",
+                "doc": "d",
+                "sizes": [10, 100],
+                "mode": None,
+                "effect_from": None,
+                "reference": None,
+                "variants": {"lazy_loop": {"role": "naive", "label": "x", "source": "y"}},
+            }
+        },
+        benchmarks={"benchmarks": [{"name": "b"}], "machine_info": {}},
+        failed=[{"scenario": "s", "variant": "v", "n": "10", "phase": "call", "error": "e"}],
+        skipped=[{"scenario": "s", "variant": "w", "n": "10", "reason": "r"}],
+        figures={"peak_rss_bytes": 5, "quiet": {"vacuum": "done"}},
+    )
+    path = tmp_path / "sqlite.answer.json"
+    answer.dump(path)
+    assert WorkerAnswer.read(path, "sqlite") == answer
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # the temp file was renamed
+
+
+def test_a_missing_or_foreign_answer_reads_as_an_error(tmp_path: Path) -> None:
+    missing = WorkerAnswer.read(tmp_path / "none.json", "postgresql")
+    assert missing.database == "postgresql" and missing.error and not missing.found
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps({"database": "postgresql", "protocol": PROTOCOL - 1}))
+    assert "protocol" in str(WorkerAnswer.read(older, "postgresql").error)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"database": "post')
+    assert WorkerAnswer.read(broken, "postgresql").error
+
+
+def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(tmp_path: Path) -> None:
+    """A real worker: the parent's folder holds its one answer and nothing else."""
+    with provide("sqlite") as db:
+        spec = WorkerSpec(
+            "bench", "sqlite", db.django, "xs", str(tmp_path), keyword="fk_id", rounds=1
+        )
+        assert spec.start().wait() == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["sqlite.answer.json"]
+    answer = WorkerAnswer.read(spec.answer_path, "sqlite")
+    assert answer.error is None and answer.found["vendor"] == "sqlite"
+    timed = {b["extra_info"]["variant"] for b in answer.benchmarks["benchmarks"]}
+    assert timed == set(answer.scenarios["fk_id"]["variants"])
+    assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
