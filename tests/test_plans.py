@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from ormbench import store
+from ormbench.analysis.plans import marks
 from ormbench.present import summary
 from ormbench.present.report.build import build
 from ormbench.results import Run
-from ormbench.worker.probes.cometrics import marks
 from tests.conftest import FIXTURE_RUN
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ormbench.servers import Database
+from ormbench.servers.base import ServerURL
 from ormbench.servers.sibling import sibling
-from ormbench.servers.url import of_database
 
 
 def _databases(db: Database) -> set[str]:
-    server = of_database(db)
+    server = ServerURL.of_database(db, db.vendor)
     if db.vendor == "postgresql":
         import psycopg
 

@@ -5,8 +5,8 @@ optimized variant's plan sorts, scans or builds a temporary table that the naive
 
 from __future__ import annotations
 
+from ormbench.analysis.plans import marks
 from ormbench.results import Run
-from ormbench.worker.probes.cometrics import marks
 
 
 def largest_n(run: Run, scenario: str) -> int | None:

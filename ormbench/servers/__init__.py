@@ -12,8 +12,7 @@ from contextlib import AbstractContextManager as ContextManager
 
 from ormbench.errors import BenchError
 from ormbench.servers import docker, registry, url
-from ormbench.servers.base import Database, reap_orphans
-from ormbench.servers.url import ServerURL
+from ormbench.servers.base import Database, ServerURL, reap_orphans
 
 DATABASES = tuple(registry.BACKENDS)
 """Every database a run can take by name (`--db`)."""

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:
-    from ormbench.servers.base import Database
-    from ormbench.servers.url import ServerURL
+from ormbench.errors import BenchError
+from ormbench.servers.base import Database, ServerURL
 
 
 @dataclass(frozen=True)
@@ -92,19 +91,32 @@ class Backend:
 
     def execute_admin(self, server: ServerURL, sql: str) -> None:
         """Run one statement outside any transaction, as the URL's user; driver errors raise
-        (`ormbench.servers.url.admin` turns them into one line)."""
+        (`administer` turns them into one line)."""
         raise NotImplementedError(f"{self.name} has no server to administer")
 
     def add_database(self, db: Database, name: str) -> None:
         """Another database `name` beside `db`, on the same server, with `db`'s credentials."""
-        from ormbench.servers import url
-
-        url.admin(url.of_database(db), self.create_sql(name), create=True)
+        self.administer(ServerURL.of_database(db, self.name), self.create_sql(name), create=True)
 
     def remove_database(self, db: Database, name: str) -> None:
-        from ormbench.servers import url
+        self.administer(ServerURL.of_database(db, self.name), self.drop_sql(name), create=False)
 
-        url.admin(url.of_database(db), self.drop_sql(name), create=False)
+    def administer(self, server: ServerURL, sql: str, *, create: bool) -> None:
+        """Run one statement on the server's maintenance database, with a one-line error."""
+        try:
+            self.execute_admin(server, sql)
+        except Exception as exc:  # noqa: BLE001 - driver errors become one user-facing line
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            if 'requirement "!none" failed' in first_line:
+                first_line = (
+                    "the server let us in without checking the password (trust "
+                    "authentication): is this the server you meant? To use it, drop the "
+                    "password from the URL"
+                )
+            verb = "create a database on" if create else "drop the benchmark database on"
+            raise BenchError(
+                f"could not {verb} {server.safe_display}: {server.scrub(first_line)}"
+            ) from None
 
     # In the worker, against the live Django connection:
 

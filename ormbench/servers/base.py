@@ -56,6 +56,37 @@ class Database:
     why"), `data_filesystem` of the data directory, `buffers`. Recorded with the run."""
 
 
+@dataclass(frozen=True)
+class ServerURL:
+    vendor: str  # the backend's name
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    @property
+    def safe_display(self) -> str:
+        """The URL without its password."""
+        return f"{self.vendor}://{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self.password, "***") if self.password else text
+
+    @classmethod
+    def of_database(cls, db: Database, vendor: str) -> ServerURL:
+        """The server holding `db`, reached with `db`'s own credentials."""
+        settings = db.django
+        return cls(
+            vendor,
+            settings["HOST"],
+            int(settings["PORT"]),
+            settings["USER"],
+            settings["PASSWORD"],
+            settings["NAME"],
+        )
+
+
 def applied(data: Path, no_fsync: bool, buffer_mb: int | None) -> dict[str, str]:
     """The setup facts of a server the suite started itself."""
     return {

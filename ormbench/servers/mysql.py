@@ -23,7 +23,7 @@ from ormbench.servers.base import (
 )
 
 if TYPE_CHECKING:
-    from ormbench.servers.url import ServerURL
+    from ormbench.servers.base import ServerURL
 
 DATABASE_NAME = "ormbench"
 SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]

@@ -26,7 +26,7 @@ from ormbench.servers.base import (
 )
 
 if TYPE_CHECKING:
-    from ormbench.servers.url import ServerURL
+    from ormbench.servers.base import ServerURL
 
 SUPERUSER = "postgres"
 DATABASE_NAME = "ormbench"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ormbench.analysis.plans import marks
 from ormbench.analysis.stats import growth
 from ormbench.dataset import tables as dataset
 from ormbench.present import numbers, plans
 from ormbench.present.rows import Row, unmeasured
 from ormbench.present.summary import machine_steadiness
 from ormbench.results import Run, RunMeta
-from ormbench.worker.probes.cometrics import marks
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
@@ -185,7 +185,7 @@ def _scenario(
 
 def _plans(scenario: str, run: Run) -> str:
     """The plan of every variant at the largest n, side by side across databases, full scans,
-    sorts and temporary tables marked (`ormbench.worker.probes.cometrics.marks`)."""
+    sorts and temporary tables marked (`ormbench.analysis.plans.marks`)."""
     found = plans.at_largest_n(run, scenario)
     if not found:
         return ""
