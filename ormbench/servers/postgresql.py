@@ -4,17 +4,18 @@ server by URL, COPY for bulk loads."""
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ormbench.servers.backend import Backend, Description, Row
+from ormbench.servers.backend import Backend, Description, Dialect, Query, Quieting, Quote, Row
 from ormbench.servers.base import (
     Database,
     applied,
@@ -222,6 +223,89 @@ def connect(server: ServerURL, **options: Any) -> Any:
     )
 
 
+class PostgreSQLDialect(Dialect):
+    analyzes = True
+
+    def row_hash_sum(self, columns: Sequence[str]) -> str:
+        row = f"ROW({', '.join(columns)})::text"
+        return f"COALESCE(SUM(('x' || SUBSTR(MD5({row}), 1, 16))::bit(64)::bigint), 0)"
+
+    def key_counter_reset(self, table: str, pk: str, quote: Quote) -> tuple[str, list[Any]]:
+        return (
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+            f"COALESCE(MAX({quote(pk)}), 1), MAX({quote(pk)}) IS NOT NULL) FROM {quote(table)}",
+            [quote(table), pk],
+        )
+
+    def on_delete_pairs(self, query: Query, tables: Sequence[str], quote: Quote) -> list[Any]:
+        return query(
+            "SELECT confrelid::regclass::text, conrelid::regclass::text "
+            "FROM pg_constraint WHERE contype = 'f' AND confdeltype IN ('c', 'n', 'd')"
+        )
+
+    def unsynced_in_transaction(self) -> list[str]:
+        return ["SET LOCAL synchronous_commit = off"]
+
+    def update_from(
+        self, target: str, snapshot: str, key: str, values: Sequence[str], where: str
+    ) -> str:
+        assignments = ", ".join(f"{c} = s.{c}" for c in values)
+        return (
+            f"UPDATE {target} AS t SET {assignments} FROM {snapshot} AS s "
+            f"WHERE t.{key} = s.{key} AND {where}"
+        )
+
+    def rows_differ(self, columns: Sequence[str]) -> str:
+        listed = lambda side: ", ".join(f"{side}.{c}" for c in columns)  # noqa: E731
+        return f"ROW({listed('t')}) IS DISTINCT FROM ROW({listed('s')})"
+
+    def reduced_plan(self, cursor: Any, sql: str) -> str:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        document = cursor.fetchone()[0]
+        if isinstance(document, str):
+            document = json.loads(document)
+        return _node(document[0]["Plan"])
+
+    def explain(self, cursor: Any, sql: str, analyze: bool) -> str:
+        cursor.execute(("EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN ") + sql)
+        return "\n".join(str(row[0]) for row in cursor.fetchall())
+
+    def quiet_before_timing(self, quiet: Quieting, tables: Sequence[str], quote: Quote) -> None:
+        for table in tables:
+            quiet.attempt(
+                "autovacuum off", f"ALTER TABLE {quote(table)} SET (autovacuum_enabled = off)"
+            )
+        for table in tables:
+            quiet.attempt("VACUUM ANALYZE", f"VACUUM ANALYZE {quote(table)}")
+        quiet.attempt("CHECKPOINT", "CHECKPOINT")
+
+    def quiet_after_writes(self, quiet: Quieting, tables: Sequence[str], quote: Quote) -> None:
+        from django.db import connection
+
+        for table in tables:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                    "WHERE x.indrelid = %s::regclass AND x.indisprimary",
+                    [table],
+                )
+                row = cursor.fetchone()
+            index = str(row[0]) if row else ""
+            quiet.attempt("CLUSTER", f"CLUSTER {quote(table)} USING {quote(index)}")
+        for table in tables:
+            quiet.attempt("ANALYZE", f"ANALYZE {quote(table)}")
+
+
+def _node(node: dict[str, Any]) -> str:
+    parts = [node["Node Type"]]
+    if node.get("Relation Name"):
+        parts.append(f"on {node['Relation Name']}")
+    if node.get("Index Name"):
+        parts.append(f"using {node['Index Name']}")
+    children = ", ".join(_node(child) for child in node.get("Plans", []))
+    return " ".join(parts) + (f"({children})" if children else "")
+
+
 class PostgreSQL(Backend):
     name = "postgresql"
     vendor = "postgresql"
@@ -234,6 +318,7 @@ class PostgreSQL(Backend):
     default_user = "postgres"
     admin_database = "postgres"
     docker_service = "postgresql"
+    dialect = PostgreSQLDialect()
 
     def install_hint(self) -> str:
         return (

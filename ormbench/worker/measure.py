@@ -22,6 +22,7 @@ from ormbench.dataset import tables as dataset
 from ormbench.declare.scenario import Case, Observed
 from ormbench.errors import ScenarioMismatch
 from ormbench.results import Figures
+from ormbench.servers import registry
 from ormbench.worker import speed
 from ormbench.worker.check import Check
 from ormbench.worker.counting import COUNTED_CALLS, THREADS, Counter, threads_started, warmup_calls
@@ -68,7 +69,8 @@ class Harness:
         self.effects = Effects()  # now, while the database holds the pristine dataset
         self.baseline_schema = isolation.schema_fingerprint()
         self.snapshots: Snapshots | None = None
-        self.quiet = Quiet(self.vendor)
+        self.dialect = registry.by_vendor(self.vendor).dialect
+        self.quiet = Quiet(self.dialect)
         self._written: set[str] = set()  # tables the current scenario changed
         self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
 
@@ -159,7 +161,7 @@ class Harness:
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
             executed = StatementCounter()
-            recorder = None if self.timing_only else cometrics.Recorder(self.vendor)
+            recorder = None if self.timing_only else cometrics.Recorder(self.dialect)
             with self.undone(case) as undo:
                 with (
                     recorder.measuring() if recorder else contextlib.nullcontext(),
@@ -186,8 +188,8 @@ class Harness:
                     "rows": recorder.rows,
                     "server_work": recorder.server_work,
                     "sql_shapes": cometrics.shapes_of(statements),
-                    "plans": cometrics.plans_of(self.vendor, statements),
-                    "heaviest_plan": heaviest.plan(self.vendor, statements, not scenario.writes),
+                    "plans": cometrics.plans_of(self.dialect, statements),
+                    "heaviest_plan": heaviest.plan(self.dialect, statements, not scenario.writes),
                 }
                 if recorder
                 else {}

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ormbench.servers.backend import Dialect
+
 _STRING = re.compile(r"'(?:[^'\\]|\\.|'')*'")
 _NUMBER = re.compile(r"(?<![\w.\"`])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b", re.I)
 _LIST = re.compile(r"\(\s*\?(?:\s*,\s*\?)*\s*\)")
@@ -32,16 +34,6 @@ _ROWS = re.compile(r"\(\?\+\)(?:\s*,\s*\(\?\+\))*")
 # Names that change from process to process: savepoints and server-side cursors carry a thread id.
 _VOLATILE = re.compile(r"\b(s\d+_x\d+|_django_curs_\d+_\w+?_\d+)\b")
 EXPLAINABLE = re.compile(r"^\s*\(*\s*(select|with|update|delete)\b", re.I)  # "(SELECT": a union
-MYSQL_COUNTERS = (
-    "Handler_read_first",
-    "Handler_read_key",
-    "Handler_read_last",
-    "Handler_read_next",
-    "Handler_read_prev",
-    "Handler_read_rnd",
-    "Handler_read_rnd_next",
-    "Rows_read",
-)
 
 
 def shape(sql: str) -> str:
@@ -56,7 +48,7 @@ def shape(sql: str) -> str:
 class Recorder:
     """Execute wrapper and session counters around one checked call."""
 
-    vendor: str
+    dialect: Dialect
     rows: int | None = None
     server_work: dict[str, int] = field(default_factory=dict)
     _steps: int = 0
@@ -64,7 +56,7 @@ class Recorder:
     def wrapper(self, execute: Callable[..., Any], *args: Any) -> Any:
         result = execute(*args)
         count = getattr(args[-1]["cursor"], "rowcount", -1)
-        if self.vendor != "sqlite" and count is not None and count >= 0:
+        if self.dialect.counts_rows and count is not None and count >= 0:
             self.rows = (self.rows or 0) + count
         return result
 
@@ -75,11 +67,8 @@ class Recorder:
 
         connection.ensure_connection()
         session = connection.connection
-        before = self._counters(connection)
-        if self.vendor == "sqlite":
-            # Every step: with a coarser period the count depends on where the counter stood
-            # when the call began (an A/A comparison moved it by 100 at a period of 100).
-            session.set_progress_handler(self._step, 1)
+        before = self.dialect.session_counters(connection)
+        stepping = self.dialect.count_steps(session, self._step)
         try:
             with connection.execute_wrapper(self.wrapper):
                 yield
@@ -88,24 +77,16 @@ class Recorder:
             # sessions: their counters cannot be added up, so no server work is recorded.
             if connection.connection is not session:
                 pass
-            elif self.vendor == "sqlite":
-                session.set_progress_handler(None, 0)
+            elif stepping:
+                self.dialect.count_steps(session, None)
                 self.server_work = {"vm_steps": self._steps}
             elif before:
-                after = self._counters(connection)
+                after = self.dialect.session_counters(connection)
                 self.server_work = {k: after[k] - before[k] for k in before}
 
     def _step(self) -> int:
         self._steps += 1
         return 0
-
-    def _counters(self, connection: Any) -> dict[str, int]:
-        if self.vendor != "mysql":
-            return {}
-        names = ", ".join(f"'{name}'" for name in MYSQL_COUNTERS)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW SESSION STATUS WHERE Variable_name IN ({names})")
-            return {name: int(value) for name, value in cursor.fetchall()}
 
 
 def shapes_of(statements: Sequence[str]) -> list[tuple[str, int]]:
@@ -113,7 +94,7 @@ def shapes_of(statements: Sequence[str]) -> list[tuple[str, int]]:
     return list(Counter(shape(s) for s in statements).items())
 
 
-def plans_of(vendor: str, statements: Sequence[str]) -> dict[str, str]:
+def plans_of(dialect: Dialect, statements: Sequence[str]) -> dict[str, str]:
     """Shape -> the plan of its first statement (reads, updates, deletes only). Run after the
     call, outside its counters, on the restored data; a statement the database will not
     explain is recorded as such, never raised."""
@@ -126,50 +107,7 @@ def plans_of(vendor: str, statements: Sequence[str]) -> dict[str, str]:
             continue
         try:
             with connection.cursor() as cursor:
-                plans[key] = _EXPLAIN[vendor](cursor, sql)
+                plans[key] = dialect.reduced_plan(cursor, sql)
         except Exception as exc:  # noqa: BLE001 - a plan is a co-metric, never a failure
             plans[key] = f"(not explained: {type(exc).__name__})"
     return plans
-
-
-def _postgresql(cursor: Any, sql: str) -> str:
-    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-    document = cursor.fetchone()[0]
-    if isinstance(document, str):
-        import json
-
-        document = json.loads(document)
-    return _node(document[0]["Plan"])
-
-
-def _node(node: dict[str, Any]) -> str:
-    parts = [node["Node Type"]]
-    if node.get("Relation Name"):
-        parts.append(f"on {node['Relation Name']}")
-    if node.get("Index Name"):
-        parts.append(f"using {node['Index Name']}")
-    children = ", ".join(_node(child) for child in node.get("Plans", []))
-    return " ".join(parts) + (f"({children})" if children else "")
-
-
-def _mysql(cursor: Any, sql: str) -> str:
-    cursor.execute(f"EXPLAIN {sql}")
-    columns = [d[0] for d in cursor.description]
-    steps = []
-    for row in cursor.fetchall():
-        step = dict(zip(columns, row, strict=True))
-        extra = f" [{step['Extra']}]" if step.get("Extra") else ""
-        steps.append(f"{step.get('table')}: {step.get('type')} {step.get('key') or '-'}{extra}")
-    return "; ".join(steps)
-
-
-def _sqlite(cursor: Any, sql: str) -> str:
-    cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-    return "; ".join(str(row[-1]) for row in cursor.fetchall())
-
-
-_EXPLAIN: dict[str, Callable[[Any, str], str]] = {
-    "postgresql": _postgresql,
-    "mysql": _mysql,
-    "sqlite": _sqlite,
-}

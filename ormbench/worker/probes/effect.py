@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ormbench.servers import registry
+
 SNAPSHOT_PREFIX = "ormbench_snapshot_"  # the restore's copies (state.restore): not the dataset's
 BUCKET_ROWS = 1024  # rows per bucket when narrowing a differing table down to its first row
 _NOT_A_WRITE = re.compile(
@@ -108,6 +110,7 @@ class Effects:
 
         self.seconds = 0.0  # spent in the database on digests and counter resets: the checks' cost
         self.vendor = connection.vendor
+        self.dialect = registry.by_vendor(self.vendor).dialect
         with connection.cursor() as cursor:
             self.tables = sorted(
                 t
@@ -141,22 +144,7 @@ class Effects:
 
     def _on_delete_children(self) -> dict[str, set[str]]:
         """Parent table -> child tables whose foreign key to it has a database ON DELETE rule."""
-        queries = {
-            "postgresql": "SELECT confrelid::regclass::text, conrelid::regclass::text "
-            "FROM pg_constraint WHERE contype = 'f' AND confdeltype IN ('c', 'n', 'd')",
-            "mysql": "SELECT REFERENCED_TABLE_NAME, TABLE_NAME "
-            "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
-            "AND DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
-        }
-        if self.vendor in queries:
-            pairs = self._all(queries[self.vendor])
-        else:  # SQLite: PRAGMA foreign_key_list rows are (id, seq, table, from, to, ..., on_delete)
-            pairs = [
-                (row[2], table)
-                for table in self.tables
-                for row in self._all(f"PRAGMA foreign_key_list({self._q(table)})")
-                if row[6] in ("CASCADE", "SET NULL", "SET DEFAULT")
-            ]
+        pairs = self.dialect.on_delete_pairs(self._all, self.tables, self._q)
         children: dict[str, set[str]] = {}
         for parent, child in pairs:
             children.setdefault(parent.strip('"'), set()).add(child.strip('"'))
@@ -229,22 +217,7 @@ class Effects:
                 pk = self._pk[table]
                 if pk is None:
                     continue
-                if self.vendor == "postgresql":
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                        f"COALESCE(MAX({self._q(pk)}), 1), MAX({self._q(pk)}) IS NOT NULL) "
-                        f"FROM {self._q(table)}",
-                        [self._q(table), pk],
-                    )
-                elif self.vendor == "mysql":
-                    cursor.execute(f"ALTER TABLE {self._q(table)} AUTO_INCREMENT = 1")
-                elif self.vendor == "sqlite":
-                    cursor.execute(
-                        "UPDATE sqlite_sequence SET seq = "
-                        f"(SELECT COALESCE(MAX({self._q(pk)}), 0) FROM {self._q(table)}) "
-                        "WHERE name = %s",
-                        [table],
-                    )
+                cursor.execute(*self.dialect.key_counter_reset(table, pk, self._q))
         self.seconds += time.perf_counter() - started
 
     def _hashed_columns(self, table: str) -> list[str]:
@@ -260,25 +233,16 @@ class Effects:
 
     def _sum(self, table: str) -> str:
         """SQL for the sum of per-row hashes: order-free, so no sort is needed."""
-        cols = self._hashed_columns(table)
-        if self.vendor == "postgresql":
-            row = f"ROW({', '.join(cols)})::text"
-            return f"COALESCE(SUM(('x' || SUBSTR(MD5({row}), 1, 16))::bit(64)::bigint), 0)"
-        if self.vendor == "mysql":
-            parts = ", ".join(f"IFNULL({c}, X'00')" for c in cols)
-            return (
-                f"COALESCE(SUM(CRC32(CONCAT_WS(X'1f', {parts})) * 4294967296"
-                f" + CRC32(CONCAT_WS(X'1e', {parts}))), 0)"
-            )
-        self._register_sqlite_hash()
-        return f"COALESCE(SUM(ormbench_row_hash({', '.join(cols)})), 0)"
+        from django.db import connection
+
+        self.dialect.prepare_digest(connection)
+        return self.dialect.row_hash_sum(self._hashed_columns(table))
 
     def _bucket(self, table: str) -> str:
         pk, top = self._pk[table], self._top.get(table)
         if pk is None:
             return "0"
-        division = "DIV" if self.vendor == "mysql" else "/"
-        bucket = f"({self._q(pk)} {division} {BUCKET_ROWS})"
+        bucket = f"({self._q(pk)} {self.dialect.integer_division} {BUCKET_ROWS})"
         if top is None:
             return "-1"  # the table was empty: every row in it was inserted
         return f"(CASE WHEN {self._q(pk)} <= {self._literal(top)} THEN {bucket} ELSE -1 END)"
@@ -289,15 +253,6 @@ class Effects:
             str(int(value))
             if isinstance(value, int)
             else "'{}'".format(str(value).replace("'", "''"))
-        )
-
-    @staticmethod
-    def _register_sqlite_hash() -> None:
-        from django.db import connection
-
-        connection.ensure_connection()
-        connection.connection.create_function(
-            "ormbench_row_hash", -1, _row_hash, deterministic=True
         )
 
     @staticmethod
@@ -337,16 +292,6 @@ def total(buckets: dict[int, Digest]) -> Digest:
 
 def _without(row: dict[str, Any], column: str | None) -> dict[str, Any]:
     return {c: v for c, v in row.items() if c != column}
-
-
-_MASK_40_BITS = (1 << 40) - 1
-
-
-def _row_hash(*values: Any) -> int:
-    """SQLite has no hash function: this one is Python's own (SipHash for text), 3x cheaper per
-    row than hashing a repr. Its values hold within one process, which is where digests live.
-    40 bits: a sum over 2**23 rows stays within SQLite's signed 64-bit integers."""
-    return hash(values) & _MASK_40_BITS
 
 
 def differing_tables(

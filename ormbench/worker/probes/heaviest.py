@@ -14,15 +14,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
+from ormbench.servers.backend import Dialect
 from ormbench.worker.probes.cometrics import EXPLAINABLE, shape
 
 
-def plan(vendor: str, statements: Sequence[str], analyze: bool) -> str | None:
+def plan(dialect: Dialect, statements: Sequence[str], analyze: bool) -> str | None:
     """ "<times sent>x <shape>", then the plan; None when no statement can be explained."""
-    from django.db import connection
-
     sent = Counter(shape(s) for s in statements)
     first: dict[str, str] = {}
     for sql in statements:
@@ -30,45 +28,27 @@ def plan(vendor: str, statements: Sequence[str], analyze: bool) -> str | None:
             first.setdefault(shape(sql), sql)
     if not first:
         return None
-    mariadb = bool(getattr(connection, "mysql_is_mariadb", False))
-    analyzing = analyze and vendor in ("postgresql", "mysql")
+    analyzing = analyze and dialect.analyzes
     if analyzing:
-        analyzed = {key: _safe(vendor, sql, True, mariadb) for key, sql in first.items()}
+        analyzed = {key: _safe(dialect, sql, True) for key, sql in first.items()}
         key = max(analyzed, key=lambda k: analyzed[k][0] * sent[k])
         text = analyzed[key][1]
     else:
         key = max(first, key=lambda k: sent[k])  # the first of those sent most often
-        text = _safe(vendor, first[key], False, mariadb)[1]
+        text = _safe(dialect, first[key], False)[1]
     how = "EXPLAIN ANALYZE" if analyzing else "EXPLAIN"
     return f"{sent[key]}x {key}\n{how}:\n{text}"
 
 
-def _safe(vendor: str, sql: str, analyze: bool, mariadb: bool) -> tuple[float, str]:
-    """A statement the database will not explain is recorded as such, never raised."""
+def _safe(dialect: Dialect, sql: str, analyze: bool) -> tuple[float, str]:
+    """(seconds the explaining statement took, its text); a statement the database will not
+    explain is recorded as such, never raised."""
     from django.db import connection
 
     try:
         with connection.cursor() as cursor:
-            return _explain(cursor, vendor, sql, analyze, mariadb)
+            started = time.perf_counter()
+            text = dialect.explain(cursor, sql, analyze)
+            return time.perf_counter() - started, text
     except Exception as exc:  # noqa: BLE001 - a plan is shown, never a failure
         return 0.0, f"(not explained: {type(exc).__name__})"
-
-
-def _explain(cursor: Any, vendor: str, sql: str, analyze: bool, mariadb: bool) -> tuple[float, str]:
-    """(seconds the explaining statement took, its text)."""
-    if vendor == "postgresql":
-        command = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
-    elif vendor == "mysql":
-        command = ("ANALYZE " if mariadb else "EXPLAIN ANALYZE ") if analyze else "EXPLAIN "
-    else:
-        command = "EXPLAIN QUERY PLAN "
-    started = time.perf_counter()
-    cursor.execute(command + sql)
-    rows = cursor.fetchall()
-    seconds = time.perf_counter() - started
-    if vendor == "mysql" and cursor.description and len(cursor.description) > 1:
-        columns = [d[0] for d in cursor.description]
-        lines = ["  ".join(columns)] + ["  ".join(str(v) for v in row) for row in rows]
-    else:
-        lines = [str(row[-1]) if vendor == "sqlite" else str(row[0]) for row in rows]
-    return seconds, "\n".join(lines)

@@ -1,5 +1,6 @@
 """The database as found: restoring committed writes after each round, a quiet server before
 timing, and the checksum that proves a scenario left every row and the schema as it found them.
 
-May import: ormbench (errors), ormbench.dataset, ormbench.worker.probes.
+May import: ormbench (errors), ormbench.dataset, ormbench.servers (the dialect),
+ormbench.worker.probes.
 """

@@ -14,6 +14,7 @@ timed rounds. So, outside every timed region:
   table grown by restores made the planner pick an index scan where the fresh table gets a
   sequential one (lookup_index alone against after the whole catalogue, at xs).
 
+What each database gets is its dialect's (`servers.backend.Dialect.quiet_before_timing`).
 Each action, and whatever could not be done and why, is recorded in the run.
 """
 
@@ -24,57 +25,37 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-PURGE_WAIT_SECONDS = 30.0
-PURGE_DONE = 64  # InnoDB's history list length that counts as caught up (it rarely hits 0)
+from ormbench.servers.backend import Dialect
 
 
 @dataclass
 class Quiet:
     """What was done to keep one database quiet, and how long it took."""
 
-    vendor: str
-    applied: list[str] = field(default_factory=list)
-    not_applied: dict[str, str] = field(default_factory=dict)
+    dialect: Dialect
+    done: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     def before_timing(self, tables: Iterable[str]) -> None:
         started = time.perf_counter()
-        tables = list(tables)
-        if self.vendor == "postgresql":
-            for table in tables:
-                self._try(
-                    "autovacuum off", f"ALTER TABLE {_q(table)} SET (autovacuum_enabled = off)"
-                )
-            self._vacuum(tables, "VACUUM ANALYZE")
-            self._try("CHECKPOINT", "CHECKPOINT")
-        elif self.vendor == "mysql":
-            for table in tables:
-                self._try("ANALYZE TABLE", f"ANALYZE TABLE `{table}`", fetch=True)
-            self._wait_for_purge()
+        self.dialect.quiet_before_timing(self, list(tables), _q)
         self.seconds += time.perf_counter() - started
 
     def after_writes(self, tables: Iterable[str]) -> None:
         started = time.perf_counter()
-        if self.vendor == "postgresql":
-            for table in tables:
-                self._try("CLUSTER", f"CLUSTER {_q(table)} USING {_q(_primary_key_index(table))}")
-            self._vacuum(list(tables), "ANALYZE")
-        elif self.vendor == "mysql":
-            self._wait_for_purge()
+        self.dialect.quiet_after_writes(self, list(tables), _q)
         self.seconds += time.perf_counter() - started
 
     def record(self) -> dict[str, Any]:
         return {
-            "applied": sorted(set(self.applied)),
-            "not_applied": self.not_applied,
+            "applied": sorted(set(self.done)),
+            "not_applied": self.refused,
             "seconds": self.seconds,
         }
 
-    def _vacuum(self, tables: list[str], command: str) -> None:
-        for table in tables:
-            self._try(command, f"{command} {_q(table)}")
-
-    def _try(self, action: str, sql: str, fetch: bool = False) -> None:
+    def attempt(self, action: str, sql: str, fetch: bool = False) -> None:
+        """Run one quieting statement; a refusal is recorded, never raised."""
         from django.db import DatabaseError, connection
 
         try:
@@ -83,51 +64,15 @@ class Quiet:
                 if fetch:
                     cursor.fetchall()
         except DatabaseError as exc:
-            self.not_applied[action] = (str(exc).strip().splitlines() or ["?"])[0]
+            self.not_applied(action, (str(exc).strip().splitlines() or ["?"])[0])
         else:
-            self.applied.append(action)
+            self.applied(action)
 
-    def _wait_for_purge(self) -> None:
-        """InnoDB purges old row versions in the background: wait until it has caught up."""
-        from django.db import DatabaseError, connection
+    def not_applied(self, action: str, why: str) -> None:
+        self.refused[action] = why
 
-        deadline = time.monotonic() + PURGE_WAIT_SECONDS
-        try:
-            while True:
-                with connection.cursor() as cursor:
-                    cursor.execute("SHOW ENGINE INNODB STATUS")
-                    status = cursor.fetchone()[-1]
-                length = _history_length(status)
-                if length is None or length <= PURGE_DONE:
-                    break
-                if time.monotonic() > deadline:
-                    self.not_applied["purge"] = f"history list still {length} after 30 s"
-                    return
-                time.sleep(0.05)
-        except DatabaseError as exc:
-            self.not_applied["purge"] = (str(exc).strip().splitlines() or ["?"])[0]
-            return
-        self.applied.append("purge waited for")
-
-
-def _primary_key_index(table: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass AND x.indisprimary",
-            [table],
-        )
-        row = cursor.fetchone()
-    return str(row[0]) if row else ""
-
-
-def _history_length(status: str) -> int | None:
-    for line in status.splitlines():
-        if line.startswith("History list length"):
-            return int(line.split()[-1])
-    return None
+    def applied(self, action: str) -> None:
+        self.done.append(action)
 
 
 def _q(table: str) -> str:

@@ -43,7 +43,6 @@ class Snapshots:
                 snapshot = self._q(SNAPSHOT_PREFIX + table)
                 self._execute(f"CREATE UNIQUE INDEX {index} ON {snapshot} ({self._q(pk)})")
         self.setup_seconds = time.perf_counter() - started
-        self._synchronous = self._read("PRAGMA synchronous") if effects.vendor == "sqlite" else 0
 
     def restore(self, dirty: Mapping[str, Iterable[int]]) -> None:
         """Repair the given buckets of each table (see `Effects.dirty_buckets`)."""
@@ -53,22 +52,16 @@ class Snapshots:
         if not buckets:
             return
         started = time.perf_counter()
-        vendor = self.effects.vendor
-        if vendor == "sqlite":
-            self._execute("PRAGMA synchronous = OFF")
-        try:
-            with transaction.atomic():
-                if vendor == "postgresql":
-                    self._execute("SET LOCAL synchronous_commit = off")
-                for table in reversed(self.tables):
-                    if table in buckets:
-                        self._drop_inserted(table)
-                for table in self.tables:
-                    if table in buckets:
-                        self._put_back(table, buckets[table])
-        finally:
-            if vendor == "sqlite":
-                self._execute(f"PRAGMA synchronous = {self._synchronous}")
+        dialect = self.effects.dialect
+        with dialect.unsynced(self._execute, self._rows), transaction.atomic():
+            for sql in dialect.unsynced_in_transaction():
+                self._execute(sql)
+            for table in reversed(self.tables):
+                if table in buckets:
+                    self._drop_inserted(table)
+            for table in self.tables:
+                if table in buckets:
+                    self._put_back(table, buckets[table])
         self.seconds += time.perf_counter() - started
 
     def _drop_inserted(self, table: str) -> None:
@@ -92,20 +85,12 @@ class Snapshots:
         if not ranges:
             return
         within = " OR ".join(f"s.{key} BETWEEN {low} AND {high}" for low, high in ranges)
-        changed = self._changed(columns)
-        vendor = self.effects.vendor
+        dialect = self.effects.dialect
+        changed = dialect.rows_differ(columns)
         values = [c for c in columns if c != key]
-        if vendor == "mysql":
-            assignments = ", ".join(f"t.{c} = s.{c}" for c in values)
+        if values:
             self._execute(
-                f"UPDATE {target} t JOIN {snapshot} s ON t.{key} = s.{key} "
-                f"SET {assignments} WHERE ({within}) AND {changed}"
-            )
-        elif values:
-            assignments = ", ".join(f"{c} = s.{c}" for c in values)
-            self._execute(
-                f"UPDATE {target} AS t SET {assignments} FROM {snapshot} AS s "
-                f"WHERE t.{key} = s.{key} AND ({within}) AND {changed}"
+                dialect.update_from(target, snapshot, key, values, f"({within}) AND {changed}")
             )
         self._execute(
             f"INSERT INTO {target} ({listed}) SELECT {', '.join(f's.{c}' for c in columns)} "
@@ -113,24 +98,12 @@ class Snapshots:
             f"(SELECT 1 FROM {target} t WHERE t.{key} = s.{key})"
         )
 
-    def _changed(self, columns: list[str]) -> str:
-        """SQL true where a row differs from its snapshot, NULLs compared as values."""
-        vendor = self.effects.vendor
-        if vendor == "postgresql":
-            listed = lambda side: ", ".join(f"{side}.{c}" for c in columns)  # noqa: E731
-            return f"ROW({listed('t')}) IS DISTINCT FROM ROW({listed('s')})"
-        if vendor == "mysql":  # BINARY: a case-insensitive collation finds 'EN' = 'en'
-            same = [f"BINARY t.{c} <=> BINARY s.{c}" for c in columns]
-        else:
-            same = [f"t.{c} IS s.{c}" for c in columns]
-        return "NOT (" + " AND ".join(same) + ")"
-
-    def _read(self, sql: str) -> int:
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            return int(cursor.fetchone()[0])
+            return list(cursor.fetchall())
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> None:
         from django.db import connection

@@ -44,7 +44,7 @@ def serving_with(**settings):
         yield
     finally:
         connection.close()
-        if connection.vendor == "postgresql":
+        if hasattr(connection, "close_pool"):  # PostgreSQL's, with psycopg's pool (Django 5.1+)
             connection.close_pool()
         entry.update(saved)
 
