@@ -32,3 +32,33 @@ def test_bad_input_is_one_clear_line(case: str, tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert SECRET not in output
     assert not list(tmp_path.glob("runs/*.json")), "nothing measured, nothing stored"
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_each_command_lists_the_run_options_in_its_own_help(command: str) -> None:
+    from ormbench.cli import build_parser
+
+    helps = {
+        name: sub.format_help()
+        for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+        for name, sub in action.choices.items()
+    }
+    assert {"run", "compare", "report", "history", "perf", "list"} <= set(helps)
+    for option in ("--db NAME", "--scale SCALE", "-k KEYWORD", "--measure"):
+        assert option in helps[command], option
+
+
+COMPARE_MISTAKES = {
+    "run options with files": (["a.json", "b.json", "--db", "sqlite"], "run options --db apply"),
+    "one file, one revision": (["a.json", "HEAD"], "not one of each"),
+    "one django": (["--django", "5.2"], "--django A --django B"),
+    "nothing to compare": ([], "compare two revisions, two run files"),
+}
+
+
+@pytest.mark.parametrize("case", COMPARE_MISTAKES, ids=list(COMPARE_MISTAKES))
+def test_a_compare_mistake_is_one_line(case: str, tmp_path: Path) -> None:
+    args, expected = COMPARE_MISTAKES[case]
+    done = in_process("compare", *args, "--results", str(tmp_path))
+    assert done.returncode == 1 and expected in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

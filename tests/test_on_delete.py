@@ -25,11 +25,11 @@ configure({"ENGINE": "django.db.backends.sqlite3", "NAME": sys.argv[1]})
 from django.core.management import call_command
 from django.db import transaction
 from ormbench.declare import catalogue
-from ormbench.dataset import loader, tables as dataset
+from ormbench.dataset import loader, scales, tables as dataset
 from ormbench.catalogue.models_app import models
 
 call_command("migrate", verbosity=0)
-loader.load(dataset.generate(dataset.scale("xs")))
+loader.load(dataset.generate(scales.scale("xs")))
 n = int(sys.argv[2])
 found = {}
 for rule, author, book in [

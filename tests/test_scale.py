@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ormbench.analysis.stats import growth
+from ormbench.dataset import scales
 from ormbench.dataset import tables as dataset
 from ormbench.errors import BenchError
 from ormbench.servers.proxy import delayed, parse_latency
@@ -19,7 +20,7 @@ def test_cache_same_seed_and_scale_same_data_other_seed_new_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
-    xs = dataset.scale("xs")
+    xs = scales.scale("xs")
     first, cached = dataset.generate_cached(xs, 7)
     assert cached is False
     again, cached = dataset.generate_cached(xs, 7)
@@ -33,7 +34,7 @@ def test_a_corrupt_cache_file_is_regenerated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
-    xs = dataset.scale("xs")
+    xs = scales.scale("xs")
     data, _ = dataset.generate_cached(xs, 7)
     cache_file = next(tmp_path.glob("*.pickle"))
     cache_file.write_bytes(b"not a pickle")

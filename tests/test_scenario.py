@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from ormbench.dataset.tables import SCALES
+from ormbench.dataset.scales import SCALES
 from ormbench.declare.scenario import DEFAULT_PACKAGES, Scenario, Variant, cases
 
 _names = itertools.count()

@@ -3,16 +3,55 @@ print the newest changes one line each and build results/history/."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from ormbench import store
 from ormbench.analysis.history import count_steps, detect, index
+from ormbench.analysis.stats import DEFAULT_THRESHOLD
 from ormbench.errors import BenchError
 from ormbench.present import history_site as site
 
 SHOWN = 20  # changes printed, newest first (the site lists more)
+
+
+def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    history = commands.add_parser(
+        "history", help="every stored run as series over commits: what changed, and a site"
+    )
+    history.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also import the run files under DIR (other machines, CI artifacts); repeatable",
+    )
+    history.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the index in this PostgreSQL (postgresql://...) instead of "
+        "results/history.sqlite3",
+    )
+    history.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="smallest timing change worth reporting (default 0.10 = 10%%)",
+    )
+    history.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder holding runs/"
+    )
+    history.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    store_url = args.store or os.environ.get("ORMBENCH_HISTORY_STORE") or None
+    return main(args.results, args.sources, store_url, args.threshold)
 
 
 def main(results: Path, sources: Sequence[Path], store_url: str | None, threshold: float) -> int:

@@ -3,13 +3,39 @@ print its table and summary, rebuild the report."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
+from ormbench.commands.options import add_run_options, request_from
 from ormbench.declare import catalogue
 from ormbench.parent import run
 from ormbench.parent.request import RunRequest
 from ormbench.present import summary, table
 from ormbench.present.report.build import build
+
+
+def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = commands.add_parser("run", help="start servers, load the dataset, time every scenario")
+    add_run_options(run)
+    run.add_argument("--no-report", action="store_true", help="do not rebuild results/report/")
+    run.add_argument(
+        "--commits",
+        metavar="A..B",
+        help="measure each commit of the range in a worktree, for the history (commits already "
+        "measured here with the same options are skipped; Ctrl-C, then again, resumes)",
+    )
+    run.add_argument(
+        "--every", type=int, default=1, metavar="N", help="with --commits: every N-th commit"
+    )
+    run.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.commits:
+        from ormbench.parent.backfill import backfill
+
+        return backfill(request_from(args), args.commits, args.every)
+    return main(request_from(args), report=not args.no_report)
 
 
 def main(request: RunRequest, report: bool = True) -> int:

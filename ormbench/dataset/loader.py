@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ormbench.dataset.tables import Dataset, Row, models_in_load_order, progress
+from ormbench.dataset.scales import progress
+from ormbench.dataset.tables import Dataset, Row, models_in_load_order
 from ormbench.servers import registry
 
 CONVERTED_TYPES = ("DateTimeField", "DateField", "DecimalField", "BooleanField")

@@ -13,82 +13,19 @@ import hashlib
 import os
 import pickle
 import random
-import sys
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from ormbench.errors import BenchError
+from ormbench.dataset.scales import DEFAULT_SEED, JOBS, Scale, cache_dir, progress
 
-DEFAULT_SEED = 20261123
-PROGRESS_FROM_ROWS = 100_000  # fewer rows take about a second: no progress bar
 DATASET_VERSION = 5  # bump when generate() changes: cached datasets of other versions are ignored
 COUNTERS = 10
 VISITS_PER_BOOK = 4  # a million visits at scale l: the schema change's large table
-JOBS = 1_000  # queued jobs at every scale: n workers' claims cost the same on any table size
-ON_DELETE_AUTHORS_AT_MOST = 2_000
 BOOKS_PER_ON_DELETE_AUTHOR = (1, 5)
-
-
-@dataclass(frozen=True)
-class Scale:
-    name: str
-    publishers: int
-    authors: int
-    tags: int
-    books: int
-    reviews: int
-    articles: int
-    buffer_mb: int | None = None
-    """Buffer pool of the servers the suite starts (None: their 128 MB default), so that the
-    largest dataset is served from memory as a production server sized for it would."""
-
-    @property
-    def jobs(self) -> int:
-        return JOBS
-
-    @property
-    def on_delete_authors(self) -> int:
-        """Authors in each on_delete rule's own tables (`_on_delete_rows`): deleting n of them
-        costs the same whatever the table's size, so they stop growing at s."""
-        return min(self.books // 2, ON_DELETE_AUTHORS_AT_MOST)
-
-
-SCALES = {
-    s.name: s
-    for s in (
-        Scale("xs", publishers=5, authors=40, tags=20, books=250, reviews=400, articles=100),
-        Scale("s", publishers=20, authors=400, tags=50, books=2_500, reviews=4_000, articles=1_000),
-        Scale(
-            "m",
-            publishers=100,
-            authors=4_000,
-            tags=200,
-            books=25_000,
-            reviews=40_000,
-            articles=10_000,
-        ),
-        Scale(
-            "l",
-            publishers=500,
-            authors=40_000,
-            tags=500,
-            books=250_000,
-            reviews=400_000,
-            articles=100_000,
-            buffer_mb=2048,
-        ),
-    )
-}
-
-
-def scale(name: str) -> Scale:
-    try:
-        return SCALES[name]
-    except KeyError:
-        raise BenchError(f"unknown scale {name!r}: choose one of {', '.join(SCALES)}") from None
+ON_DELETE_RULES = ("cascade", "set_null", "protect")
 
 
 Row = tuple[Any, ...]
@@ -129,32 +66,123 @@ STATUSES = ["draft", "review", "published", "archived"]
 EPOCH = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 
 
-def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
-    """Build every row of the dataset in memory, deterministically."""
+# The columns each table's rows fill, in their order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "publisher": ("id", "name", "country"),
+    "author": ("id", "name", "email", "birth_year", "agent_id"),
+    "tag": ("id", "name"),
+    "book": (
+        "id",
+        "title",
+        "isbn",
+        "catalog_code",
+        "author_id",
+        "publisher_id",
+        "price",
+        "pages",
+        "published",
+        "genre",
+        "language",
+        "view_count",
+    ),
+    "book_tags": ("id", "book_id", "tag_id"),
+    "review": ("id", "book_id", "reviewer", "rating", "body", "created"),
+    "article": (
+        "id",
+        "author_id",
+        "title",
+        "slug",
+        "summary",
+        "body",
+        "word_count",
+        "status",
+        "section",
+        "score",
+        "is_featured",
+        "published",
+        "updated",
+    ),
+    "counter": ("id", "name", "value"),
+    "job": ("id", "status", "payload", "claims"),
+    "visit": ("id", "book_id", "day", "hits"),
+    "post": ("id", "author_id", "title", "published"),
+    "indexed_post": ("id", "author_id", "title", "published"),
+    **{
+        table: columns
+        for rule in ON_DELETE_RULES
+        for table, columns in (
+            (f"{rule}_author", ("id", "name")),
+            (f"{rule}_book", ("id", "author_id", "title")),
+        )
+    },
+}
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Small pools of realistic values from Faker, which the seeded generator combines."""
+
+    first: list[str]
+    last: list[str]
+    words: list[str]
+    sentences: list[str]
+    paragraphs: list[str]
+    countries: list[str]
+    companies: list[str]
+
+
+def _pools(size: Scale, seed: int) -> Pools:
     from faker import Faker
 
     fake = Faker("en_US")
     fake.seed_instance(seed)
     first = [fake.first_name() for _ in range(300)]
     last = [fake.last_name() for _ in range(500)]
-    words = [w for w in {fake.word() for _ in range(3_000)}]
-    words.sort()
+    words = sorted({fake.word() for _ in range(3_000)})
     sentences = [fake.sentence(nb_words=12) for _ in range(1_000)]
     paragraphs = [fake.paragraph(nb_sentences=6) for _ in range(300)]
     countries = [fake.country() for _ in range(100)]
     companies = sorted({fake.company() for _ in range(max(size.publishers * 3, 50))})
+    return Pools(first, last, words, sentences, paragraphs, countries, companies)
+
+
+def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
+    """Build every row of the dataset in memory, deterministically: one seeded generator draws
+    the tables in this order (posts, the on_delete tables and visits have generators of their
+    own, so that adding them left the others as they were)."""
+    pools = _pools(size, seed)
     rng = random.Random(seed)
 
     def title(i: int) -> str:
-        return " ".join(rng.sample(words, rng.randint(2, 5))).title()
+        return " ".join(rng.sample(pools.words, rng.randint(2, 5))).title()
 
-    publishers = [
-        (i, f"{companies[i % len(companies)]} {i}", rng.choice(countries))
+    rows: dict[str, list[Row]] = {}
+    rows["publisher"], rows["author"] = _people(rng, pools, size)
+    rows["tag"] = [
+        (i, f"{pools.words[(i * 7) % len(pools.words)]}-{i}") for i in range(1, size.tags + 1)
+    ]
+    rows["book"] = _books(rng, size, title)
+    rows["book_tags"] = _book_tags(rng, size)
+    rows["review"] = _reviews(rng, pools, size)
+    rows["article"] = _articles(rng, pools, size, title)
+    rows["counter"] = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
+    rows["job"] = [(i, "queued", f"send newsletter {i}", 0) for i in range(1, JOBS + 1)]
+    rows["post"] = rows["indexed_post"] = _posts(size, seed, title)
+    owners, owned = _on_delete_rows(size, seed)
+    rows["visit"] = _visits(size, seed)
+    for rule in ON_DELETE_RULES:
+        rows[f"{rule}_author"], rows[f"{rule}_book"] = owners, owned
+    return Dataset({table: (columns, rows[table]) for table, columns in COLUMNS.items()})
+
+
+def _people(rng: random.Random, pools: Pools, size: Scale) -> tuple[list[Row], list[Row]]:
+    publishers: list[Row] = [
+        (i, f"{pools.companies[i % len(pools.companies)]} {i}", rng.choice(pools.countries))
         for i in range(1, size.publishers + 1)
     ]
-    authors = []
+    authors: list[Row] = []
     for i in range(1, size.authors + 1):
-        f, la = rng.choice(first), rng.choice(last)
+        f, la = rng.choice(pools.first), rng.choice(pools.last)
         authors.append(
             (
                 i,
@@ -164,8 +192,11 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
                 rng.randint(1, size.publishers),
             )
         )
-    tags = [(i, f"{words[(i * 7) % len(words)]}-{i}") for i in range(1, size.tags + 1)]
-    books = [
+    return publishers, authors
+
+
+def _books(rng: random.Random, size: Scale, title: Callable[[int], str]) -> list[Row]:
+    return [
         (
             i,
             title(i),
@@ -182,25 +213,37 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
         )
         for i in progress(range(1, size.books + 1), "generate books")
     ]
+
+
+def _book_tags(rng: random.Random, size: Scale) -> list[Row]:
     book_tags: list[Row] = []
     for book_id in range(1, size.books + 1):
         for tag_id in sorted(rng.sample(range(1, size.tags + 1), rng.randint(1, 3))):
             book_tags.append((len(book_tags) + 1, book_id, tag_id))
-    reviews = [
+    return book_tags
+
+
+def _reviews(rng: random.Random, pools: Pools, size: Scale) -> list[Row]:
+    return [
         (
             i,
             rng.randint(1, size.books),
-            f"{rng.choice(first)}.{rng.choice(last)}{i}".lower(),
+            f"{rng.choice(pools.first)}.{rng.choice(pools.last)}{i}".lower(),
             rng.randint(1, 5),
-            rng.choice(sentences),
+            rng.choice(pools.sentences),
             EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000)),
         )
         for i in progress(range(1, size.reviews + 1), "generate reviews")
     ]
-    articles = []
+
+
+def _articles(
+    rng: random.Random, pools: Pools, size: Scale, title: Callable[[int], str]
+) -> list[Row]:
+    articles: list[Row] = []
     for i in progress(range(1, size.articles + 1), "generate articles"):
         head = title(i)
-        body = "\n\n".join(rng.choices(paragraphs, k=5))
+        body = "\n\n".join(rng.choices(pools.paragraphs, k=5))
         published = EPOCH + dt.timedelta(seconds=rng.randrange(300_000_000))
         articles.append(
             (
@@ -208,7 +251,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
                 rng.randint(1, size.authors),
                 head,
                 f"{head.lower().replace(' ', '-')}-{i}",
-                rng.choice(sentences),
+                rng.choice(pools.sentences),
                 body,
                 len(body.split()),
                 rng.choice(STATUSES),
@@ -219,68 +262,7 @@ def generate(size: Scale, seed: int = DEFAULT_SEED) -> Dataset:
                 published + dt.timedelta(seconds=rng.randrange(10_000_000)),
             )
         )
-    counters = [(i, f"counter-{i}", 0) for i in range(1, COUNTERS + 1)]
-    jobs = [(i, "queued", f"send newsletter {i}", 0) for i in range(1, JOBS + 1)]
-    posts = _posts(size, seed, title)
-    owners, owned = _on_delete_rows(size, seed)
-    visits = _visits(size, seed)
-    return Dataset(
-        {
-            "publisher": (("id", "name", "country"), publishers),
-            "author": (("id", "name", "email", "birth_year", "agent_id"), authors),
-            "tag": (("id", "name"), tags),
-            "book": (
-                (
-                    "id",
-                    "title",
-                    "isbn",
-                    "catalog_code",
-                    "author_id",
-                    "publisher_id",
-                    "price",
-                    "pages",
-                    "published",
-                    "genre",
-                    "language",
-                    "view_count",
-                ),
-                books,
-            ),
-            "book_tags": (("id", "book_id", "tag_id"), book_tags),
-            "review": (("id", "book_id", "reviewer", "rating", "body", "created"), reviews),
-            "article": (
-                (
-                    "id",
-                    "author_id",
-                    "title",
-                    "slug",
-                    "summary",
-                    "body",
-                    "word_count",
-                    "status",
-                    "section",
-                    "score",
-                    "is_featured",
-                    "published",
-                    "updated",
-                ),
-                articles,
-            ),
-            "counter": (("id", "name", "value"), counters),
-            "job": (("id", "status", "payload", "claims"), jobs),
-            "visit": (("id", "book_id", "day", "hits"), visits),
-            "post": (("id", "author_id", "title", "published"), posts),
-            "indexed_post": (("id", "author_id", "title", "published"), posts),
-            **{
-                table: rows
-                for rule in ON_DELETE_RULES
-                for table, rows in (
-                    (f"{rule}_author", (("id", "name"), owners)),
-                    (f"{rule}_book", (("id", "author_id", "title"), owned)),
-                )
-            },
-        }
-    )
+    return articles
 
 
 PROLIFIC_AT_LEAST = 4
@@ -316,9 +298,6 @@ def _visits(size: Scale, seed: int) -> list[Row]:
         (i, (i - 1) // VISITS_PER_BOOK + 1, first + dt.timedelta(days=rng.randrange(700)), i % 997)
         for i in progress(range(1, size.books * VISITS_PER_BOOK + 1), "generate visits")
     ]
-
-
-ON_DELETE_RULES = ("cascade", "set_null", "protect")
 
 
 def _on_delete_rows(size: Scale, seed: int) -> tuple[list[Row], list[Row]]:
@@ -359,27 +338,6 @@ def models_in_load_order() -> dict[str, Any]:
     }
 
 
-def progress(items: Iterable[Any], what: str, total: int | None = None) -> Iterable[Any]:
-    """A progress bar on stderr for work long enough to wonder about (the m and l scales); in a
-    log, where a bar would be a stream of carriage returns, one plain line."""
-    from tqdm import tqdm
-
-    count = total if total is not None else len(cast(Sized, items))
-    if count < PROGRESS_FROM_ROWS:
-        return items
-    if not sys.stderr.isatty():
-        print(f"{what}: {count} rows", file=sys.stderr, flush=True)
-        return items
-    return tqdm(
-        items, total=count, desc=what, unit=" rows", leave=False, file=sys.stderr, mininterval=0.5
-    )
-
-
-def cache_dir() -> Path:
-    """Where generated datasets are kept between runs (ORMBENCH_CACHE overrides)."""
-    return Path(os.environ.get("ORMBENCH_CACHE") or Path.home() / ".cache" / "django-ormbench")
-
-
 def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, bool]:
     """(dataset, whether it came from the cache). A cache file is used only when its SHA-256
     matches the one written beside it; otherwise the dataset is generated and cached again."""
@@ -418,14 +376,3 @@ def is_loaded() -> bool:
     from ormbench.catalogue.models_app.models import Book
 
     return Book.objects.exists()
-
-
-def peak_rss() -> int:
-    """This process's peak resident memory in bytes (VmHWM: unlike ru_maxrss, not inherited
-    from the parent across fork and exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

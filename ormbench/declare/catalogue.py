@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import scales
 from ormbench.declare.scenario import DEFAULT_PACKAGES, Scenario, cases, discover
 from ormbench.errors import BenchError
 
@@ -46,7 +46,7 @@ def select(
     every = [
         f"{database}-{case.id}"
         for database in databases
-        for case in cases(scenarios(packages), dataset.scale(scale).name)
+        for case in cases(scenarios(packages), scales.scale(scale).name)
     ]
     if not keyword:
         return every

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ormbench.dataset.tables import SCALES
+from ormbench.dataset.scales import SCALES
 from ormbench.errors import BenchError
 
 QueryCount = int | Callable[[int], int]
@@ -323,6 +323,12 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.family}-{self.variant.name}-n{self.n}"
+
+    @property
+    def wrong_by_design(self) -> bool:
+        """A naive variant of a scenario with a reference: it shows what goes wrong (lost
+        updates, say), so it is neither held against the reference nor a baseline."""
+        return self.scenario.reference is not None and self.variant.role == "naive"
 
     def call(self, fn: Callable[[int], Any] | None = None) -> Callable[[int], Any]:
         """What is timed: the variant (or `fn`), inside a request transaction in that mode."""

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ormbench.dataset.tables import cache_dir
+from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
 
 HELPER_SOURCE = "callgrind.c"

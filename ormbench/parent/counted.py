@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ormbench.dataset.tables import cache_dir
+from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind
 from ormbench.results import Run, attach_counts

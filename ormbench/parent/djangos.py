@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ormbench.dataset.tables import cache_dir
+from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
 
 SUITE = Path(__file__).resolve().parents[2]

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from ormbench.analysis.spread import spread
+from ormbench.dataset import scales
 from ormbench.dataset import tables as dataset
 from ormbench.errors import BenchError
 from ormbench.parent.request import Process, RunRequest
@@ -30,7 +31,7 @@ LATENCIES = (None, 0.0, 0.0005, 0.002)
 
 
 def main(scale: str) -> int:
-    size = dataset.scale(scale)
+    size = scales.scale(scale)
     _generation(size)
     for name in DEFAULT_DATABASES:
         _loading(name, size)
@@ -62,7 +63,7 @@ def spread_of_runs(request: RunRequest, runs: int) -> int:
     return 0
 
 
-def _generation(size: dataset.Scale) -> None:
+def _generation(size: scales.Scale) -> None:
     with tempfile.TemporaryDirectory(prefix="ormbench_perf_cache_") as cache:
         os.environ["ORMBENCH_CACHE"] = cache
         started = time.perf_counter()
@@ -75,12 +76,12 @@ def _generation(size: dataset.Scale) -> None:
     assert hit, "the second read came from the cache"
     print(
         f"generation at {size.name} ({data.row_count:,} rows): cold {numbers.seconds(cold)}, "
-        f"cached {numbers.seconds(warm)}; peak RSS {numbers.size(dataset.peak_rss())}",
+        f"cached {numbers.seconds(warm)}; peak RSS {numbers.size(scales.peak_rss())}",
         flush=True,
     )
 
 
-def _loading(name: str, size: dataset.Scale) -> None:
+def _loading(name: str, size: scales.Scale) -> None:
     try:
         with provide(name) as db, tempfile.TemporaryDirectory(prefix="ormbench_perf_") as out:
             spec = WorkerSpec("load", name, db.django, size.name, out)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import scales
 from ormbench.declare import catalogue
 from ormbench.declare.scenario import DEFAULT_PACKAGES
 from ormbench.errors import BenchError
@@ -39,7 +39,7 @@ class Process:
 class RunRequest:
     databases: tuple[str, ...]
     scale: str
-    seed: int = dataset.DEFAULT_SEED
+    seed: int = scales.DEFAULT_SEED
     keyword: str | None = None
     urls: dict[str, ServerURL] = field(default_factory=dict)
     rounds: int | None = None
@@ -58,7 +58,7 @@ def build_request(
     databases: Sequence[str], scale: str, urls: Sequence[str], **options: Any
 ) -> RunRequest:
     """Validate everything the user typed before any server starts."""
-    dataset.scale(scale)
+    scales.scale(scale)
     parsed = [server_url.parse(u) for u in urls]
     parsed += [
         server_url.parse(os.environ[b.url_environment])

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ormbench import store
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import scales
 from ormbench.errors import BenchError
 from ormbench.parent import counted, workers
 from ormbench.parent.request import Process, RunRequest, Schedule
@@ -100,7 +100,7 @@ def _one_database(
             request.urls.get(name),
             no_fsync=request.no_fsync,
             sources=request.sources,
-            buffer_mb=dataset.scale(request.scale).buffer_mb,
+            buffer_mb=scales.scale(request.scale).buffer_mb,
         )
         with contextlib.ExitStack() as siblings:
             db = siblings.enter_context(server)

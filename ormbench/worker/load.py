@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from ormbench.dataset import scales
 from ormbench.dataset import tables as dataset
 from ormbench.protocol import WorkerSpec
 
@@ -20,7 +21,7 @@ def load_child(spec: WorkerSpec) -> dict[str, float]:
     from ormbench.dataset import loader
 
     call_command("migrate", verbosity=0)
-    data, _ = dataset.generate_cached(dataset.scale(spec.scale))
+    data, _ = dataset.generate_cached(scales.scale(spec.scale))
     ours = data.row_count / loader.load(data)
     model_for = dataset.models_in_load_order()
     prepared = []
@@ -41,4 +42,4 @@ def load_child(spec: WorkerSpec) -> dict[str, float]:
         for table_name, names, ready in prepared:
             loader.bulk_insert(cursor, table_name, names, ready)
     raw = data.row_count / (time.perf_counter() - started)
-    return {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": dataset.peak_rss()}
+    return {"rows": data.row_count, "ours": ours, "raw": raw, "peak_rss": scales.peak_rss()}

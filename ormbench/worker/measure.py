@@ -9,7 +9,6 @@ so the run exits non-zero; the timing is still stored so the report can show wha
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import statistics
 import time
 import tracemalloc
@@ -31,12 +30,11 @@ from ormbench.worker.probes.effect import (
     CallEffect,
     Effects,
     SqlLog,
-    differing_tables,
-    first_row_difference,
     logging_sql,
 )
 from ormbench.worker.probes.equivalence import first_difference, refuse_lazy
 from ormbench.worker.probes.roundtrips import RoundTrips, connections_opened, queries_on_replica
+from ormbench.worker.reference import References
 from ormbench.worker.rounds import LastRound, StatementCounter, nothing, rounds_for, then
 from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
@@ -62,11 +60,9 @@ class Harness:
     counter: Counter | None = None  # --measure instructions: counted calls instead of rounds
 
     def __post_init__(self) -> None:
-        self._reference: dict[tuple[str, int], Check] = {}
         self._scenario_ends: set[str] = set()
-        self._sizes: dict[str, list[int]] = {}
-        self._scenario_problems: dict[str, list[str]] = {}
         self.effects = Effects()  # now, while the database holds the pristine dataset
+        self.references = References(self.check, self.inside, self.effects)
         self.baseline_schema = isolation.schema_fingerprint()
         self.snapshots: Snapshots | None = None
         self.dialect = registry.by_vendor(self.vendor).dialect
@@ -82,7 +78,7 @@ class Harness:
             for family in {c.family for c in selected}
         }
         for case in selected:
-            sizes = self._sizes.setdefault(case.family, [])
+            sizes = self.references.sizes.setdefault(case.family, [])
             if case.n not in sizes:
                 sizes.append(case.n)
         if any(c.scenario.writes for c in selected) and self.snapshots is None:
@@ -106,14 +102,14 @@ class Harness:
         scenario, variant, n = case.scenario, case.variant, case.n
         expected = variant.expected_queries(n, self.vendor, case.mode)
         full = not self.timing_only
-        problems = list(self._problems_of(case)) if full else []
+        problems = list(self.references.problems_of(case)) if full else []
         # The reference's own check is the one every other variant is held against: reuse it.
         is_reference = variant is scenario.reference_variant
-        check = self._reference_check(case) if is_reference else self.check(case, variant.fn)
+        check = self.references.of(case) if is_reference else self.check(case, variant.fn)
         if check.queries != expected:
             problems.append(f"issued {check.queries} queries, declares {expected}")
-        if full and _is_compared(case):
-            problems += self._differences(case, check)
+        if full and self.references.compared(case):
+            problems += self.references.differences(case, check)
         benchmark.group = f"{self.database}: {case.family} n={n}"
         figures = Figures(
             scenario=case.family,
@@ -256,73 +252,6 @@ class Harness:
         and the schema too."""
         isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
 
-    def _reference_check(self, case: Case, n: int | None = None) -> Check:
-        n = case.n if n is None else n
-        key = (case.family, n)
-        if key not in self._reference:
-            at_n = dataclasses.replace(case, n=n)
-            self._reference[key] = self.check(at_n, case.scenario.reference_variant.fn)
-        return self._reference[key]
-
-    def _problems_of(self, case: Case) -> list[str]:
-        """Problems of the scenario itself, found once: a check that cannot fail."""
-        scenario = case.scenario
-        if case.family not in self._scenario_problems:
-            sizes = self._sizes.get(case.family, [])
-            evidence = [self._reference_check(case, n).evidence for n in sizes]
-            same = len(sizes) > 1 and all(e == evidence[0] for e in evidence)
-            self._scenario_problems[case.family] = (
-                [
-                    f"{scenario.reference_variant.name} gives the same result at every n "
-                    f"({', '.join(map(str, sizes))}): a check that cannot fail (declare "
-                    "constant_result='why' if that is intended)"
-                ]
-                if same and not scenario.constant_result
-                else []
-            )
-        return self._scenario_problems[case.family]
-
-    def _differences(self, case: Case, check: Check) -> list[str]:
-        """How `check` differs from the reference's check at the same n: result, recorded
-        figures, then the effect on every table either of them wrote."""
-        scenario = case.scenario
-        reference = self._reference_check(case)
-        names = (scenario.reference_variant.name, case.variant.name)
-        found = []
-        result = first_difference(
-            reference.result, check.result, unordered=scenario.unordered, names=names
-        )
-        if result:
-            found.append(result)
-        recorded = first_difference(
-            reference.recorded, check.recorded, names=names, path="recorded"
-        )
-        if recorded:
-            found.append(recorded)
-        tables = differing_tables(reference.effect, check.effect, self.effects.baseline)
-        if tables:
-            found.append(self._locate(case, tables, names))
-        return found
-
-    def _locate(self, case: Case, tables: list[str], names: tuple[str, str]) -> str:
-        """Narrow the first differing table down to its first differing row: pk buckets
-        digested by the database, then the rows of one bucket. Runs each side again."""
-        scenario, table = case.scenario, tables[0]
-        sides = (scenario.reference_variant.fn, case.variant.fn)
-        buckets = [self._inside(case, fn, lambda: self.effects.buckets(table)) for fn in sides]
-        keys = sorted(set(buckets[0]) | set(buckets[1]))
-        bucket = next((k for k in keys if buckets[0].get(k) != buckets[1].get(k)), None)
-        row = None
-        if bucket is not None:
-            rows = [
-                self._inside(case, fn, lambda: self.effects.rows(table, bucket)) for fn in sides
-            ]
-            pk = self.effects.primary_key(table)
-            row = first_row_difference(table, pk, rows[0], rows[1], names=names)
-        others = f" (also differs: {', '.join(tables[1:])})" if len(tables) > 1 else ""
-        where = str(row) if row else f"table {table}: digests differ"
-        return f"other effect on the database than {names[0]}: {where}{others}"
-
     def _seconds(self, case: Case) -> float:
         """One more call's time, undone: the check's first call also timed translating it."""
         with self.undone(case):
@@ -330,7 +259,7 @@ class Harness:
             case.call()(case.n)
             return time.perf_counter() - started
 
-    def _inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
+    def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
         with self.undone(case):
             case.call(fn)(case.n)
@@ -342,7 +271,7 @@ class Harness:
         A variant that caches its result (or skips its writes) after the first call passes
         the first check and times at almost nothing: its last round shows it.
         """
-        scenario, variant, n = case.scenario, case.variant, case.n
+        scenario, n = case.scenario, case.n
         rounds = self.fixed_rounds or rounds_for(
             check.seconds, self.target_seconds, self.min_rounds
         )
@@ -390,8 +319,8 @@ class Harness:
         figures.speed_normalized_median = speed.normalized_median(
             list(benchmark.stats.stats.data), last.speeds
         )
-        if scenario.reference is not None and variant.role == "naive":
-            return []  # wrong by design: its figures vary from call to call
+        if case.wrong_by_design:
+            return []  # its figures vary from call to call
         problems = []
         if last.executed.count != check.executed:
             problems.append(
@@ -412,12 +341,3 @@ class Harness:
                 f"first call {counts}"
             )
         return problems
-
-
-def _is_compared(case: Case) -> bool:
-    """Every variant is held against the reference, but the reference itself and a naive
-    variant that is wrong by design."""
-    scenario = case.scenario
-    if case.variant is scenario.reference_variant:
-        return False
-    return not (scenario.reference is not None and case.variant.role == "naive")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import scales
 from ormbench.declare.scenario import Case
 from ormbench.errors import ScenarioMismatch
 from ormbench.present.progress import Progress
@@ -95,7 +95,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _ANSWER_KEY not in session.config.stash:
         return
     figures = session.config.stash[_ANSWER_KEY].figures
-    figures["peak_rss_bytes"] = dataset.peak_rss()
+    figures["peak_rss_bytes"] = scales.peak_rss()
     harness = session.config.stash[_HARNESS_KEY]
     figures["effect_check_seconds"] = harness.effects.seconds
     figures["quiet"] = harness.quiet.record()

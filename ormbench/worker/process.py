@@ -56,7 +56,7 @@ def _answer(spec: WorkerSpec, answer: WorkerAnswer) -> int:
 
 def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]]:
     """Django, the schema and the dataset; what was found goes into `answer`."""
-    from ormbench.dataset import loader
+    from ormbench.dataset import loader, scales
     from ormbench.dataset import tables as dataset
     from ormbench.settings import configure
     from ormbench.worker.state import isolation
@@ -70,7 +70,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
     from ormbench.servers.info import describe
     from ormbench.worker.measure import Harness
 
-    size = dataset.scale(spec.scale)
+    size = scales.scale(spec.scale)
     call_command("migrate", verbosity=0)
     loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
     if not loading["loaded_before"]:  # a second latency on the same server reuses the data

@@ -7,7 +7,7 @@ from typing import Any
 
 from ormbench.analysis.plans import marks
 from ormbench.analysis.stats import growth
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import scales
 from ormbench.present import numbers, plans
 from ormbench.present.rows import Row, unmeasured
 from ormbench.present.summary import machine_steadiness
@@ -132,10 +132,10 @@ MODES = {
 def _conditions(info: dict[str, Any], run: Run) -> list[str]:
     """How the figures were taken (the commit mode) and where the effect shows."""
     lines = [MODES[info["mode"]]] if info.get("mode") in MODES else []
-    scales = list(dataset.SCALES)
-    effect_from = info.get("effect_from", scales[0])
+    order = list(scales.SCALES)
+    effect_from = info.get("effect_from", order[0])
     scale = run.meta.scale
-    if scale in scales and scales.index(scale) < scales.index(effect_from):
+    if scale in order and order.index(scale) < order.index(effect_from):
         lines.append(
             f"Its effect shows from scale {effect_from} on: at {scale} the data is too small "
             "for the difference to be more than noise."
