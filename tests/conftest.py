@@ -141,6 +141,27 @@ def ormbench_folders() -> list[Path]:
     return sorted(Path("/tmp").glob("ormbench-*"))
 
 
+INVALIDATED = "returned other data than the naive one"
+
+
+@pytest.fixture(scope="session")
+def fixture_report(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, Any], str, Path]:
+    """The committed run with one optimized benchmark marked invalid, and the report page built
+    from it, and its folder: built once, read by the report tests."""
+    from ormbench import store
+    from ormbench.present.report.build import build
+    from ormbench.results import Run
+
+    doc = json.loads(FIXTURE_RUN.read_text())
+    target = next(b for b in doc["benchmarks"] if b["extra_info"]["role"] == "optimized")
+    target["extra_info"].update(valid=False, error=INVALIDATED)
+    folder = tmp_path_factory.mktemp("fixture-report")
+    page = build(store.save_run(Run.read(doc), folder), folder)
+    return doc, page.read_text(encoding="utf-8"), page.parent
+
+
 @pytest.fixture(scope="session")
 def xs_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One real run of the whole catalogue at scale xs on all three databases, one round each."""

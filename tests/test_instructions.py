@@ -193,6 +193,7 @@ def test_without_valgrind_instructions_are_one_line_and_exit_1(tmp_path: Path) -
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.servers  # a real run under valgrind: the slow layer
 @needs_valgrind
 def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path: Path) -> None:
     done = bench(

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ormbench import store
 from ormbench.analysis.plans import marks
 from ormbench.present import summary
-from ormbench.present.report.build import build
 from ormbench.results import Run
 from tests.conftest import FIXTURE_RUN
 
@@ -36,10 +35,10 @@ def test_a_plan_is_marked_by_what_it_does(plan: str, expected: list[str]) -> Non
 
 
 def test_the_report_shows_every_variants_plan_and_the_summary_names_mariadbs_filesort(
-    tmp_path: Path,
+    fixture_report: tuple[dict[str, Any], str, Path],
 ) -> None:
     run = Run.read(json.loads(FIXTURE_RUN.read_text()))
-    page = build(store.save_run(run, tmp_path), tmp_path).read_text(encoding="utf-8")
+    page = fixture_report[1]
     explained = {b.figures.scenario for b in run.benchmarks if b.figures.plans}
     assert explained and page.count("Plans of every variant") == len(explained)
     assert "Using temporary; Using filesort" in page

@@ -15,10 +15,9 @@ import pytest
 from ormbench import results, store
 from ormbench.errors import BenchError
 from ormbench.present.report import html
-from ormbench.present.report.build import build
 from ormbench.present.rows import rows
 from ormbench.results import Run
-from tests.conftest import FIXTURE_RUN, in_process
+from tests.conftest import FIXTURE_RUN, INVALIDATED, in_process
 
 
 def test_a_stored_run_reads_typed_and_writes_back_what_it_read(tmp_path: Path) -> None:
@@ -82,24 +81,21 @@ def test_pytest_benchmark_compare_reads_a_written_run(tmp_path: Path) -> None:
 
 
 def test_the_report_of_a_stored_run_shows_every_database_and_marks_invalid(
-    tmp_path: Path,
+    fixture_report: tuple[dict[str, Any], str, Path],
 ) -> None:
-    doc = json.loads(FIXTURE_RUN.read_text())
-    target = next(b for b in doc["benchmarks"] if b["extra_info"]["role"] == "optimized")
-    target["extra_info"].update(valid=False, error="returned other data than the naive one")
-    run = Run.read(doc)
+    doc, page, folder = fixture_report
+    target = next(b for b in doc["benchmarks"] if b["extra_info"].get("valid") is False)
     wrong = next(
         r
-        for r in rows(run)
+        for r in rows(Run.read(doc))
         if (r.variant, r.database, r.n)
         == tuple(target["extra_info"][k] for k in ("variant", "database", "n"))
     )
     assert wrong.speedup is None
-    page = build(store.save_run(run, tmp_path), tmp_path).read_text(encoding="utf-8")
-    assert "INVALID" in page and "returned other data than the naive one" in page
+    assert "INVALID" in page and INVALIDATED in page
     for database in ("sqlite", "postgresql", "mysql"):
         assert f"{database} server" in page
-    assert len(list((tmp_path / "report").glob("*.png"))) >= 2
+    assert len(list(folder.glob("*.png"))) >= 2
 
 
 def test_run_text_is_escaped() -> None:

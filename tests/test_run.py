@@ -177,6 +177,7 @@ def test_a_scenario_that_leaves_the_database_changed_is_named(tmp_path: Path) ->
     assert "leaky_fixture" in done.stdout and "left the database changed" in done.stdout
 
 
+@pytest.mark.servers  # a real run: the slow layer
 def test_a_scenario_that_leaves_the_schema_changed_is_named(tmp_path: Path) -> None:
     """Its rows are as found; an index it created (and did not undo) is caught all the same."""
     done = bench(
