@@ -30,6 +30,23 @@ TASKS = ("bench", "load")  # time the cases; time the loader (`ormbench.parent.p
 
 
 @dataclass(frozen=True)
+class Policy:
+    """How one worker process measures, decided once by its parent and passed intact to the
+    worker's timer (`worker.measure.Harness`)."""
+
+    timing_only: bool = False
+    """A later process of a comparison: its first process checked every variant against the
+    reference and measured memory, which another process of the same code cannot change. This
+    one keeps the checks every call needs (query count, last round, isolation) and times."""
+    target_seconds: float = 0.2  # timed work per case; rounds = this / one call, clamped
+    min_rounds: int | None = None  # fewest rounds per case (None: `worker.rounds`' own)
+    rounds: int | None = None  # fixed rounds per case (None: calibrated)
+    flip: bool = False  # variants in the other turn order (`declare.scenario.cases`)
+    measure: str = "time"  # "instructions": counted calls under callgrind (`worker.counting`)
+    cache_sim: bool = False  # callgrind simulates the caches too (estimated cycles)
+
+
+@dataclass(frozen=True)
 class WorkerSpec:
     """Everything one worker process does, decided by its parent."""
 
@@ -40,19 +57,13 @@ class WorkerSpec:
     out: str  # the folder the worker writes its answers into
     seed: int = 0
     packages: tuple[str, ...] = ("ormbench.catalogue.scenarios",)
-    rounds: int | None = None  # fixed rounds per case (None: calibrated)
     keyword: str | None = None  # pytest -k over case ids
     latency_ms: float | None = None  # what a proxy in front of the server adds per round trip
     verbose: bool = False  # pytest's own line per case
-    timing_only: bool = False  # a later process of a comparison (`Harness.timing_only`)
-    target_seconds: float = 0.2  # timed work per case
-    min_rounds: int | None = None  # fewest rounds per case
-    flip: bool = False  # variants in the other turn order (`ormbench.declare.scenario.cases`)
     django_source: dict[str, Any] | None = None  # spec, commit, dirty of a Django under test
     replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
-    measure: str = "time"  # "instructions": counted calls under callgrind (`worker.counting`)
-    callgrind_helper: str | None = None  # the compiled helper (`ormbench.parent.callgrind.helper`)
-    cache_sim: bool = False  # callgrind simulates the caches too (estimated cycles)
+    policy: Policy = Policy()
+    callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
 
     @property
     def answer_path(self) -> Path:
@@ -88,6 +99,7 @@ class WorkerSpec:
     def from_environment(cls) -> WorkerSpec:
         data = json.loads(os.environ[ENV_SPEC])
         data["packages"] = tuple(data["packages"])
+        data["policy"] = Policy(**data["policy"])
         return cls(**data)
 
 

@@ -17,7 +17,7 @@ from ormbench.analysis.compare import outcome
 from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
 from ormbench.analysis.exact import exact_changes
 from ormbench.parent import callgrind
-from ormbench.protocol import SPEC_BLOCK, WorkerSpec
+from ormbench.protocol import SPEC_BLOCK, Policy, WorkerSpec
 from ormbench.results import Run, attach_counts
 from ormbench.worker import counting
 from ormbench.worker.counting import (
@@ -164,8 +164,9 @@ def test_callgrind_totals_and_estimated_cycles(tmp_path: Path) -> None:
 
 def test_the_worker_spec_fills_whole_blocks_and_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:
     short = WorkerSpec(task="bench", database="sqlite", django={"NAME": "a"}, scale="xs", out="/o")
+    policy = Policy(timing_only=True, target_seconds=0.02, min_rounds=1, flip=True)
     longer = WorkerSpec(
-        task="bench", database="sqlite", django={"NAME": "a_b"}, scale="xs", out="/o"
+        task="bench", database="sqlite", django={"NAME": "a_b"}, scale="xs", out="/o", policy=policy
     )
     assert len(short.dumps()) == len(longer.dumps()) and len(short.dumps()) % SPEC_BLOCK == 0
     monkeypatch.setenv("ORMBENCH_WORKER", longer.dumps())

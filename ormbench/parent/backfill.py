@@ -15,9 +15,10 @@ import subprocess
 from ormbench import results, store
 from ormbench.errors import BenchError
 from ormbench.parent import counted
-from ormbench.parent.request import Process, RunRequest, Schedule
+from ormbench.parent.request import COUNTING, Process, RunRequest, Schedule
 from ormbench.parent.revisions import checkout
 from ormbench.parent.run import execute_counted
+from ormbench.protocol import Policy
 
 PROCESSES = 5  # per commit: a step of 25% stands out of this machine's noise over 2+2 commits
 # With --measure instructions the counts find the steps: one timed process (it checks every
@@ -56,12 +57,10 @@ def backfill(request: RunRequest, span: str, every: int = 1, processes: int = PR
         counting = request.measure == "instructions"
         with checkout(commit, commit[:10], counting) as tree:
             timed = [
-                Process(f"{commit[:10]}", tree, timing_only=k > 0, flip=k % 2 == 1)
+                Process(f"{commit[:10]}", tree, Policy(timing_only=k > 0, flip=k % 2 == 1))
                 for k in range(COUNTED_PROCESSES if counting else processes)
             ]
-            counter = [
-                Process(commit[:10], tree, timing_only=True, measure="instructions", cache_sim=True)
-            ]
+            counter = [Process(commit[:10], tree, COUNTING)]
             runs, counts = execute_counted(request, Schedule(timed), counter if counting else [])
         if not all(run.benchmarks for run in runs):
             print(f"== commit {commit[:10]}: FAILED: a process measured nothing", flush=True)

@@ -15,8 +15,13 @@ from ormbench.declare import catalogue
 from ormbench.declare.scenario import DEFAULT_PACKAGES
 from ormbench.errors import BenchError
 from ormbench.parent.djangos import DjangoEnv
+from ormbench.protocol import Policy
 from ormbench.servers import DEFAULT_DATABASES, SOURCES, ServerURL, registry
 from ormbench.servers import url as server_url
+
+# A process counting instructions under callgrind, the caches simulated too (estimated cycles):
+# the timed process checked every variant already.
+COUNTING = Policy(timing_only=True, measure="instructions", cache_sim=True)
 
 
 @dataclass(frozen=True)
@@ -25,14 +30,9 @@ class Process:
 
     label: str = ""
     tree: Path | None = None  # the checkout whose code it runs; None: this one
-    timing_only: bool = False  # see `Harness.timing_only`
-    target_seconds: float = 0.2  # timed work per benchmark
-    min_rounds: int | None = None  # fewest rounds per benchmark (None: the harness's own)
-    flip: bool = False  # variants in the other turn order (`ormbench.declare.scenario.cases`)
+    policy: Policy = Policy()  # how it measures (the run's fixed --rounds join it at the start)
     database_suffix: str = ""  # a side of a comparison has a database of its own (`sibling`)
     django: DjangoEnv | None = None  # another Django's venv runs the worker (`parent.djangos`)
-    measure: str = "time"  # "instructions": counted under callgrind (`ormbench.parent.callgrind`)
-    cache_sim: bool = False  # with instructions: simulate the caches too (estimated cycles)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Per database one server is started and loaded once; worker processes of the two 
 turns against it, A B B A A B B A ...: slow drift of a noisy machine, a warming disk or a
 neighbour's job weighs on both sides alike. Processes are the samples of the comparison
 (`ormbench.analysis.stats`), so they are many and short: a side's first process checks every variant
-and measures memory; its later ones only time (`Harness.timing_only`), with less timed work each.
+and measures memory; its later ones only time (`Policy.timing_only`), with less timed work each.
 Each side's processes are pooled into one stored run, so the comparison reads two ordinary results
 files.
 """
@@ -24,6 +24,7 @@ from ormbench.parent import counted
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import Process, RunRequest, Schedule
 from ormbench.parent.run import execute_counted
+from ormbench.protocol import Policy
 
 WORKTREE_PREFIX = "ormbench_compare_"
 # Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one
@@ -117,10 +118,12 @@ def run_sides(
         return Process(
             sides[side].label,
             sides[side].tree,
-            timing_only=side in order[:i],
-            target_seconds=PROCESS_TARGET_SECONDS,
-            min_rounds=1,
-            flip=order[:i].count(side) % 2 == 1,
+            Policy(
+                timing_only=side in order[:i],
+                target_seconds=PROCESS_TARGET_SECONDS,
+                min_rounds=1,
+                flip=order[:i].count(side) % 2 == 1,
+            ),
             database_suffix=f"_{side}",
             django=sides[side].django,
         )
@@ -161,10 +164,9 @@ def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
         Process(
             sides[side].label,
             sides[side].tree,
-            timing_only=True,
+            Policy(timing_only=True, measure="instructions"),
             database_suffix=f"_{side}",
             django=sides[side].django,
-            measure="instructions",
         )
         for _ in range(COUNTING_PROCESSES)
         for side in "ab"

@@ -19,7 +19,7 @@ from ormbench import store
 from ormbench.dataset import scales
 from ormbench.errors import BenchError
 from ormbench.parent import counted, workers
-from ormbench.parent.request import Process, RunRequest, Schedule
+from ormbench.parent.request import COUNTING, Process, RunRequest, Schedule
 from ormbench.parent.workers import Piece
 from ormbench.present import numbers
 from ormbench.results import Run
@@ -33,11 +33,7 @@ def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | N
     store.ensure_writable(request.results)
     # One counting process, simulating the caches too (estimated cycles): the timed process
     # checked every variant already.
-    counting = (
-        [Process(timing_only=True, measure="instructions", cache_sim=True)]
-        if request.measure == "instructions"
-        else []
-    )
+    counting = [Process(policy=COUNTING)] if request.measure == "instructions" else []
     [run], counts = execute_counted(request, Schedule([Process()]), counting)
     counted.attach(run, counts)
     measured = bool(run.benchmarks)

@@ -3,6 +3,7 @@ back (`ormbench.protocol`) as one piece of the run; the pieces merged into one `
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -57,6 +58,7 @@ def start(
     replica: Database | None = None,
     stdout: Any = None,
 ) -> tuple[WorkerSpec, subprocess.Popen[bytes]]:
+    counting = process.policy.measure == "instructions"
     spec = WorkerSpec(
         task="bench",
         database=db.name,
@@ -65,20 +67,14 @@ def start(
         out=str(scratch),
         seed=request.seed,
         packages=request.packages,
-        rounds=request.rounds,
         keyword=request.keyword,
         latency_ms=latency_ms,
         verbose=request.verbose,
-        timing_only=process.timing_only,
-        target_seconds=process.target_seconds,
-        min_rounds=process.min_rounds,
-        flip=process.flip,
         django_source=_source(process.django or request.django),
         # The replica holds every database of its primary: read the one this worker uses.
         replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
-        measure=process.measure,
-        callgrind_helper=str(counted.helper()) if process.measure == "instructions" else None,
-        cache_sim=process.cache_sim,
+        policy=dataclasses.replace(process.policy, rounds=request.rounds),
+        callgrind_helper=str(counted.helper()) if counting else None,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
@@ -86,8 +82,7 @@ def start(
     if request.measure == "instructions":
         env |= counted.bytecode_cache()
     django = process.django or request.django
-    counting = spec.measure == "instructions"
-    prefix = callgrind.argv(Path(spec.out), spec.cache_sim) if counting else ()
+    prefix = callgrind.argv(Path(spec.out), spec.policy.cache_sim) if counting else ()
     python = django.python if django else None
     return spec, spec.start(process.tree, env, python, stdout, prefix)
 

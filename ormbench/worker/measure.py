@@ -20,6 +20,7 @@ from typing import Any
 from ormbench.dataset import tables as dataset
 from ormbench.declare.scenario import Case, Observed
 from ormbench.errors import ScenarioMismatch
+from ormbench.protocol import Policy
 from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
@@ -49,14 +50,8 @@ class Harness:
     vendor: str
     scale: str
     baseline_checksum: str
-    fixed_rounds: int | None = None
+    policy: Policy = Policy()  # as the parent decided it
     latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
-    timing_only: bool = False
-    """A later process of a comparison: its first process checked every variant against the
-    reference and measured memory, which another process of the same code cannot change. This
-    one keeps the checks every call needs (query count, last round, isolation) and times."""
-    target_seconds: float = 0.2  # timed work per benchmark; rounds = this / one call, clamped
-    min_rounds: int | None = None  # None: `ormbench.worker.rounds`' own minimum
     counter: Counter | None = None  # --measure instructions: counted calls instead of rounds
 
     def __post_init__(self) -> None:
@@ -101,7 +96,7 @@ class Harness:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
         expected = variant.expected_queries(n, self.vendor, case.mode)
-        full = not self.timing_only
+        full = not self.policy.timing_only
         problems = list(self.references.problems_of(case)) if full else []
         # The reference's own check is the one every other variant is held against: reuse it.
         is_reference = variant is scenario.reference_variant
@@ -157,7 +152,7 @@ class Harness:
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
             executed = StatementCounter()
-            recorder = None if self.timing_only else cometrics.Recorder(self.dialect)
+            recorder = None if self.policy.timing_only else cometrics.Recorder(self.dialect)
             with self.undone(case) as undo:
                 with (
                     recorder.measuring() if recorder else contextlib.nullcontext(),
@@ -272,13 +267,14 @@ class Harness:
         the first check and times at almost nothing: its last round shows it.
         """
         scenario, n = case.scenario, case.n
-        rounds = self.fixed_rounds or rounds_for(
-            check.seconds, self.target_seconds, self.min_rounds
+        policy = self.policy
+        rounds = policy.rounds or rounds_for(
+            check.seconds, policy.target_seconds, policy.min_rounds
         )
-        if scenario.writes and self.min_rounds:
+        if scenario.writes and policy.min_rounds:
             # A process of a comparison: as many writes (and restores) whatever the timing, so
             # both sides leave their tables in the same physical state and later plans agree.
-            rounds = self.min_rounds
+            rounds = policy.min_rounds
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         if scenario.undo_schema is not None:
             undo = then(undo, scenario.undo_schema)

@@ -122,18 +122,15 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         connection.vendor,
         size.name,
         checksum,
-        spec.rounds,
+        spec.policy,
         spec.latency_ms,
-        spec.timing_only,
-        spec.target_seconds,
-        spec.min_rounds,
         counter=_counter(spec),
     )
-    return harness, cases(scenarios, size.name, spec.flip)
+    return harness, cases(scenarios, size.name, spec.policy.flip)
 
 
 def _counter(spec: WorkerSpec) -> Any:
-    if spec.measure != "instructions":
+    if spec.policy.measure != "instructions":
         return None
     from ormbench.worker.counting import Counter
 
