@@ -28,7 +28,11 @@ from pathlib import Path
 from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
 
-SUITE = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]  # the ormbench package, where it runs from
+# The suite's checkout, where it runs from one (installed editable into each venv); None when it
+# runs from an installed wheel (its package is copied into each venv, its requirements installed).
+CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
+DISTRIBUTION = "django-ormbench"
 RELEASE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?((a|b|rc)\d+)?$")
 OLDEST = (4, 2)
 
@@ -147,9 +151,7 @@ def interpreters() -> list[Path]:
     usually compared with."""
     from packaging.specifiers import SpecifierSet
 
-    suite = SpecifierSet(
-        tomllib.loads((SUITE / "pyproject.toml").read_text())["project"]["requires-python"]
-    )
+    suite = SpecifierSet(_suite_requires_python())
     found = {_minor(Path(sys.executable)): Path(sys.executable)}
     candidates = sorted(Path.home().glob(".pyenv/versions/3.*/bin/python3.*"))
     candidates += [Path(p) for n in range(8, 20) if (p := shutil.which(f"python3.{n}"))]
@@ -179,26 +181,88 @@ def _python_for_checkout(spec: str, checkout: Path) -> Path:
 
 
 def _venv(name: str, python: Path, django: list[str], fresh: bool = False) -> Path:
-    """A venv holding the suite (editable) and `django`, built once and reused; `fresh`
-    reinstalls Django into it every time (an editable checkout whose metadata may change)."""
-    suite = hashlib.sha256((SUITE / "pyproject.toml").read_bytes()).hexdigest()[:8]
-    folder = cache_dir() / "venvs" / f"{name}-py{_minor(python)}-suite{suite}"
+    """A venv holding the suite and `django`, built once and reused; `fresh` reinstalls Django
+    into it every time (an editable checkout whose metadata may change)."""
+    folder = cache_dir() / "venvs" / f"{name}-py{_minor(python)}-suite{_suite_key()}"
     interpreter = folder / "bin" / "python"
     if interpreter.is_file() and not fresh:
         return interpreter
-    extras = "[mysql]" if importlib.util.find_spec("MySQLdb") else ""
+    mysql = bool(importlib.util.find_spec("MySQLdb"))
     try:
         if not interpreter.is_file():
             _uv("venv", "-q", "--python", str(python), str(folder))
-        _uv("pip", "install", "-q", "--python", str(interpreter), "-e", f"{SUITE}{extras}", *django)
+        if CHECKOUT is not None:
+            suite = ["-e", f"{CHECKOUT}{'[mysql]' if mysql else ''}"]
+        else:
+            suite = _suite_requirements(mysql)
+        _uv("pip", "install", "-q", "--python", str(interpreter), *suite, *django)
+        if CHECKOUT is None:
+            shutil.copytree(PACKAGE, _site_packages(interpreter) / PACKAGE.name, dirs_exist_ok=True)
     except BenchError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return interpreter
 
 
+def _suite_requires_python() -> str:
+    if CHECKOUT is not None:
+        return str(
+            tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["project"]["requires-python"]
+        )
+    from importlib.metadata import metadata
+
+    return str(metadata(DISTRIBUTION)["Requires-Python"])
+
+
+def _suite_key() -> str:
+    """What a venv of the suite depends on: its checkout's pyproject.toml (the code itself is
+    installed editable), or every file of the installed package (copied)."""
+    digest = hashlib.sha256()
+    if CHECKOUT is not None:
+        digest.update((CHECKOUT / "pyproject.toml").read_bytes())
+    else:
+        for path in sorted(PACKAGE.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PACKAGE)).encode() + path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _suite_requirements(mysql: bool) -> list[str]:
+    """The installed suite's own requirements, with the MySQL driver where this one has it."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    wanted = []
+    for line in requires(DISTRIBUTION) or []:
+        requirement = Requirement(line)
+        marker = requirement.marker
+        if marker is None or (mysql and marker.evaluate({"extra": "mysql"})):
+            requirement.marker = None
+            wanted.append(str(requirement))
+    return wanted
+
+
+def _site_packages(interpreter: Path) -> Path:
+    done = subprocess.run(
+        [str(interpreter), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip())
+
+
 def _uv(*args: str) -> None:
-    done = subprocess.run(["uv", *args], capture_output=True, text=True)
+    try:
+        from uv import find_uv_bin
+
+        uv = find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        uv = shutil.which("uv") or ""
+    if not uv:
+        raise BenchError("--django builds venvs with uv: pip install uv")
+    done = subprocess.run([uv, *args], capture_output=True, text=True)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         raise BenchError(f"uv {args[0]} failed: {(lines or ['?'])[-1].strip()}")

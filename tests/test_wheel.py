@@ -1,0 +1,70 @@
+"""The built wheel, installed into a fresh venv with nothing of the checkout on the path, is a
+working tool: its console script lists the bundled catalogue, runs it and draws the report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.servers  # builds, installs and runs: the slow layer
+
+
+def _uv() -> str:
+    from uv import find_uv_bin
+
+    return str(find_uv_bin())
+
+
+def test_the_wheel_installs_one_package_and_its_console_script_runs_outside_the_checkout(
+    tmp_path: Path,
+) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([_uv(), "build", "-q", "--wheel", "-o", str(dist), str(ROOT)], check=True)
+    (wheel,) = dist.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if ".dist-info" not in n.split("/")[0]}
+    assert tops == {"ormbench"}
+    assert "ormbench/servers/docker-compose.yml" in names
+    assert "ormbench/parent/callgrind.c" in names
+    venv = tmp_path / "venv"
+    subprocess.run([_uv(), "venv", "-q", "-p", sys.executable, str(venv)], check=True)
+    install = [_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+    subprocess.run([*install, str(wheel)], check=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+    def ormbench(*args: str) -> str:
+        done = subprocess.run(
+            [str(venv / "bin" / "ormbench"), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        return done.stdout
+
+    assert ormbench("--version").startswith("ormbench ")
+    assert "fk_access:" in ormbench("list")
+    ormbench("run", "--db", "sqlite", "--scale", "xs", "-k", "fk_id", "--no-report")
+    (run,) = (work / "results" / "runs").glob("*.json")
+    assert "report/index.html" in ormbench("report")
+    assert (work / "results" / "report" / "index.html").is_file()
+    located = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import ormbench; print(ormbench.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert str(venv) in located.stdout, "the installed package ran, not the checkout"
+    assert run.stat().st_size > 0
