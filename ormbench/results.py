@@ -8,14 +8,14 @@ fullname, group, params, options, stats with the raw round times in stats.data),
   - per benchmark, extra_info = `Figures`: the case and every figure measured beside its time;
   - one more top-level key, "ormbench" = `RunMeta`: the run's settings and its databases.
 
-SCHEMA_VERSION history: 1  first format. Added since, optional when read (absent in older files,
-read as None): Figures: mode (null, "autocommit", "request"; a "request" benchmark's scenario is
-"<name>@request"; write figures taken before "mode" existed ran inside one rolled-back transaction),
-round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows, server_work, sql_shapes, plans,
-heaviest_plan, connects (connections the call opened; null when none), observed
-(ormbench.declare.scenario.Observed; null when none), speed_reference_seconds,
-speed_normalized_median, and in merged runs process_medians and process_normalized (one per
-process); with
+SCHEMA_VERSION history:
+  1  first format. Added since, optional when read (absent in older files, read as None):
+     Figures: mode (null, "autocommit", "request"; a "request" benchmark's scenario is
+       "<name>@request"; write figures taken before "mode" existed ran inside one rolled-back
+       transaction), round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows,
+       server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
+       null when none), observed (ormbench.declare.scenario.Observed; null when none),
+       speed_reference_seconds, speed_normalized_median, and in merged runs process_medians and process_normalized (one per process); with
        --measure instructions, instructions, estimated_cycles, call_instructions,
        process_instructions and instructions_error (absent when not counted).
      RunMeta: started, wall_seconds, merged_from, measure ("time" or "instructions"),

@@ -128,40 +128,46 @@ class Variant:
 class Scenario:
     """One ORM pattern. Give it a unique name; sizes are the n each variant is called with.
 
-    sizes:   the n each variant is called with, the same at every scale or per scale name. n_of:
-    the table n counts rows of (a `Scale` field: "books", "authors", "reviews"); a size above what
-    that table holds at some scale is an error here, never a silent cap. None: n is not bounded by
-    the data (rows the variants create). effect_from: the smallest scale at which the pattern's
-    effect shows (an index over a table too small to matter shows nothing); recorded with the
-    results and the report. writes:  variants change rows. They commit as production code does, and
-    the harness puts every table they wrote back after each call, outside the timed region. modes:
-    for writing scenarios, how the variant's statements commit: "autocommit" (each on its own)
-    and/or "request" (inside one transaction.atomic(), timed with its COMMIT, as under
-    ATOMIC_REQUESTS). Each mode is its own benchmark family, named `scenario@mode` for every mode
-    but the first. state:   reads what a writing variant left behind, so that variants can be
-    checked equal by their effect rather than their return value; runs inside the variant's
-    transaction, after it, and its queries are not counted. explain: returns the QuerySet whose
-    `explain()` output is stored with the results. record:  reads correctness figures from what a
-    variant did (lost updates, say); stored with the result as `recorded` and held, like the result,
-    against the reference's. vendors: the vendors the whole scenario applies to (None: all).
-    skip_reason: why it does not apply elsewhere. requires_django: the Django releases the whole
-    scenario needs (">=6.1"); a variant may say so too. Elsewhere it is skipped with the reason.
-    reference: the variant every other one must match in result, effect and recorded figures; None
-    means the naive one. Name another only when the naive variant is wrong by design (a race that
-    loses updates): the naive is then held against nothing and reports its correctness figures
-    instead of a speedup. unordered: results are compared as multisets (the order is not part of the
-    answer). constant_result: why the reference returns the same thing at every n, where it does;
-    without it such a scenario is refused, since its check could not fail. memory:  peak Python
-    memory is part of the point (iterator, wide rows): each variant gets one more call under
-    tracemalloc, outside the timing. Elsewhere it is not measured. scales:  the scales it runs at
-    (None: all); elsewhere skipped with the reason. For a pattern that only a large table shows (a
-    schema change on a million rows). needs_replica: reads go to a streaming replica of the server
-    (the "replica" alias, routed by models_app.routers.PrimaryReplicaRouter inside
-    `reads_from_replica()`): the run starts one where the backend can (a throwaway PostgreSQL);
-    skipped elsewhere. undo_schema: for a scenario whose variants change the schema (a migration
-    adding an index): undoes that after every call, outside the timing, as the rows are restored.
-    The schema, like the rows, must be as found after the scenario
-    (`ormbench.worker.state.isolation`).
+    sizes:   the n each variant is called with, the same at every scale or per scale name.
+    n_of:    the table n counts rows of (a `Scale` field: "books", "authors", "reviews"); a size
+             above what that table holds at some scale is an error here, never a silent cap.
+             None: n is not bounded by the data (rows the variants create).
+    effect_from: the smallest scale at which the pattern's effect shows (an index over a table
+             too small to matter shows nothing); recorded with the results and the report.
+    writes:  variants change rows. They commit as production code does, and the harness puts
+             every table they wrote back after each call, outside the timed region.
+    modes:   for writing scenarios, how the variant's statements commit: "autocommit" (each on
+             its own) and/or "request" (inside one transaction.atomic(), timed with its COMMIT,
+             as under ATOMIC_REQUESTS). Each mode is its own benchmark family, named
+             `scenario@mode` for every mode but the first.
+    state:   reads what a writing variant left behind, so that variants can be checked equal by
+             their effect rather than their return value; runs inside the variant's transaction,
+             after it, and its queries are not counted.
+    explain: returns the QuerySet whose `explain()` output is stored with the results.
+    record:  reads correctness figures from what a variant did (lost updates, say); stored with
+             the result as `recorded` and held, like the result, against the reference's.
+    vendors: the vendors the whole scenario applies to (None: all).
+    skip_reason: why it does not apply elsewhere.
+    requires_django: the Django releases the whole scenario needs (">=6.1"); a variant may
+             say so too. Elsewhere it is skipped with the reason.
+    reference: the variant every other one must match in result, effect and recorded figures;
+             None means the naive one. Name another only when the naive variant is wrong by
+             design (a race that loses updates): the naive is then held against nothing and
+             reports its correctness figures instead of a speedup.
+    unordered: results are compared as multisets (the order is not part of the answer).
+    constant_result: why the reference returns the same thing at every n, where it does; without
+             it such a scenario is refused, since its check could not fail.
+    memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
+             one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
+    scales:  the scales it runs at (None: all); elsewhere skipped with the reason. For a pattern
+             that only a large table shows (a schema change on a million rows).
+    needs_replica: reads go to a streaming replica of the server (the "replica" alias, routed by
+             models_app.routers.PrimaryReplicaRouter inside `reads_from_replica()`): the run
+             starts one where the backend can (a throwaway PostgreSQL); skipped elsewhere.
+    undo_schema: for a scenario whose variants change the schema (a migration adding an index):
+             undoes that after every call, outside the timing, as the rows are restored. The
+             schema, like the rows, must be as found after the scenario
+             (`ormbench.worker.state.isolation`).
 
     Whatever `state` says, the effect of a writing variant on every table it wrote is compared
     with the reference's (`ormbench.worker.probes.effect`).
