@@ -16,8 +16,9 @@ SCHEMA_VERSION history:
        server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
        null when none), observed (ormbench.declare.scenario.Observed; null when none),
        speed_reference_seconds, speed_normalized_median, and in merged runs process_medians
-       and process_normalized (one per process); with --measure instructions, instructions, estimated_cycles, call_instructions,
-       process_instructions and instructions_error (absent when not counted).
+       and process_normalized (one per process); with --measure instructions, instructions,
+       estimated_cycles, call_instructions, process_instructions and instructions_error
+       (absent when not counted).
      RunMeta: started, wall_seconds, merged_from, measure ("time" or "instructions"),
        instructions_machine (ormbench.parent.callgrind.identity); per database setup {no_fsync,
        data_filesystem, buffers[, journal]}, restore_seconds, snapshot_seconds, quiet,
