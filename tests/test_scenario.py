@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from ormbench.dataset.scales import SCALES
-from ormbench.declare.scenario import DEFAULT_PACKAGES, Scenario, Variant, cases
+from ormbench.declare.scenario import DEFAULT_PACKAGES, Requires, Scenario, Variant, cases
 
 _names = itertools.count()
 
@@ -96,18 +96,38 @@ def test_a_variant_needing_another_django_is_skipped_with_the_reason() -> None:
     import django
 
     running = django.get_version()
-    scenario = Scenario(_name("django"), requires_django=">=99")
+    scenario = Scenario(_name("django"), applies=Requires(django=">=99"))
     scenario.naive(queries=1)(lambda n: n)
 
-    @scenario.optimized(queries=1, requires_django="<99")
+    @scenario.optimized(queries=1, applies=Requires(django="<99"))
     def everywhere(n: int) -> int:
         return n
 
     naive, optimized = scenario.variants
-    assert naive.unsupported_reason("sqlite", object()) == (
+    assert naive.applies.unmet("sqlite", object(), "xs", False) == (
         f"needs Django >=99 (this run: {running})"
     )
-    assert optimized.unsupported_reason("sqlite", object()) is None
+    assert optimized.applies.unmet("sqlite", object(), "xs", False) is None
+
+
+def test_where_a_case_applies_is_one_declaration_read_by_one_checker() -> None:
+    class Features:
+        supports_ignore_conflicts = True
+
+    scenario = Requires(vendors=("postgresql", "mysql"), why="SQLite serialises writers")
+    variant = Requires(features=("supports_ignore_conflicts", "has_native_uuid_field")).under(
+        scenario
+    )
+    assert variant.unmet("sqlite", Features(), "xs", False) == "SQLite serialises writers"
+    assert variant.unmet("mysql", Features(), "xs", False) == "mysql lacks has_native_uuid_field"
+    bare = Requires(features=("has_native_uuid_field",))
+    assert bare.unmet("mysql", Features(), "xs", False) == "mysql lacks has_native_uuid_field"
+    large = Requires(scales=("m", "l"), replica=True)
+    assert "streaming replica" in str(large.unmet("postgresql", Features(), "m", False))
+    assert large.unmet("postgresql", Features(), "xs", True) == (
+        "runs at scale m and l only (this run: xs)"
+    )
+    assert large.unmet("postgresql", Features(), "l", True) is None
 
 
 def test_a_replica_is_asked_for_only_when_a_selected_case_reads_from_one() -> None:

@@ -25,7 +25,7 @@ def scenarios(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]
 
 def needs_replica(selected: Sequence[str], packages: Sequence[str] = DEFAULT_PACKAGES) -> bool:
     """Whether any selected case (an id from `select`) reads from a replica."""
-    names = [s.name for s in scenarios(packages).values() if s.needs_replica]
+    names = [s.name for s in scenarios(packages).values() if s.applies.replica]
     return any(f"-{name}-" in case_id for case_id in selected for name in names)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ormbench.dataset.scales import SCALES
+from ormbench.declare.requires import ANYWHERE, Requires
 from ormbench.errors import BenchError
 
 QueryCount = int | Callable[[int], int]
@@ -82,13 +83,7 @@ class Variant:
     role: Role
     fn: Callable[[int], Any]
     queries: QuerySpec
-    requires: tuple[str, ...] = ()
-    """Names of `connection.features` flags the variant needs; without them it is skipped."""
-    vendors: tuple[str, ...] | None = None
-    """Vendors the variant runs on (None: all); elsewhere it is skipped with the reason."""
-    skip_reason: str = ""
-    requires_django: str | None = None
-    """The Django releases it needs, as a version specifier (">=6.1"); skipped elsewhere."""
+    applies: Requires = ANYWHERE  # the scenario's requirements with the variant's own
 
     @property
     def label(self) -> str:
@@ -106,22 +101,6 @@ class Variant:
                 raise KeyError(f"{self.scenario}/{self.name} declares no query count for {vendor}")
             spec = spec[key]
         return int(spec(n)) if callable(spec) else int(spec)
-
-    def unsupported_reason(self, vendor: str, features: object) -> str | None:
-        """Why this variant cannot run on this backend or this Django, or None when it can."""
-        if self.requires_django:
-            import django
-            from packaging.specifiers import SpecifierSet
-
-            running = django.get_version()
-            if not SpecifierSet(self.requires_django, prereleases=True).contains(running):
-                return f"needs Django {self.requires_django} (this run: {running})"
-        if self.vendors is not None and vendor not in self.vendors:
-            return self.skip_reason or f"not applicable to {vendor}"
-        missing = [flag for flag in self.requires if not getattr(features, flag, False)]
-        if missing:
-            return self.skip_reason or f"{vendor} lacks {', '.join(missing)}"
-        return None
 
 
 @dataclass
@@ -146,10 +125,9 @@ class Scenario:
     explain: returns the QuerySet whose `explain()` output is stored with the results.
     record:  reads correctness figures from what a variant did (lost updates, say); stored with
              the result as `recorded` and held, like the result, against the reference's.
-    vendors: the vendors the whole scenario applies to (None: all).
-    skip_reason: why it does not apply elsewhere.
-    requires_django: the Django releases the whole scenario needs (">=6.1"); a variant may
-             say so too. Elsewhere it is skipped with the reason.
+    applies: where the scenario runs (`Requires`: vendors, connection features, Django
+             releases, scales, a replica); a variant may narrow it. Elsewhere its cases are
+             skipped with the reason.
     reference: the variant every other one must match in result, effect and recorded figures;
              None means the naive one. Name another only when the naive variant is wrong by
              design (a race that loses updates): the naive is then held against nothing and
@@ -159,11 +137,6 @@ class Scenario:
              it such a scenario is refused, since its check could not fail.
     memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
              one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
-    scales:  the scales it runs at (None: all); elsewhere skipped with the reason. For a pattern
-             that only a large table shows (a schema change on a million rows).
-    needs_replica: reads go to a streaming replica of the server (the "replica" alias, routed by
-             models_app.routers.PrimaryReplicaRouter inside `reads_from_replica()`): the run
-             starts one where the backend can (a throwaway PostgreSQL); skipped elsewhere.
     undo_schema: for a scenario whose variants change the schema (a migration adding an index):
              undoes that after every call, outside the timing, as the rows are restored. The
              schema, like the rows, must be as found after the scenario
@@ -182,23 +155,19 @@ class Scenario:
     state: Callable[[int], Any] | None = None
     explain: Callable[[int], Any] | None = None
     record: Callable[[int], dict[str, Any]] | None = None
-    vendors: tuple[str, ...] | None = None
-    skip_reason: str = ""
-    requires_django: str | None = None
+    applies: Requires = ANYWHERE
     reference: str | None = None
     unordered: bool = False
     constant_result: str = ""
     memory: bool = False
-    scales: tuple[str, ...] | None = None
     undo_schema: Callable[[], None] | None = None
-    needs_replica: bool = False
     variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.name in _REGISTRY:
             raise ValueError(f"duplicate scenario name {self.name!r}")
-        if not set(self.scales or ()) <= set(SCALES):
-            raise ValueError(f"scenario {self.name!r}: unknown scale in scales={self.scales}")
+        if not set(self.applies.scales or ()) <= set(SCALES):
+            raise ValueError(f"scenario {self.name!r}: unknown scale in {self.applies}")
         if self.effect_from not in SCALES:
             raise ValueError(f"scenario {self.name!r}: no scale {self.effect_from!r} (effect_from)")
         if not self.modes or not set(self.modes) <= {"autocommit", "request"}:
@@ -266,27 +235,19 @@ class Scenario:
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         if any(v.role == "naive" for v in self.variants):
             raise ValueError(f"scenario {self.name!r} already has a naive variant")
-        return self._register("naive", queries, (), None, "", None)
+        return self._register("naive", queries, ANYWHERE)
 
     def optimized(
         self,
         *,
         queries: QuerySpec,
-        requires: tuple[str, ...] = (),
-        vendors: tuple[str, ...] | None = None,
-        skip_reason: str = "",
-        requires_django: str | None = None,
+        applies: Requires = ANYWHERE,
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
-        return self._register("optimized", queries, requires, vendors, skip_reason, requires_django)
+        """An optimized variant; `applies` narrows where it runs within the scenario."""
+        return self._register("optimized", queries, applies)
 
     def _register(
-        self,
-        role: Role,
-        queries: QuerySpec,
-        requires: tuple[str, ...],
-        vendors: tuple[str, ...] | None,
-        skip_reason: str,
-        requires_django: str | None,
+        self, role: Role, queries: QuerySpec, applies: Requires
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         def decorate(fn: Callable[[int], Any]) -> Callable[[int], Any]:
             if any(v.name == fn.__name__ for v in self.variants):
@@ -298,10 +259,7 @@ class Scenario:
                     role,
                     fn,
                     queries,
-                    requires,
-                    vendors or self.vendors,
-                    skip_reason or self.skip_reason,
-                    requires_django or self.requires_django,
+                    applies.under(self.applies),
                 )
             )
             return fn

@@ -85,12 +85,8 @@ class Harness:
     def unsupported_reason(self, case: Case) -> str | None:
         from django.db import connection, connections
 
-        if case.scenario.needs_replica and "replica" not in connections.databases:
-            return "needs a streaming replica: the suite starts one beside a throwaway PostgreSQL"
-        scales = case.scenario.scales
-        if scales is not None and self.scale not in scales:
-            return f"runs at scale {' and '.join(scales)} only (this run: {self.scale})"
-        return case.variant.unsupported_reason(self.vendor, connection.features)
+        replica = "replica" in connections.databases
+        return case.variant.applies.unmet(self.vendor, connection.features, self.scale, replica)
 
     def measure(self, benchmark: Any, case: Case) -> None:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""

@@ -19,7 +19,7 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 connections = Scenario("connections", sizes=(10, 50))
 
@@ -93,8 +93,10 @@ def health_checks(n):
 
 @connections.optimized(
     queries=lambda n: 3 * n,
-    vendors=("postgresql",),
-    skip_reason="psycopg's pool is PostgreSQL's: Django 5.2 pools no other backend",
+    applies=Requires(
+        vendors=("postgresql",),
+        why="psycopg's pool is PostgreSQL's: Django 5.2 pools no other backend",
+    ),
 )
 def psycopg_pool(n):
     """OPTIONS["pool"] (psycopg_pool, Django 5.1+), CONN_MAX_AGE=0: request_finished returns the

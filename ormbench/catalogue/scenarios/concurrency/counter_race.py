@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Counter
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 from ormbench.declare.threads import at_once
 
 THREADS = 4
@@ -40,8 +40,10 @@ counter_race = Scenario(
     writes=True,
     record=lost_updates,
     reference="f_update",
-    vendors=("postgresql", "mysql"),
-    skip_reason="SQLite serialises writers: concurrent increments fail with 'database is locked'",
+    applies=Requires(
+        vendors=("postgresql", "mysql"),
+        why="SQLite serialises writers: concurrent increments fail with 'database is locked'",
+    ),
 )
 
 

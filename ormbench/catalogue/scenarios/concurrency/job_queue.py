@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Job
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 from ormbench.declare.threads import at_once
 
 WORKERS = 4
@@ -49,8 +49,10 @@ job_queue = Scenario(
     writes=True,
     record=claims,
     reference="skip_locked",
-    vendors=("postgresql", "mysql"),
-    skip_reason="SQLite has no row locks (select_for_update is a no-op): one writer at a time",
+    applies=Requires(
+        vendors=("postgresql", "mysql"),
+        why="SQLite has no row locks (select_for_update is a no-op): one writer at a time",
+    ),
 )
 
 

@@ -15,7 +15,7 @@ from django.db import connections
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.catalogue.models_app.routers import reads_from_replica
-from ormbench.declare.scenario import Observed, Scenario
+from ormbench.declare.scenario import Observed, Requires, Scenario
 
 COUNTER = "counter-2"
 LAG_POLL_SECONDS = 0.0005
@@ -33,9 +33,11 @@ read_your_writes = Scenario(
     writes=True,
     record=stale_reads,
     reference="primary_read",
-    needs_replica=True,
-    vendors=("postgresql",),
-    skip_reason="the suite starts a streaming replica for PostgreSQL only",
+    applies=Requires(
+        vendors=("postgresql",),
+        replica=True,
+        why="the suite starts a streaming replica for PostgreSQL only",
+    ),
 )
 
 

@@ -15,7 +15,7 @@ import time
 from ormbench.catalogue.models_app.models import Book
 from ormbench.catalogue.models_app.routers import reads_from_replica
 from ormbench.catalogue.writer import busy_writer
-from ormbench.declare.scenario import Observed, Scenario
+from ormbench.declare.scenario import Observed, Requires, Scenario
 
 WRITER_ROWS = 5  # rows per write of the writer on the primary
 
@@ -23,9 +23,11 @@ replica_reads = Scenario(
     "replica_reads",
     sizes=(10, 100),
     writes=True,  # the writer commits (and deletes what it inserted): the harness checks it
-    needs_replica=True,
-    vendors=("postgresql",),
-    skip_reason="the suite starts a streaming replica for PostgreSQL only",
+    applies=Requires(
+        vendors=("postgresql",),
+        replica=True,
+        why="the suite starts a streaming replica for PostgreSQL only",
+    ),
 )
 
 

@@ -12,7 +12,7 @@ is update_fields. Each thread uses its own connection (declared 0 queries on the
 import threading
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 from ormbench.declare.threads import at_once
 
 BOOK = 1
@@ -49,8 +49,10 @@ update_fields_race = Scenario(
     record=lambda n: {"lost_changes": lost["changes"]},
     state=lambda n: list(Book.objects.filter(pk=BOOK).values_list("title", "pages")),
     reference="update_fields",
-    vendors=("postgresql", "mysql"),
-    skip_reason="SQLite serialises writers: concurrent saves fail with 'database is locked'",
+    applies=Requires(
+        vendors=("postgresql", "mysql"),
+        why="SQLite serialises writers: concurrent saves fail with 'database is locked'",
+    ),
 )
 
 

@@ -1,7 +1,7 @@
 """Reading each book's author: the N+1 loop against select_related."""
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 fk = Scenario("fk_access")
 
@@ -18,7 +18,7 @@ def select_related(n):
     return [(b.title, b.author.name) for b in Book.objects.select_related("author")[:n]]
 
 
-@fk.optimized(queries=2, requires_django=">=6.1")
+@fk.optimized(queries=2, applies=Requires(django=">=6.1"))
 def fetch_peers(n):
     """fetch_mode(FETCH_PEERS) (Django 6.1): the loop unchanged; the first book.author loads
     the authors of every book of the queryset in one query. Its sibling, fetch_mode(RAISE),

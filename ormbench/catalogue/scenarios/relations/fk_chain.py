@@ -1,7 +1,7 @@
 """Following a two-level chain, book -> author -> agent: lazy loads against select_related."""
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 fk_chain = Scenario("fk_chain")
 
@@ -30,7 +30,7 @@ def select_related_chain(n):
     ]
 
 
-@fk_chain.optimized(queries=3, requires_django=">=6.1")
+@fk_chain.optimized(queries=3, applies=Requires(django=">=6.1"))
 def fetch_peers(n):
     """fetch_mode(FETCH_PEERS) (Django 6.1): one query for all the authors on first access,
     and, since the mode passes to the objects it fetches, one for all their agents."""

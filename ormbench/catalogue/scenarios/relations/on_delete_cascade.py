@@ -13,7 +13,7 @@ post_delete signals for the books, and any Python-level on_delete below them.
 from ormbench.catalogue.models_app import models
 from ormbench.catalogue.models_app.models import CascadeAuthor, CascadeBook, DatabaseCascadeAuthor
 from ormbench.declare.queries import delete_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 on_delete_cascade = Scenario(
     "on_delete_cascade",
@@ -50,7 +50,7 @@ def database_on_delete(n):
     DatabaseCascadeAuthor.objects.filter(pk__lte=n).delete()
 
 
-@on_delete_cascade.optimized(queries=3, requires_django=">=6.1")
+@on_delete_cascade.optimized(queries=3, applies=Requires(django=">=6.1"))
 def db_cascade(n):
     """on_delete=models.DB_CASCADE (Django 6.1): the same single DELETE, declared on the model."""
     models.DeclaredCascadeAuthor.objects.filter(pk__lte=n).delete()

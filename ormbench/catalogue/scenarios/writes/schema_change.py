@@ -24,7 +24,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from ormbench.catalogue.models_app.models import Visit
 from ormbench.catalogue.writer import busy_writer
-from ormbench.declare.scenario import Observed, Scenario
+from ormbench.declare.scenario import Observed, Requires, Scenario
 
 INDEX = models.Index(fields=["day", "hits"], name="visit_day_hits_idx")
 LAST_MIGRATION = ("models_app", "0005_visits")
@@ -47,14 +47,16 @@ schema_change = Scenario(
     sizes=(1, 2),
     n_of=None,  # n: rows each write of the writer inserts
     writes=True,
-    scales=("m", "l"),
     effect_from="l",
     state=lambda n: index_names(),
     constant_result="every variant adds the same index whatever the writer's batch (n); the check "
     "that can fail is the state: the index is there, and the writer left no row behind",
     undo_schema=drop_index,
-    vendors=("postgresql", "mysql"),
-    skip_reason="SQLite: CREATE INDEX takes the database's only write lock, whatever the operation",
+    applies=Requires(
+        vendors=("postgresql", "mysql"),
+        scales=("m", "l"),
+        why="SQLite: CREATE INDEX takes the database's only write lock, whatever the operation",
+    ),
 )
 
 
@@ -89,7 +91,9 @@ def add_index(n):
     return migrate_with(migrations.AddIndex("visit", INDEX), True, n)
 
 
-@schema_change.optimized(queries=1, vendors=("postgresql",), skip_reason="PostgreSQL's operation")
+@schema_change.optimized(
+    queries=1, applies=Requires(vendors=("postgresql",), why="PostgreSQL's operation")
+)
 def add_index_concurrently(n):
     """AddIndexConcurrently (django.contrib.postgres) in a migration with atomic = False:
     CREATE INDEX CONCURRENTLY, which lets writes through while it builds."""

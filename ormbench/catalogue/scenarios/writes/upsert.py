@@ -7,7 +7,7 @@ variant it supports and the other is skipped with the reason.
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.declare.queries import bulk_create_queries
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 EXISTING = 10  # counter-1 .. counter-10 are in the dataset
 
@@ -40,7 +40,7 @@ def update_or_create_loop(n):
 
 @upsert.optimized(
     queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
-    requires=("supports_update_conflicts_with_target",),
+    applies=Requires(features=("supports_update_conflicts_with_target",)),
 )
 def bulk_upsert_on_name(n):
     """bulk_create(update_conflicts=True, unique_fields=["name"]): INSERT ... ON CONFLICT."""
@@ -51,8 +51,9 @@ def bulk_upsert_on_name(n):
 
 @upsert.optimized(
     queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
-    vendors=("mysql",),
-    skip_reason="the backend names the conflict target; see bulk_upsert_on_name",
+    applies=Requires(
+        vendors=("mysql",), why="the backend names the conflict target; see bulk_upsert_on_name"
+    ),
 )
 def bulk_upsert_any_key(n):
     """bulk_create(update_conflicts=True): INSERT ... ON DUPLICATE KEY UPDATE (MySQL/MariaDB)."""

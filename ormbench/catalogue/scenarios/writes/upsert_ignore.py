@@ -3,7 +3,7 @@ bulk_create(ignore_conflicts=True)."""
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.declare.queries import bulk_create_queries
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Requires, Scenario
 
 EXISTING = 10
 
@@ -31,7 +31,7 @@ def get_or_create_loop(n):
 
 @upsert_ignore.optimized(
     queries=lambda n: bulk_create_queries(Counter, ["name", "value"], n),
-    requires=("supports_ignore_conflicts",),
+    applies=Requires(features=("supports_ignore_conflicts",)),
 )
 def bulk_create_ignore_conflicts(n):
     """bulk_create(ignore_conflicts=True): one INSERT; rows that exist are left alone."""
