@@ -19,6 +19,7 @@ PACKAGE = ROOT / "ormbench"
 ENTRY = {"ormbench.cli", "ormbench.__main__", "ormbench.commands"}  # the entry layer: anything
 MODULES_PER_FOLDER = 12
 LINES_PER_MODULE = 400
+LINES_PER_FUNCTION = 60
 
 
 def _name(path: Path) -> str:
@@ -138,8 +139,20 @@ def test_folders_and_modules_stay_small() -> None:
         here = MODULES[folder].parent
         modules = [p for p in here.glob("*.py") if p.name != "__init__.py"]
         assert len(modules) <= MODULES_PER_FOLDER, f"{folder}: {len(modules)} modules"
-    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 400}
+    long = {
+        m: n
+        for m, p in MODULES.items()
+        if (n := len(p.read_text().splitlines())) > LINES_PER_MODULE
+    }
     assert not long, f"modules over {LINES_PER_MODULE} lines: {long}"
+    functions = {
+        f"{m}.{node.name}": length
+        for m, p in MODULES.items()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (length := node.end_lineno - node.lineno + 1) > LINES_PER_FUNCTION  # type: ignore[operator]
+    }
+    assert not functions, f"functions over {LINES_PER_FUNCTION} lines: {functions}"
 
 
 def test_no_vendor_branch_outside_the_backends() -> None:

@@ -29,6 +29,12 @@ class Parser(argparse.ArgumentParser):
 def add_run_options(run: argparse.ArgumentParser, django: bool = True) -> None:
     """What a bench run measures and where: shared by `run` and each side of `compare` (which
     takes two Djangos, not one: `django=False`)."""
+    _add_where(run)
+    _add_what(run, django)
+
+
+def _add_where(run: argparse.ArgumentParser) -> None:
+    """Where: the databases, their servers, the network between, the results folder."""
     run.add_argument(
         "--db",
         action="append",
@@ -38,30 +44,12 @@ def add_run_options(run: argparse.ArgumentParser, django: bool = True) -> None:
         + f"; repeat for several (default: {', '.join(registry.DEFAULT)})",
     )
     run.add_argument(
-        "--scale",
-        default="s",
-        help="dataset size: xs, s, m or l (about 1 800, 18 000, 180 000, 1.8 million rows; "
-        "default: s)",
-    )
-    run.add_argument(
-        "-k",
-        dest="keyword",
-        help="pytest -k expression over case ids (<database>-<scenario>-<variant>-n<n>)",
-    )
-    run.add_argument(
         "--db-url",
         action="append",
         default=[],
         metavar="URL",
         help="your own server: postgresql://user:pw@host:port/db or mysql://...",
     )
-    run.add_argument(
-        "--seed",
-        type=int,
-        default=scales.DEFAULT_SEED,
-        help="dataset seed: same seed, same rows, same checksum (default: %(default)s)",
-    )
-    run.add_argument("--rounds", type=int, help="fixed rounds per benchmark (default: calibrated)")
     run.add_argument(
         "--no-fsync",
         action="store_true",
@@ -82,15 +70,37 @@ def add_run_options(run: argparse.ArgumentParser, django: bool = True) -> None:
         help="folder for runs/ and report/ (default: results)",
     )
     run.add_argument(
+        "--latency",
+        help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
+        "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
+    )
+
+
+def _add_what(run: argparse.ArgumentParser, django: bool) -> None:
+    """What: the data, the cases, how they are measured, under which Django."""
+    run.add_argument(
+        "--scale",
+        default="s",
+        help="dataset size: xs, s, m or l (about 1 800, 18 000, 180 000, 1.8 million rows; "
+        "default: s)",
+    )
+    run.add_argument(
+        "-k",
+        dest="keyword",
+        help="pytest -k expression over case ids (<database>-<scenario>-<variant>-n<n>)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=scales.DEFAULT_SEED,
+        help="dataset seed: same seed, same rows, same checksum (default: %(default)s)",
+    )
+    run.add_argument("--rounds", type=int, help="fixed rounds per benchmark (default: calibrated)")
+    run.add_argument(
         "--scenarios",
         action="append",
         metavar="PACKAGE",
         help="package of scenario modules (default: the bundled catalogue); repeatable",
-    )
-    run.add_argument(
-        "--latency",
-        help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
-        "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
     )
     run.add_argument(
         "--measure",

@@ -55,6 +55,7 @@ def require() -> None:
         raise BenchError(f"--measure instructions: {reason}")
 
 
+@cache
 def helper() -> Path:
     """The compiled helper, built once per source, header and compiler into the cache folder."""
     require()
@@ -82,6 +83,14 @@ def helper() -> Path:
         raise BenchError(f"building the callgrind helper failed: {why}")
     os.replace(scratch, built)  # two runs building at once: either file is the same
     return built
+
+
+def bytecode_cache() -> dict[str, str]:
+    """Environment for every worker of a counting run: compiled bytecode kept in the cache
+    folder. Compiling Django's sources again in each process (as PYTHONDONTWRITEBYTECODE asks)
+    costs seconds natively and half a minute under valgrind; the timed processes, which run
+    first, fill it for the counting ones."""
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache_dir() / "pycache")}
 
 
 def argv(out: Path, cache_sim: bool) -> list[str]:

@@ -14,16 +14,15 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
-from ormbench.parent import callgrind
+from ormbench.parent import callgrind, workers
+from ormbench.parent.workers import Piece
 from ormbench.results import Run, attach_counts
 from ormbench.servers.base import Database
 
@@ -39,20 +38,6 @@ class Opened:
     replica: Database | None
 
 
-@cache
-def helper() -> Path:
-    """The callgrind helper, built once per run (BenchError in one line when it cannot be)."""
-    return callgrind.helper()
-
-
-def bytecode_cache() -> dict[str, str]:
-    """Environment for every worker of a counting run: compiled bytecode kept in the cache
-    folder. Compiling Django's sources again in each process (as PYTHONDONTWRITEBYTECODE asks)
-    costs seconds natively and half a minute under valgrind; the timed processes, which run
-    first, fill it for the counting ones."""
-    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache_dir() / "pycache")}
-
-
 def machine() -> dict[str, Any]:
     return dict(callgrind.identity())
 
@@ -66,31 +51,24 @@ def attach(run: Run, counts: Sequence[Run]) -> None:
     run.meta.instructions_machine = machine()
 
 
-Start = Callable[..., tuple[Any, subprocess.Popen[bytes]]]
-Answer = Callable[..., Any]  # workers.answer: a Piece
-
-
 def run_all(
     request: RunRequest,
     opened: dict[str, Opened],
     counting: Sequence[Process],
     scratch: Path,
-    start: Start,
-    answer: Answer,
-    stop: Callable[[subprocess.Popen[bytes]], None],
-) -> list[list[Any]]:
+) -> list[list[Piece]]:
     """Every counting process against every open database, as many at once as there are cores;
     per process, its pieces (one per database)."""
     if not counting or not opened:
         return [[] for _ in counting]
-    helper()
+    callgrind.helper()
     locks = {(name, p.database_suffix): threading.Lock() for p in counting for name in opened}
     live: set[subprocess.Popen[bytes]] = set()
     stopping = threading.Event()
     began = time.monotonic()
     jobs = [(i, name) for i in range(len(counting)) for name in opened]
 
-    def job(i: int, name: str) -> Any:
+    def job(i: int, name: str) -> Piece | None:
         process = counting[i]
         target = opened[name].targets[process.database_suffix]
         with locks[(name, process.database_suffix)]:
@@ -99,13 +77,13 @@ def run_all(
             folder = scratch / f"count{i}-{name}"
             folder.mkdir(exist_ok=True)
             with open(folder / "worker.log", "wb") as log:
-                spec, proc = start(
+                spec, proc = workers.start(
                     request, target, folder, process, None, opened[name].replica, stdout=log
                 )
                 live.add(proc)
                 code = proc.wait()
                 live.discard(proc)
-            piece = answer(request, target, spec, code)
+            piece = workers.answer(request, target, spec, code)
             took = time.monotonic() - began
             print(
                 f"== {name}: instructions counted, process {i + 1} of {len(counting)}"
@@ -114,11 +92,8 @@ def run_all(
             )
             return piece
 
-    print(
-        f"== counting instructions under callgrind: {len(jobs)} processes, "
-        f"{min(len(jobs), os.cpu_count() or 1)} at once",
-        flush=True,
-    )
+    at_once = min(len(jobs), os.cpu_count() or 1)
+    print(f"== counting instructions under callgrind: {len(jobs)} processes, {at_once} at once")
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     try:
         futures = [pool.submit(job, i, name) for i, name in jobs]
@@ -126,9 +101,9 @@ def run_all(
     finally:
         stopping.set()
         for proc in list(live):
-            stop(proc)
+            workers.stop(proc)
         pool.shutdown(wait=True, cancel_futures=True)
-    out: list[list[Any]] = [[] for _ in counting]
+    out: list[list[Piece]] = [[] for _ in counting]
     for (i, _), piece in zip(jobs, pieces, strict=True):
         if piece is None:
             raise BenchError("counting stopped before every process ran")

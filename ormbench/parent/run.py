@@ -72,9 +72,7 @@ def execute_counted(
                 per_process[i] += more
             if still_open is not None:
                 opened[name] = still_open
-        counts = counted.run_all(
-            request, opened, counting, scratch, workers.start, workers.answer, workers.stop
-        )
+        counts = counted.run_all(request, opened, counting, scratch)
     runs = [workers.merge(request, pieces, started) for pieces in per_process]
     return runs, [workers.merge(request, pieces, started) for pieces in counts]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ormbench.parent import callgrind, counted
+from ormbench.parent import callgrind
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import Process, RunRequest
 from ormbench.protocol import EXIT_SETUP_FAILED, WorkerAnswer, WorkerSpec
@@ -74,13 +74,13 @@ def start(
         # The replica holds every database of its primary: read the one this worker uses.
         replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
         policy=dataclasses.replace(process.policy, rounds=request.rounds),
-        callgrind_helper=str(counted.helper()) if counting else None,
+        callgrind_helper=str(callgrind.helper()) if counting else None,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
     if request.measure == "instructions":
-        env |= counted.bytecode_cache()
+        env |= callgrind.bytecode_cache()
     django = process.django or request.django
     prefix = callgrind.argv(Path(spec.out), spec.policy.cache_sim) if counting else ()
     python = django.python if django else None

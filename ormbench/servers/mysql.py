@@ -54,20 +54,7 @@ def throwaway(
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     with workspace("mysql") as folder:
         data = folder / "data"
-        # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
-        run_quietly(
-            [
-                str(install),
-                "--no-defaults",
-                f"--datadir={data}",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-                "--skip-name-resolve",
-                "--innodb-log-file-size=16M",
-                *as_root,
-            ],
-            "MariaDB install-db",
-        )
+        _install_datadir(install, data, as_root)
         settings = dict(NO_FSYNC_SETTINGS) if no_fsync else {}
         if buffer_mb:
             settings["innodb_buffer_pool_size"] = f"{buffer_mb}M"
@@ -116,6 +103,23 @@ def throwaway(
                 extra={"server_pid": proc.pid, "folder": str(folder)},
                 setup=applied(data, no_fsync, buffer_mb),
             )
+
+
+def _install_datadir(install: Path, data: Path, as_root: list[str]) -> None:
+    # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
+    run_quietly(
+        [
+            str(install),
+            "--no-defaults",
+            f"--datadir={data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+            "--innodb-log-file-size=16M",
+            *as_root,
+        ],
+        "MariaDB install-db",
+    )
 
 
 def _close_connection(port: int) -> None:

@@ -170,17 +170,7 @@ class Harness:
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
             statements = [q["sql"] for q in captured.captured_queries + on_replica]
-            exact = (
-                {
-                    "rows": recorder.rows,
-                    "server_work": recorder.server_work,
-                    "sql_shapes": cometrics.shapes_of(statements),
-                    "plans": cometrics.plans_of(self.dialect, statements),
-                    "heaviest_plan": heaviest.plan(self.dialect, statements, not scenario.writes),
-                }
-                if recorder
-                else {}
-            )
+            exact = self._exact(recorder, statements, scenario.writes) if recorder else {}
         if scenario.state is not None:
             result = (result, state)
         return Check(
@@ -198,6 +188,19 @@ class Harness:
             observed,
             threads.count,
         )
+
+    def _exact(
+        self, recorder: cometrics.Recorder, statements: list[str], writes: bool
+    ) -> dict[str, Any]:
+        """The exact co-metrics of a checked call, its plans read after it (on the restored
+        data, outside its counters)."""
+        return {
+            "rows": recorder.rows,
+            "server_work": recorder.server_work,
+            "sql_shapes": cometrics.shapes_of(statements),
+            "plans": cometrics.plans_of(self.dialect, statements),
+            "heaviest_plan": heaviest.plan(self.dialect, statements, not writes),
+        }
 
     def peak_memory(self, case: Case) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
@@ -313,23 +316,30 @@ class Harness:
         )
         if case.wrong_by_design:
             return []  # its figures vary from call to call
-        problems = []
-        if last.executed.count != check.executed:
-            problems.append(
-                f"last timed round ran {last.executed.count} statements, the first call "
-                f"{check.executed}"
-            )
-        if scenario.state is not None:
-            result = (result, last.state)
-        shown = first_difference(
-            check.result, result, unordered=scenario.unordered, names=("first call", "last round")
+        return _unlike_the_check(case, check, last, result)
+
+
+def _unlike_the_check(case: Case, check: Check, last: LastRound, result: Any) -> list[str]:
+    """How the last timed round differs from the checked call: statements run, what it
+    returned, the row counts it left."""
+    scenario = case.scenario
+    problems = []
+    if last.executed.count != check.executed:
+        problems.append(
+            f"last timed round ran {last.executed.count} statements, the first call "
+            f"{check.executed}"
         )
-        if shown:
-            problems.append(f"last timed round returned other data than the first call: {shown}")
-        counts = {table: digest[0] for table, digest in check.effect.items()}
-        if last.rows != counts:
-            problems.append(
-                f"last timed round left other row counts than the first call: {last.rows}, "
-                f"first call {counts}"
-            )
-        return problems
+    if scenario.state is not None:
+        result = (result, last.state)
+    shown = first_difference(
+        check.result, result, unordered=scenario.unordered, names=("first call", "last round")
+    )
+    if shown:
+        problems.append(f"last timed round returned other data than the first call: {shown}")
+    counts = {table: digest[0] for table, digest in check.effect.items()}
+    if last.rows != counts:
+        problems.append(
+            f"last timed round left other row counts than the first call: {last.rows}, "
+            f"first call {counts}"
+        )
+    return problems

@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ormbench.protocol import EXIT_SETUP_FAILED, WorkerAnswer, WorkerSpec
+from ormbench.protocol import EXIT_SETUP_FAILED, ScenarioInfo, WorkerAnswer, WorkerSpec
 
 if TYPE_CHECKING:  # imported once Django is configured
-    from ormbench.declare.scenario import Case
+    from ormbench.dataset.scales import Scale
+    from ormbench.declare.scenario import Case, Mode, Scenario
     from ormbench.worker.measure import Harness
 
 
@@ -56,38 +57,25 @@ def _answer(spec: WorkerSpec, answer: WorkerAnswer) -> int:
 
 def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]]:
     """Django, the schema and the dataset; what was found goes into `answer`."""
-    from ormbench.dataset import loader, scales
-    from ormbench.dataset import tables as dataset
     from ormbench.settings import configure
-    from ormbench.worker.state import isolation
 
     configure(spec.django, spec.replica)
 
+    import django
     from django.core.management import call_command
     from django.db import connection
 
+    from ormbench.dataset import scales
     from ormbench.declare.scenario import cases, discover
     from ormbench.servers.info import describe
     from ormbench.worker.measure import Harness
+    from ormbench.worker.state import isolation
 
     size = scales.scale(spec.scale)
     call_command("migrate", verbosity=0)
-    loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
-    if not loading["loaded_before"]:  # a second latency on the same server reuses the data
-        started = time.perf_counter()
-        data, cached = dataset.generate_cached(size, spec.seed)
-        seconds = loader.load(data)
-        loading |= {
-            "from_cache": cached,
-            "load_seconds": seconds,
-            "generate_seconds": time.perf_counter() - started - seconds,
-            "load_rows_per_second": data.row_count / seconds,
-        }
-        del data
+    loading = _load(size, spec.seed)
     checksum = isolation.checksum()
     scenarios = discover(spec.packages)
-    import django
-
     answer.found = {
         "database": spec.database,
         "django": {"version": django.get_version(), **(spec.django_source or {})},
@@ -103,17 +91,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         },
     }
     answer.scenarios = {
-        s.family(mode): {
-            "label": s.label_in(mode),
-            "doc": s.doc,
-            "sizes": list(s.sizes_at(size.name)),
-            "mode": mode,
-            "effect_from": s.effect_from,
-            "reference": s.reference,
-            "variants": {
-                v.name: {"role": v.role, "label": v.label, "source": v.source} for v in s.variants
-            },
-        }
+        s.family(mode): _scenario_info(s, mode, size.name)
         for s in scenarios.values()
         for mode in s.run_modes
     }
@@ -127,6 +105,42 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         counter=_counter(spec),
     )
     return harness, cases(scenarios, size.name, spec.policy.flip)
+
+
+def _load(size: Scale, seed: int) -> dict[str, Any]:
+    """The dataset into an empty database (a second latency on the same server reuses it);
+    what loading it took."""
+    from ormbench.dataset import loader
+    from ormbench.dataset import tables as dataset
+
+    loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
+    if loading["loaded_before"]:
+        return loading
+    started = time.perf_counter()
+    data, cached = dataset.generate_cached(size, seed)
+    seconds = loader.load(data)
+    return loading | {
+        "from_cache": cached,
+        "load_seconds": seconds,
+        "generate_seconds": time.perf_counter() - started - seconds,
+        "load_rows_per_second": data.row_count / seconds,
+    }
+
+
+def _scenario_info(scenario: Scenario, mode: Mode | None, scale: str) -> ScenarioInfo:
+    """How the report labels one scenario in one mode."""
+    return {
+        "label": scenario.label_in(mode),
+        "doc": scenario.doc,
+        "sizes": list(scenario.sizes_at(scale)),
+        "mode": mode,
+        "effect_from": scenario.effect_from,
+        "reference": scenario.reference,
+        "variants": {
+            v.name: {"role": v.role, "label": v.label, "source": v.source}
+            for v in scenario.variants
+        },
+    }
 
 
 def _counter(spec: WorkerSpec) -> Any:
