@@ -156,14 +156,16 @@ def _run_behind(
     """Run the worker straight at the server, or through a proxy adding `latency` per trip
     (to the replica too: a read there crosses the same network)."""
     if latency is None:
-        return workers.run(request, db, scratch, process, replica=replica)
+        spec, proc = workers.start(request, db, scratch, process, replica=replica)
+        return workers.finish(request, db, spec, proc)
     with contextlib.ExitStack() as relays:
         label = f"{db.name}+{latency * 1e3:g}ms"
         print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
         behind = _behind(db, latency, relays, name=label)
         if replica is not None:
             replica = _behind(replica, latency, relays, name=replica.name)
-        return workers.run(request, behind, scratch, process, latency * 1e3, replica)
+        spec, proc = workers.start(request, behind, scratch, process, latency * 1e3, replica)
+        return workers.finish(request, behind, spec, proc)
 
 
 def _behind(db: Database, latency: float, relays: contextlib.ExitStack, name: str) -> Database:

@@ -32,23 +32,6 @@ class Piece:
     answer: WorkerAnswer | None = None
 
 
-def run(
-    request: RunRequest,
-    db: Database,
-    scratch: Path,
-    process: Process,
-    latency_ms: float | None = None,
-    replica: Database | None = None,
-) -> Piece:
-    """A worker from start to answer."""
-    spec, proc = start(request, db, scratch, process, latency_ms, replica)
-    try:
-        code = proc.wait()
-    finally:
-        stop(proc)
-    return answer(request, db, spec, code)
-
-
 def start(
     request: RunRequest,
     db: Database,
@@ -111,6 +94,15 @@ def _source(django: DjangoEnv | None) -> dict[str, Any] | None:
     if django is None:
         return None
     return {"spec": django.spec, "commit": django.commit, "dirty": django.dirty}
+
+
+def finish(request: RunRequest, db: Database, spec: WorkerSpec, proc: Any) -> Piece:
+    """Wait for a started worker (stopping it if the wait is interrupted) and read its answer."""
+    try:
+        code = proc.wait()
+    finally:
+        stop(proc)
+    return answer(request, db, spec, code)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

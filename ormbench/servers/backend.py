@@ -82,8 +82,12 @@ class Dialect:
         self, target: str, snapshot: str, key: str, values: Sequence[str], where: str
     ) -> str:
         """SQL copying `values` from the snapshot's rows (alias s) into the target's (alias t)
-        where `where` holds."""
-        raise NotImplementedError
+        where `where` holds: standard SQL's UPDATE ... FROM (PostgreSQL, SQLite 3.33+)."""
+        assignments = ", ".join(f"{c} = s.{c}" for c in values)
+        return (
+            f"UPDATE {target} AS t SET {assignments} FROM {snapshot} AS s "
+            f"WHERE t.{key} = s.{key} AND {where}"
+        )
 
     def rows_differ(self, columns: Sequence[str]) -> str:
         """SQL true where row t differs from row s, NULLs compared as values."""

@@ -246,15 +246,6 @@ class PostgreSQLDialect(Dialect):
     def unsynced_in_transaction(self) -> list[str]:
         return ["SET LOCAL synchronous_commit = off"]
 
-    def update_from(
-        self, target: str, snapshot: str, key: str, values: Sequence[str], where: str
-    ) -> str:
-        assignments = ", ".join(f"{c} = s.{c}" for c in values)
-        return (
-            f"UPDATE {target} AS t SET {assignments} FROM {snapshot} AS s "
-            f"WHERE t.{key} = s.{key} AND {where}"
-        )
-
     def rows_differ(self, columns: Sequence[str]) -> str:
         listed = lambda side: ", ".join(f"{side}.{c}" for c in columns)  # noqa: E731
         return f"ROW({listed('t')}) IS DISTINCT FROM ROW({listed('s')})"

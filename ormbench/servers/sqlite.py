@@ -58,15 +58,6 @@ class SQLiteDialect(Dialect):
         finally:
             execute(f"PRAGMA synchronous = {synchronous}")
 
-    def update_from(
-        self, target: str, snapshot: str, key: str, values: Sequence[str], where: str
-    ) -> str:
-        assignments = ", ".join(f"{c} = s.{c}" for c in values)
-        return (
-            f"UPDATE {target} AS t SET {assignments} FROM {snapshot} AS s "
-            f"WHERE t.{key} = s.{key} AND {where}"
-        )
-
     def reduced_plan(self, cursor: Any, sql: str) -> str:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         return "; ".join(str(row[-1]) for row in cursor.fetchall())
