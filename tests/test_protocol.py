@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ormbench.protocol import PROTOCOL, Policy, WorkerAnswer, WorkerSpec
 from ormbench.servers import provide
 
@@ -46,20 +48,25 @@ def test_a_missing_or_foreign_answer_reads_as_an_error(tmp_path: Path) -> None:
     assert WorkerAnswer.read(broken, "postgresql").error
 
 
-def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(tmp_path: Path) -> None:
-    """A real worker: the parent's folder holds its one answer and nothing else."""
+@pytest.mark.parametrize("keyword", ["fk_id", "updates and not request"])
+def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
+    keyword: str, tmp_path: Path
+) -> None:
+    """A real worker, reading (fk_id) or writing and restoring what it wrote (updates: a restore
+    that missed a row fails the isolation check, and the cases with it): the parent's folder
+    holds its one answer and nothing else."""
     with provide("sqlite") as db:
         once = Policy(rounds=1)
         spec = WorkerSpec(
-            "bench", "sqlite", db.django, "xs", str(tmp_path), keyword="fk_id", policy=once
+            "bench", "sqlite", db.django, "xs", str(tmp_path), keyword=keyword, policy=once
         )
         assert spec.start().wait() == 0
     assert [p.name for p in tmp_path.iterdir()] == ["sqlite.answer.json"]
     answer = WorkerAnswer.read(spec.answer_path, "sqlite")
     assert answer.error is None and answer.found["vendor"] == "sqlite"
+    scenario = keyword.split()[0]
     timed = answer.benchmarks["benchmarks"]
-    assert {b["extra_info"]["variant"] for b in timed} == set(answer.scenarios["fk_id"]["variants"])
-    assert {b["stats"]["rounds"] for b in timed} == {1}, (
-        "the policy's fixed rounds reached the timer"
-    )
+    variants = {b["extra_info"]["variant"] for b in timed}
+    assert variants == set(answer.scenarios[scenario]["variants"])
+    assert {b["stats"]["rounds"] for b in timed} == {1}, "the policy's rounds reached the timer"
     assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
