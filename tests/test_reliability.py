@@ -181,7 +181,10 @@ def mysql_user(mysql_server: Database) -> str:
     """A MariaDB account with a password, on the session's throwaway server."""
     import MySQLdb
 
-    conn = MySQLdb.connect(host="127.0.0.1", port=int(mysql_server.django["PORT"]), user="root")
+    entry = mysql_server.django
+    conn = MySQLdb.connect(
+        host="127.0.0.1", port=int(entry["PORT"]), user="root", password=entry["PASSWORD"]
+    )
     cursor = conn.cursor()
     cursor.execute(f"CREATE USER IF NOT EXISTS 'bench'@'%' IDENTIFIED BY '{SECRET}'")
     cursor.execute("GRANT ALL PRIVILEGES ON *.* TO 'bench'@'%'")

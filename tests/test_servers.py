@@ -35,6 +35,7 @@ def query(django_entry: dict, sql: str) -> list[tuple]:
             host=django_entry["HOST"],
             port=int(django_entry["PORT"]),
             user=django_entry["USER"],
+            password=django_entry["PASSWORD"],
             dbname=django_entry["NAME"],
             autocommit=True,
         ) as conn:
@@ -45,6 +46,7 @@ def query(django_entry: dict, sql: str) -> list[tuple]:
         host=django_entry["HOST"],
         port=int(django_entry["PORT"]),
         user=django_entry["USER"],
+        password=django_entry["PASSWORD"],
         database=django_entry["NAME"],
     )
     try:
@@ -92,9 +94,10 @@ def test_server_removed_when_the_run_fails_halfway(name: str) -> None:
 
 
 def test_postgresql_url_gets_its_own_database_and_drops_only_it(postgresql_server) -> None:
-    host, port = postgresql_server.django["HOST"], postgresql_server.django["PORT"]
+    entry = postgresql_server.django
+    server = f"postgres:{entry['PASSWORD']}@{entry['HOST']}:{entry['PORT']}"
     listing = "SELECT datname FROM pg_database ORDER BY datname"
-    with provide("postgresql", parse(f"postgresql://postgres@{host}:{port}/postgres")) as db:
+    with provide("postgresql", parse(f"postgresql://{server}/postgres")) as db:
         own = db.django["NAME"]
         assert own.startswith("ormbench_")
         names = {row[0] for row in query(postgresql_server.django, listing)}
@@ -105,8 +108,9 @@ def test_postgresql_url_gets_its_own_database_and_drops_only_it(postgresql_serve
 
 
 def test_mysql_url_gets_its_own_database_and_drops_only_it(mysql_server) -> None:
-    host, port = mysql_server.django["HOST"], mysql_server.django["PORT"]
-    with provide("mysql", parse(f"mysql://root@{host}:{port}/")) as db:
+    entry = mysql_server.django
+    server = f"root:{entry['PASSWORD']}@{entry['HOST']}:{entry['PORT']}"
+    with provide("mysql", parse(f"mysql://{server}/")) as db:
         own = db.django["NAME"]
         assert own.startswith("ormbench_")
         assert (own,) in query(mysql_server.django, "SHOW DATABASES")

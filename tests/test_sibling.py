@@ -15,12 +15,18 @@ def _databases(db: Database) -> set[str]:
         import psycopg
 
         with psycopg.connect(
-            host=server.host, port=server.port, user=server.user, dbname=server.database
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            dbname=server.database,
         ) as conn:
             return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
     import MySQLdb
 
-    conn = MySQLdb.connect(host=server.host, port=server.port, user=server.user)
+    conn = MySQLdb.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password
+    )
     try:
         cursor = conn.cursor()
         cursor.execute("SHOW DATABASES")

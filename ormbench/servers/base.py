@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,10 @@ WORKSPACE_ROOT = Path("/tmp")
 PORT_ATTEMPTS = 3  # another process may take the free port between our probe and the bind
 START_TIMEOUT = 60.0  # seconds; a cold initdb + start takes about 1 s here, a loaded CI box more
 STOP_TIMEOUT = 30.0
+# What a server process inherits of the run's environment: enough to run, nothing more. The run
+# may hold a user's URL and password (ORMBENCH_DB_URLS), which a superuser session could read
+# back from /proc/self/environ (pg_read_file).
+SERVER_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,29 @@ def _kill_and_wait(pid: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def server_environment(**extra: str) -> dict[str, str]:
+    """The environment a server or its setup command runs with (`SERVER_ENVIRONMENT`)."""
+    return {k: os.environ[k] for k in SERVER_ENVIRONMENT if k in os.environ} | extra
+
+
+def new_password() -> str:
+    """A throwaway server's superuser password: only the run knows it, so no other account
+    on the machine can log in while the server lives (it travels to the workers in their
+    environment, never on a command line)."""
+    return secrets.token_urlsafe(24)
+
+
+def private_file(folder: Path, name: str, text: str, owner: pwd.struct_passwd | None) -> Path:
+    """`text` in a file only its owner (the server's account) can read."""
+    path = folder / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+    if owner is not None:
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    return path
+
+
 def _run_as(owner: pwd.struct_passwd | None) -> dict[str, Any]:
     """subprocess arguments that drop to `owner` (no supplementary groups); none when None."""
     if owner is None:
@@ -261,6 +289,7 @@ def start_process(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=server_environment(),
             **user_kwargs,
         )
 
@@ -341,7 +370,12 @@ def last_line(log: Path) -> str:
     return "(no log output)"
 
 
-def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = None) -> None:
+def run_quietly(
+    argv: list[str],
+    what: str,
+    owner: pwd.struct_passwd | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
     """Run a setup command (initdb, install-db); on failure say which and show its last line.
 
     initdb and install-db start server processes of their own that write into the folder: when
@@ -356,6 +390,7 @@ def run_quietly(argv: list[str], what: str, owner: pwd.struct_passwd | None = No
                 stdin=subprocess.DEVNULL,
                 text=True,
                 start_new_session=True,
+                env=server_environment(**(env or {})),
                 **_run_as(owner),
             )
         out, err = proc.communicate()

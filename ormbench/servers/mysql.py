@@ -17,6 +17,8 @@ from ormbench.servers.base import (
     Database,
     applied,
     find_binary,
+    new_password,
+    private_file,
     run_quietly,
     running,
     workspace,
@@ -55,6 +57,10 @@ def throwaway(
     with workspace("mysql") as folder:
         data = folder / "data"
         _install_datadir(install, data, as_root)
+        password = new_password()
+        # Run before the server accepts a connection, at every start: root gets a password only
+        # the run knows (install-db leaves it with none), so no other account can log in.
+        init = private_file(folder, "init.sql", _set_root_password(password), None)
         settings = dict(NO_FSYNC_SETTINGS) if no_fsync else {}
         if buffer_mb:
             settings["innodb_buffer_pool_size"] = f"{buffer_mb}M"
@@ -76,17 +82,18 @@ def throwaway(
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_unicode_ci",
                 "--local-infile=1",
+                f"--init-file={init}",
                 *(f"--{key}={value}" for key, value in settings.items()),
             ], log
 
         with running(
             command,
-            _close_connection,
+            lambda port: _connect(port, password).close(),
             what="MariaDB",
             stop_signal=signal.SIGTERM,
             bind_error="Address already in use",
         ) as (proc, port):
-            conn = _connect(port)
+            conn = _connect(port, password)
             try:
                 conn.cursor().execute(
                     f"CREATE DATABASE {BACKEND.quote(DATABASE_NAME)} {BACKEND.create_options}"
@@ -96,7 +103,7 @@ def throwaway(
             yield Database(
                 name="mysql",
                 vendor="mysql",
-                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, "root"),
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, "root", password),
                 origin=f"throwaway server ({server})",
                 display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
@@ -122,14 +129,20 @@ def _install_datadir(install: Path, data: Path, as_root: list[str]) -> None:
     )
 
 
-def _close_connection(port: int) -> None:
-    _connect(port).close()
+def _set_root_password(password: str) -> str:
+    """SQL giving every root account install-db may create this password."""
+    hosts = ("localhost", "127.0.0.1", "::1", "%")
+    return "".join(
+        f"ALTER USER IF EXISTS 'root'@'{host}' IDENTIFIED BY '{password}';\n" for host in hosts
+    )
 
 
-def _connect(port: int):  # type: ignore[no-untyped-def]
+def _connect(port: int, password: str):  # type: ignore[no-untyped-def]
     import MySQLdb
 
-    return MySQLdb.connect(host="127.0.0.1", port=port, user="root", connect_timeout=2)
+    return MySQLdb.connect(
+        host="127.0.0.1", port=port, user="root", password=password, connect_timeout=2
+    )
 
 
 SETTINGS = (

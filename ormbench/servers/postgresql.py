@@ -20,6 +20,8 @@ from ormbench.servers.base import (
     Database,
     applied,
     find_binary,
+    new_password,
+    private_file,
     run_quietly,
     running,
     unprivileged_account,
@@ -89,24 +91,22 @@ def throwaway(
         if owner is not None and not _reachable_by_others(bindir):
             bindir = _copy_install(bindir, folder)
         data = folder / "data"
+        password = new_password()
+        # Password authentication on every connection, socket included: another account on
+        # the machine reaches the port, but not the password (initdb's default is trust).
+        pwfile = private_file(folder, "pwfile", password, owner)
         run_quietly(
             [
                 str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                SUPERUSER,
-                "-E",
-                "UTF8",
-                "--locale=C",
+                *("-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}"),
+                *("-A", "scram-sha-256", "-E", "UTF8", "--locale=C"),
                 "--no-sync",
                 "--no-instructions",
             ],
             "PostgreSQL initdb",
             owner,
         )
+        pwfile.unlink()
         settings = {"listen_addresses": "127.0.0.1", **(NO_FSYNC_SETTINGS if no_fsync else {})}
         if buffer_mb:
             settings["shared_buffers"] = f"{buffer_mb}MB"
@@ -117,14 +117,14 @@ def throwaway(
                 argv += ["-c", f"{key}={value}"]
             return argv, folder / f"postgres-{port}.log"
 
-        with _running(command, "PostgreSQL", owner) as (proc, port):
-            with _connect(port, "postgres") as conn:
+        with _running(command, "PostgreSQL", owner, password) as (proc, port):
+            with _connect(port, "postgres", password) as conn:
                 conn.autocommit = True
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
             yield Database(
                 name="postgresql",
                 vendor="postgresql",
-                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER),
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER, password),
                 origin=origin,
                 display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME}",
                 startup_seconds=time.monotonic() - started,
@@ -141,8 +141,11 @@ def replica_of(primary: Database) -> Iterator[Database]:
     started = time.monotonic()
     bindir = Path(primary.extra["bindir"])
     owner = unprivileged_account()
+    password = primary.django["PASSWORD"]
     with workspace("postgresql-replica", owner) as folder:
         data = folder / "data"
+        # -R writes the connection, password included, into the standby's own configuration
+        # (readable by the server's account only).
         run_quietly(
             [
                 str(bindir / "pg_basebackup"),
@@ -151,17 +154,18 @@ def replica_of(primary: Database) -> Iterator[Database]:
             ],
             "PostgreSQL pg_basebackup",
             owner,
+            env={"PGPASSWORD": password},
         )
 
         def command(port: int) -> tuple[list[str], Path]:
             argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
             return argv + ["-c", "listen_addresses=127.0.0.1"], folder / f"replica-{port}.log"
 
-        with _running(command, "PostgreSQL replica", owner) as (proc, port):
+        with _running(command, "PostgreSQL replica", owner, password) as (proc, port):
             yield Database(
                 name="postgresql-replica",
                 vendor="postgresql",
-                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER),
+                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, SUPERUSER, password),
                 origin=f"streaming replica of {primary.display}",
                 display=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE_NAME} (replica)",
                 startup_seconds=time.monotonic() - started,
@@ -170,13 +174,13 @@ def replica_of(primary: Database) -> Iterator[Database]:
 
 
 def _running(
-    command: Callable[[int], tuple[list[str], Path]], what: str, owner: Any
+    command: Callable[[int], tuple[list[str], Path]], what: str, owner: Any, password: str
 ) -> ContextManager[tuple[subprocess.Popen[bytes], int]]:
     """`postgres` on a free port until the block ends; SIGINT is PostgreSQL's "fast shutdown":
     roll back sessions, checkpoint, exit."""
     return running(
         command,
-        _close_connection,
+        lambda port: _connect(port, "postgres", password).close(),
         what=what,
         stop_signal=signal.SIGINT,
         bind_error="could not bind",
@@ -184,15 +188,16 @@ def _running(
     )
 
 
-def _close_connection(port: int) -> None:
-    _connect(port, "postgres").close()
-
-
-def _connect(port: int, dbname: str):  # type: ignore[no-untyped-def]
+def _connect(port: int, dbname: str, password: str):  # type: ignore[no-untyped-def]
     import psycopg
 
     return psycopg.connect(
-        host="127.0.0.1", port=port, user=SUPERUSER, dbname=dbname, connect_timeout=2
+        host="127.0.0.1",
+        port=port,
+        user=SUPERUSER,
+        password=password,
+        dbname=dbname,
+        connect_timeout=2,
     )
 
 
