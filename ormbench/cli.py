@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from ormbench import store
 from ormbench.commands import compare, history, listing, perf, report, run
 from ormbench.commands.options import Parser
 from ormbench.errors import BenchError
@@ -42,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: servers stopped, no partial results written", file=sys.stderr)
+        kept = ", ".join(map(str, store.SAVED)) or "none (no partial results written)"
+        print(f"interrupted: servers stopped; runs stored: {kept}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -33,6 +33,9 @@ def ensure_writable(results: Path) -> None:
         raise BenchError(f"results folder {folder} is not writable: {exc.strerror}") from None
 
 
+SAVED: list[Path] = []  # the runs this process stored: an interrupted command names them
+
+
 def save_run(run: Run, results: Path) -> Path:
     """Write `run` under results/runs/ with a new name; never replace an existing file.
 
@@ -58,6 +61,7 @@ def save_run(run: Run, results: Path) -> Path:
             except FileExistsError:
                 continue
             _sync_folder(folder)
+            SAVED.append(final)
             return final
         raise BenchError(f"could not find a free file name in {folder}")
     except OSError as exc:

@@ -178,7 +178,8 @@ def test_runs_imported_at_once_from_three_machines_appear_exactly_once(
 ) -> None:
     settings = postgresql_server.django
     url = (
-        f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+        f"postgresql://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
+        f"{settings['PORT']}/{settings['NAME']}"
     )
     folders = []
     for machine in range(3):

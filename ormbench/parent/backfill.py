@@ -28,10 +28,13 @@ COUNTED_PROCESSES = 1
 
 def commits_in(span: str, every: int = 1) -> list[str]:
     """The commits of `A..B` oldest first, every `every`-th one (the newest always)."""
-    if ".." not in span:
+    if ".." not in span or span.startswith("-"):
         raise BenchError(f"--commits takes a range A..B, not {span!r}")
+    # --end-of-options: a range is never read as an option of git's (--output=FILE writes one).
     done = subprocess.run(
-        ["git", "rev-list", "--reverse", "--first-parent", span], capture_output=True, text=True
+        ["git", "rev-list", "--reverse", "--first-parent", "--end-of-options", span],
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise BenchError(f"no such commit range {span!r}: {(done.stderr.splitlines() or ['?'])[0]}")

@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import secrets
+import shlex
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,10 +39,9 @@ def bisect_command(change: Change) -> str:
     """The comparison that settles a change: its two commits, its database, its benchmark."""
     _, _, scale, database, _, scenario, variant, _ = change.series.key
     family = scenario.split("@")[0]
-    return (
-        f"nox -s compare -- {change.before[:12]} {change.at[:12]} --db {database.split('+')[0]} "
-        f'--scale {scale} -k "{family} and {variant}"'
-    )
+    words = [change.before[:12], change.at[:12], "--db", database.split("+")[0], "--scale", scale]
+    # Every word from a run file is quoted: the command is meant to be pasted into a shell.
+    return "nox -s compare -- " + shlex.join([*words, "-k", f"{family} and {variant}"])
 
 
 def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path) -> Path:
