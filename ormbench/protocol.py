@@ -64,6 +64,7 @@ class WorkerSpec:
     replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
     policy: Policy = Policy()
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
+    parent: int = 0  # the process that started it (`start` sets it): the worker dies with it
 
     @property
     def answer_path(self) -> Path:
@@ -83,7 +84,8 @@ class WorkerSpec:
         argv, `parent.callgrind.argv`) if given."""
         import subprocess
 
-        environment = {**(env if env is not None else os.environ), ENV_SPEC: self.dumps()}
+        spec = dataclasses.replace(self, parent=os.getpid())
+        environment = {**(env if env is not None else os.environ), ENV_SPEC: spec.dumps()}
         argv = [*prefix, str(python or sys.executable), "-m", "ormbench.worker"]
         return subprocess.Popen(argv, env=environment, cwd=cwd, stdout=stdout)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,43 @@ def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
     assert variants == set(answer.scenarios[scenario]["variants"])
     assert {b["stats"]["rounds"] for b in timed} == {1}, "the policy's rounds reached the timer"
     assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
+
+
+PARENT = """
+import sys, time
+from pathlib import Path
+from ormbench.protocol import Policy, WorkerSpec
+from ormbench.servers import provide
+with provide("sqlite") as db:
+    spec = WorkerSpec("bench", "sqlite", db.django, "xs", sys.argv[1], policy=Policy(rounds=50))
+    worker = spec.start()
+    Path(sys.argv[1], "server").write_text(str(Path(db.django["NAME"]).parent))
+    Path(sys.argv[1], "worker.pid").write_text(str(worker.pid))
+    time.sleep(600)
+"""
+
+
+def test_a_worker_whose_parent_is_killed_stops_too(tmp_path: Path) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)])
+    pid_file = tmp_path / "worker.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    worker = int(pid_file.read_text())
+    time.sleep(1)  # the worker is setting up Django and the dataset, or timing
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    shutil.rmtree((tmp_path / "server").read_text())  # the killed parent could not remove it
+    assert not _alive(worker), "the worker outlived its parent"
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that is gone."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

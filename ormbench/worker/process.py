@@ -10,6 +10,7 @@ the loader instead (`worker.load`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from ormbench.protocol import EXIT_SETUP_FAILED, ScenarioInfo, WorkerAnswer, WorkerSpec
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
+EXIT_PARENT_GONE = 4
+
 if TYPE_CHECKING:  # imported once Django is configured
     from ormbench.dataset.scales import Scale
     from ormbench.declare.scenario import Case, Mode, Scenario
@@ -28,11 +32,25 @@ if TYPE_CHECKING:  # imported once Django is configured
 
 def main() -> int:
     spec = WorkerSpec.from_environment()
+    _die_with(spec.parent)
     answer = WorkerAnswer(spec.database)
     try:
         return _answer(spec, answer)
     finally:
         answer.dump(spec.answer_path, secret=str(spec.django.get("PASSWORD") or ""))
+
+
+def _die_with(parent: int) -> None:
+    """Stop when the parent dies (SIGKILL leaves it no time to stop us): nobody would read the
+    answer, and the server this worker uses is about to be removed. Linux's parent-death signal;
+    elsewhere, and before it was set, the parent's pid tells."""
+    if not parent:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(EXIT_PARENT_GONE)
 
 
 def _answer(spec: WorkerSpec, answer: WorkerAnswer) -> int:
