@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import sqlite3
 from pathlib import Path
 
+import pytest
+
 from ormbench.analysis.history.detect import Change, Series
+from ormbench.errors import BenchError
 from ormbench.present.history_site import bisect_command
 from tests.conftest import in_process
 
@@ -26,3 +31,43 @@ def test_the_suggested_bisect_command_quotes_every_word_from_a_run_file() -> Non
     words = shlex.split(bisect_command(change))
     assert words[:5] == ["nox", "-s", "compare", "--", "a" * 12]
     assert words[-2:] == ["-k", "fk_access; touch /tmp/owned # and select_related $(id)"]
+
+
+def test_a_store_url_of_any_case_is_a_server_never_a_local_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ormbench.analysis.history.index import open_index
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BenchError) as raised:
+        open_index("POSTGRESQL://user:Sekr1t@127.0.0.1:1/history", tmp_path)
+    assert "Sekr1t" not in str(raised.value)
+    with pytest.raises(BenchError, match="a postgresql:// URL or a file path"):
+        open_index("mysql://user:Sekr1t@127.0.0.1/history", tmp_path)
+    with pytest.raises(BenchError, match="name the database"):
+        open_index("postgresql://user@127.0.0.1:1", tmp_path)
+    assert list(tmp_path.iterdir()) == [], "no folder named after the URL"
+
+
+def test_an_applications_sqlite_file_is_not_taken_for_a_history_store(tmp_path: Path) -> None:
+    from ormbench.analysis.history.index import open_index
+
+    app = tmp_path / "app.sqlite3"
+    with contextlib.closing(sqlite3.connect(app)) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+        conn.commit()
+    before = app.read_bytes()
+    with pytest.raises(BenchError, match="a file of something else"):
+        open_index(str(app), tmp_path)
+    assert app.read_bytes() == before and not app.with_name("app.sqlite3-wal").exists()
+    index = open_index(str(tmp_path / "history.sqlite3"), tmp_path)  # its own file: fine
+    index.close()
+    open_index(str(tmp_path / "history.sqlite3"), tmp_path).close()  # and again
+
+
+def test_a_db_url_query_reaches_the_driver() -> None:
+    from ormbench.servers.url import parse
+
+    server = parse("postgresql://u:p@db.example:5433/app?sslmode=verify-full&sslrootcert=/ca.pem")
+    assert dict(server.options) == {"sslmode": "verify-full", "sslrootcert": "/ca.pem"}
+    assert "sslmode" not in server.safe_display and "p@" not in server.safe_display

@@ -97,8 +97,10 @@ def test_postgresql_url_gets_its_own_database_and_drops_only_it(postgresql_serve
     entry = postgresql_server.django
     server = f"postgres:{entry['PASSWORD']}@{entry['HOST']}:{entry['PORT']}"
     listing = "SELECT datname FROM pg_database ORDER BY datname"
-    with provide("postgresql", parse(f"postgresql://{server}/postgres")) as db:
+    named = "?application_name=ormbench_probe"  # a query reaches the driver: here, a name
+    with provide("postgresql", parse(f"postgresql://{server}/postgres{named}")) as db:
         own = db.django["NAME"]
+        assert db.django["OPTIONS"]["application_name"] == "ormbench_probe"
         assert own.startswith("ormbench_")
         names = {row[0] for row in query(postgresql_server.django, listing)}
         assert {own, postgresql_server.django["NAME"]} <= names

@@ -69,6 +69,7 @@ class ServerURL:
     user: str
     password: str
     database: str
+    options: tuple[tuple[str, str], ...] = ()  # the URL's query (?sslmode=...): the driver's
 
     @property
     def safe_display(self) -> str:

@@ -323,6 +323,7 @@ class MySQL(Backend):
             user=server.user,
             password=server.password,
             connect_timeout=5,
+            **dict(server.options),
         )
         try:
             conn.cursor().execute(sql)

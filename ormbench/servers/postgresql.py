@@ -218,13 +218,14 @@ def connect(server: ServerURL, **options: Any) -> Any:
     """A psycopg connection to the server and database a URL names."""
     import psycopg
 
+    given: dict[str, Any] = {**dict(server.options), **options}
     return psycopg.connect(
         host=server.host,
         port=server.port,
         user=server.user,
         password=server.password,
         dbname=server.database,
-        **options,
+        **given,
     )
 
 

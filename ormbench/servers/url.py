@@ -10,7 +10,8 @@ import contextlib
 import secrets
 import time
 from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ormbench.errors import BenchError
 from ormbench.servers import registry
@@ -41,7 +42,16 @@ def parse(url: str) -> ServerURL:
         user=unquote(parts.username or backend.default_user),
         password=unquote(parts.password or ""),
         database=unquote(parts.path.lstrip("/")) or backend.admin_database,
+        options=tuple(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False)),
     )
+
+
+def _with_options(entry: dict[str, Any], server: ServerURL) -> dict[str, Any]:
+    """The URL's query as the driver's connection options (TLS settings, say), beside the
+    backend's own."""
+    if server.options:
+        entry["OPTIONS"] = {**entry.get("OPTIONS", {}), **dict(server.options)}
+    return entry
 
 
 @contextlib.contextmanager
@@ -55,7 +65,10 @@ def own_database(server: ServerURL) -> Iterator[Database]:
         yield Database(
             name=backend.name,
             vendor=backend.vendor,
-            django=backend.settings(name, server.host, server.port, server.user, server.password),
+            django=_with_options(
+                backend.settings(name, server.host, server.port, server.user, server.password),
+                server,
+            ),
             origin="your server (--db-url)",
             setup={
                 "no_fsync": "not applied: a server given by URL keeps its own settings",

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ormbench.analysis.compare import CPU_BOUND
 from ormbench.errors import BenchError
@@ -248,10 +249,37 @@ def _normalized(per_process: list[float | None] | None, figures: Any) -> list[fl
     return [float(v) for v in values if v] if all(values) else []
 
 
+INDEX_TABLES = {"runs", "points"}
+
+
+def _refuse_other_sqlite(path: Path) -> None:
+    """An existing file that is not a history index (an application's database, say) is left
+    alone: opening it would switch it to WAL and add tables."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as probe:
+            tables = {
+                row[0]
+                for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+    except sqlite3.DatabaseError:
+        tables = {"(not SQLite)"}
+    if not tables <= INDEX_TABLES:
+        raise BenchError(
+            f"--store {path} is a file of something else; name a new file or a history index"
+        )
+
+
 def open_index(store: str | None, results: Path) -> Index:
     """The default SQLite file results/history.sqlite3, or the PostgreSQL URL given."""
-    if store is None or not store.startswith(("postgresql://", "postgres://")):
+    remote = store is not None and store.lower().startswith(("postgresql://", "postgres://"))
+    if store is not None and "://" in store and not remote:
+        scheme = store.split(":")[0]
+        raise BenchError(f"--store takes a postgresql:// URL or a file path, not {scheme}://...")
+    if not remote:
         path = Path(store) if store else results / "history.sqlite3"
+        _refuse_other_sqlite(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, timeout=60)
         # one commit per run: with a write-ahead log it is durable without a sync of the file
@@ -263,7 +291,10 @@ def open_index(store: str | None, results: Path) -> Index:
     from ormbench.servers import postgresql
     from ormbench.servers.url import parse
 
+    assert store is not None
     server = parse(store)
+    if not urlsplit(store).path.strip("/"):
+        raise BenchError(f"--store {server.safe_display}: name the database to keep the index in")
     try:
         remote = postgresql.connect(server, connect_timeout=10)
     except psycopg.Error as exc:
