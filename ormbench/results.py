@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -217,9 +219,13 @@ class Run:
         try:
             context = {k: v for k, v in doc.items() if k not in ("benchmarks", "ormbench")}
             benchmarks = [Benchmark.read(b) for b in doc["benchmarks"]]
-            return cls(RunMeta.read(meta), benchmarks, context)
-        except (KeyError, TypeError, AttributeError) as exc:
+            run = cls(RunMeta.read(meta), benchmarks, context)
+            problem = _problem(run)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise BenchError(f"{source} is corrupt: missing or wrong {exc}") from None
+        if problem:
+            raise BenchError(f"{source} is corrupt: {problem}")
+        return run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -242,6 +248,36 @@ class Run:
 
     def valid_by_key(self) -> dict[Key, Benchmark]:
         return {b.key: b for b in self.benchmarks if b.valid}
+
+
+# Names a run file gives scenarios, variants, databases and scales: they become file names and
+# links in the report and the history site, so nothing that reads as a path or a URL.
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,199}")
+
+
+def _problem(run: Run) -> str | None:
+    """What makes a run unfit to read (a hostile or damaged file), in one line; None if fit."""
+    if not NAME.fullmatch(str(run.meta.scale)):
+        return f"scale {run.meta.scale!r} is not a name"
+    seen: set[Key] = set()
+    for benchmark in run.benchmarks:
+        f = benchmark.figures
+        for what, name in (
+            ("database", f.database),
+            ("scenario", f.scenario),
+            ("variant", f.variant),
+        ):
+            if not isinstance(name, str) or not NAME.fullmatch(name):
+                return f"{what} {name!r} is not a name"
+        if not isinstance(f.n, int) or isinstance(f.n, bool) or f.n < 0:
+            return f"{f.scenario}/{f.variant}: n {f.n!r} is not a count"
+        times = [benchmark.stats["median"], *benchmark.stats.get("data", [])]
+        if not all(isinstance(t, int | float) and math.isfinite(t) for t in times):
+            return f"{f.scenario}/{f.variant} n={f.n}: a time that is not a finite number"
+        if benchmark.key in seen:
+            return f"{'/'.join(map(str, benchmark.key))} is in it twice"
+        seen.add(benchmark.key)
+    return None
 
 
 def merge(runs: Sequence[Run]) -> Run:

@@ -71,3 +71,51 @@ def test_a_db_url_query_reaches_the_driver() -> None:
     server = parse("postgresql://u:p@db.example:5433/app?sslmode=verify-full&sslrootcert=/ca.pem")
     assert dict(server.options) == {"sslmode": "verify-full", "sslrootcert": "/ca.pem"}
     assert "sslmode" not in server.safe_display and "p@" not in server.safe_display
+
+
+HOSTILE_RUNS = {
+    "a path for a scenario": ({"scenario": "../../etc/x"}, "scenario '../../etc/x' is not a name"),
+    "an absolute database": ({"database": "/tmp/x"}, "database '/tmp/x' is not a name"),
+    "a script for a variant": ({"variant": "javascript:alert(1)"}, "is not a name"),
+    "a text n": ({"n": "10"}, "n '10' is not a count"),
+    "a NaN time": ({"rounds": [float("nan")]}, "not a finite number"),
+    "an infinite time": ({"rounds": [float("inf"), 1.0]}, "not a finite number"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_RUNS, ids=list(HOSTILE_RUNS))
+def test_a_hostile_run_file_is_refused_in_one_line_and_the_history_goes_on(
+    case: str, tmp_path: Path
+) -> None:
+    import json
+
+    from ormbench import store
+    from tests import factory
+
+    overrides, said = HOSTILE_RUNS[case]
+    good = factory.run_doc([factory.benchmark("v", rounds=[0.001, 0.002])])
+    bad = factory.run_doc([factory.benchmark(**{"variant": "v", **overrides})])
+    runs = store.runs_dir(tmp_path)
+    runs.mkdir(parents=True)
+    (runs / "good.json").write_text(json.dumps(good))
+    (runs / "bad.json").write_text(json.dumps(bad))  # json writes NaN and Infinity as such
+    with pytest.raises(BenchError, match=said):
+        store.load_run(runs / "bad.json")
+    first = in_process("history", "--results", str(tmp_path))
+    again = in_process("history", "--results", str(tmp_path))
+    for done in (first, again):
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+    assert "skipped:" in first.stdout and "bad.json" in first.stdout
+    assert "1 runs imported" in first.stdout
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(tmp_path in p.parents for p in written)
+
+
+def test_a_run_holding_one_benchmark_twice_is_refused(tmp_path: Path) -> None:
+    from ormbench.results import Run
+    from tests import factory
+
+    twice = factory.run_doc([factory.benchmark("v"), factory.benchmark("v")])
+    with pytest.raises(BenchError, match="is in it twice"):
+        Run.read(twice, "twice.json")

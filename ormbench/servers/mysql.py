@@ -10,22 +10,11 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ormbench.servers.backend import Backend, Description, Dialect, Query, Quieting, Quote
-from ormbench.servers.base import (
-    Database,
-    applied,
-    find_binary,
-    new_password,
-    private_file,
-    run_quietly,
-    running,
-    workspace,
-)
-
-if TYPE_CHECKING:
-    from ormbench.servers.base import ServerURL
+from ormbench.servers.base import Database, ServerURL, applied, find_binary, workspace
+from ormbench.servers.process import new_password, private_file, run_quietly, running
 
 DATABASE_NAME = "ormbench"
 SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]
@@ -93,13 +82,10 @@ def throwaway(
             stop_signal=signal.SIGTERM,
             bind_error="Address already in use",
         ) as (proc, port):
-            conn = _connect(port, password)
-            try:
-                conn.cursor().execute(
-                    f"CREATE DATABASE {BACKEND.quote(DATABASE_NAME)} {BACKEND.create_options}"
-                )
-            finally:
-                conn.close()
+            BACKEND.execute_admin(
+                ServerURL("mysql", "127.0.0.1", port, "root", password, ""),
+                f"CREATE DATABASE {BACKEND.quote(DATABASE_NAME)} {BACKEND.create_options}",
+            )
             yield Database(
                 name="mysql",
                 vendor="mysql",

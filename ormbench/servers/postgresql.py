@@ -16,17 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ormbench.servers.backend import Backend, Description, Dialect, Query, Quieting, Quote, Row
-from ormbench.servers.base import (
-    Database,
-    applied,
-    find_binary,
-    new_password,
-    private_file,
-    run_quietly,
-    running,
-    unprivileged_account,
-    workspace,
-)
+from ormbench.servers.base import Database, applied, find_binary, unprivileged_account, workspace
+from ormbench.servers.process import new_password, private_file, run_quietly, running
 
 if TYPE_CHECKING:
     from ormbench.servers.base import ServerURL

@@ -3,6 +3,9 @@ one module (a `ormbench.servers.backend.Backend`) and one line here."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from ormbench.errors import BenchError
 from ormbench.servers import mysql, postgresql, sqlite, sqlite_wal
 from ormbench.servers.backend import Backend
@@ -29,6 +32,14 @@ def backend(name: str) -> Backend:
 
 def by_scheme(scheme: str) -> Backend | None:
     return next((b for b in BACKENDS.values() if scheme in b.url_schemes), None)
+
+
+def describe(connection: Any) -> dict[str, Any]:
+    """What a connected server is: server and driver versions and the settings that change its
+    speed, read from the live connection."""
+    with connection.cursor() as cursor:
+        found = by_vendor(connection.vendor).describe(cursor)
+    return dataclasses.asdict(found)
 
 
 def by_vendor(vendor: str) -> Backend:

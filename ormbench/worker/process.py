@@ -85,7 +85,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
 
     from ormbench.dataset import scales
     from ormbench.declare.scenario import cases, discover
-    from ormbench.servers.info import describe
+    from ormbench.servers.registry import describe
     from ormbench.worker.measure import Harness
     from ormbench.worker.state import isolation
 
