@@ -161,3 +161,35 @@ def test_buffer_pool_is_sized_as_asked_and_recorded(name: str, sql: str, expecte
         assert db.setup["buffers"] == "256 MB, scaled to the dataset"
         assert db.setup["no_fsync"] == "not requested"
         assert db.setup["data_filesystem"] not in ("", "unknown")
+
+
+def test_a_drop_that_fails_is_said_and_never_raised_over_the_results(
+    postgresql_server, capsys
+) -> None:
+    """A session still open on the run's database makes its DROP fail: one warning naming the
+    database, and the block that used it ends normally."""
+    import psycopg
+
+    entry = postgresql_server.django
+    server = f"postgres:{entry['PASSWORD']}@{entry['HOST']}:{entry['PORT']}"
+    with provide("postgresql", parse(f"postgresql://{server}/postgres")) as db:
+        own = db.django["NAME"]
+        blocker = psycopg.connect(
+            host=entry["HOST"],
+            port=entry["PORT"],
+            user="postgres",
+            password=entry["PASSWORD"],
+            dbname=own,
+        )
+    said = capsys.readouterr().err
+    blocker.close()
+    assert f"database {own} is left on the server" in said and entry["PASSWORD"] not in said
+    with psycopg.connect(
+        host=entry["HOST"],
+        port=entry["PORT"],
+        user="postgres",
+        password=entry["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE "{own}"')

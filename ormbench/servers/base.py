@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -82,6 +83,14 @@ class ServerURL:
             settings["PASSWORD"],
             settings["NAME"],
         )
+
+
+def left_behind(exc: BenchError, name: str) -> None:
+    """A database the run made on a user's server and could not drop: said on stderr, never
+    raised from the cleanup that found it."""
+    print(
+        f"warning: {exc}; database {name} is left on the server: drop it by hand", file=sys.stderr
+    )
 
 
 def applied(data: Path, no_fsync: bool, buffer_mb: int | None) -> dict[str, str]:

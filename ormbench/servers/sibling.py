@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ormbench.errors import BenchError
 from ormbench.servers import registry
-from ormbench.servers.base import Database
+from ormbench.servers.base import Database, left_behind
 
 
 @contextlib.contextmanager
@@ -30,5 +30,8 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
             display=db.display.replace(str(db.django["NAME"]), name),
         )
     finally:
-        with contextlib.suppress(BenchError):  # a dead server: its folder goes anyway
+        try:
             backend.remove_database(db, name)
+        except BenchError as exc:
+            if db.origin.startswith("your server"):  # a throwaway server's folder goes anyway
+                left_behind(exc, name)
