@@ -65,6 +65,7 @@ class WorkerSpec:
     policy: Policy = Policy()
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
     parent: int = 0  # the process that started it (`start` sets it): the worker dies with it
+    shared: bool = False  # a user's server: nothing server-wide is done to it (a CHECKPOINT)
 
     @property
     def answer_path(self) -> Path:

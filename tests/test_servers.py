@@ -193,3 +193,21 @@ def test_a_drop_that_fails_is_said_and_never_raised_over_the_results(
         autocommit=True,
     ) as conn:
         conn.execute(f'DROP DATABASE "{own}"')
+
+
+def test_nothing_server_wide_is_done_to_a_users_server(postgresql_server, tmp_path) -> None:
+    """A CHECKPOINT flushes every database of the server: on a user's, it is left out, and the
+    run says so."""
+    from ormbench import store
+    from tests.conftest import bench
+
+    entry = postgresql_server.django
+    url = f"postgresql://postgres:{entry['PASSWORD']}@{entry['HOST']}:{entry['PORT']}/postgres"
+    done = bench(
+        "--scale", "xs", "-k", "fk_id", "--rounds", "1", results=tmp_path, ORMBENCH_DB_URLS=url
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (path,) = store.runs_dir(tmp_path).glob("*.json")
+    quiet = store.load_run(path).meta.databases["postgresql"]["quiet"]
+    assert "CHECKPOINT" in quiet["not_applied"] and "CHECKPOINT" not in quiet["applied"]
+    assert "VACUUM ANALYZE" in quiet["applied"]  # the run's own tables are still quieted

@@ -19,6 +19,7 @@ from ormbench.parent.request import Process, RunRequest
 from ormbench.protocol import EXIT_SETUP_FAILED, WorkerAnswer, WorkerSpec
 from ormbench.results import Benchmark, Run, RunMeta
 from ormbench.servers import Database
+from ormbench.servers.base import USERS_SERVER
 
 WORKER_STOP_SECONDS = 20  # SIGTERM ends a worker at once; SIGKILL after this
 
@@ -58,6 +59,7 @@ def start(
         replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
         policy=dataclasses.replace(process.policy, rounds=request.rounds),
         callgrind_helper=str(callgrind.helper()) if counting else None,
+        shared=db.origin == USERS_SERVER,
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.

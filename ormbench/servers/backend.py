@@ -28,7 +28,10 @@ class Description:
 
 
 class Quieting(Protocol):
-    """What a dialect's quieting steps report to (`worker.state.quiet.Quiet`)."""
+    """What a dialect's quieting steps report to (`worker.state.quiet.Quiet`); `shared`: the
+    server is a user's, where nothing server-wide is done."""
+
+    shared: bool
 
     def attempt(self, action: str, sql: str, fetch: bool = False) -> None: ...
 

@@ -29,6 +29,7 @@ from ormbench.errors import BenchError
 WORKSPACE_PREFIX = "ormbench-"
 OWNER_FILE = "owner.json"
 STOP_TIMEOUT = 30.0  # seconds a server has to stop before it is killed
+USERS_SERVER = "your server (--db-url)"  # the origin of a database on a server given by URL
 # Socket paths are limited to 107 bytes, so folders go right under /tmp, never a deep tmp path.
 WORKSPACE_ROOT = Path("/tmp")
 

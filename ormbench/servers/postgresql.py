@@ -265,7 +265,10 @@ class PostgreSQLDialect(Dialect):
             )
         for table in tables:
             quiet.attempt("VACUUM ANALYZE", f"VACUUM ANALYZE {quote(table)}")
-        quiet.attempt("CHECKPOINT", "CHECKPOINT")
+        if quiet.shared:
+            quiet.not_applied("CHECKPOINT", "server-wide: not the run's to take on your server")
+        else:
+            quiet.attempt("CHECKPOINT", "CHECKPOINT")
 
     def quiet_after_writes(self, quiet: Quieting, tables: Sequence[str], quote: Quote) -> None:
         from django.db import connection

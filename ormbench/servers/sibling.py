@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ormbench.errors import BenchError
 from ormbench.servers import registry
-from ormbench.servers.base import Database, left_behind
+from ormbench.servers.base import USERS_SERVER, Database, left_behind
 
 
 @contextlib.contextmanager
@@ -33,5 +33,5 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
         try:
             backend.remove_database(db, name)
         except BenchError as exc:
-            if db.origin.startswith("your server"):  # a throwaway server's folder goes anyway
+            if db.origin == USERS_SERVER:  # a throwaway server's folder goes with it anyway
                 left_behind(exc, name)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ormbench.errors import BenchError
 from ormbench.servers import registry
-from ormbench.servers.base import Database, ServerURL, left_behind
+from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind
 
 
 def parse(url: str) -> ServerURL:
@@ -69,7 +69,7 @@ def own_database(server: ServerURL) -> Iterator[Database]:
                 backend.settings(name, server.host, server.port, server.user, server.password),
                 server,
             ),
-            origin="your server (--db-url)",
+            origin=USERS_SERVER,
             setup={
                 "no_fsync": "not applied: a server given by URL keeps its own settings",
                 "data_filesystem": "unknown: a server the suite did not start",

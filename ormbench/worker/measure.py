@@ -52,6 +52,7 @@ class Harness:
     baseline_checksum: str
     policy: Policy = Policy()  # as the parent decided it
     latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
+    shared: bool = False  # a user's server (`WorkerSpec.shared`)
     counter: Counter | None = None  # --measure instructions: counted calls instead of rounds
 
     def __post_init__(self) -> None:
@@ -61,7 +62,7 @@ class Harness:
         self.baseline_schema = isolation.schema_fingerprint()
         self.snapshots: Snapshots | None = None
         self.dialect = registry.by_vendor(self.vendor).dialect
-        self.quiet = Quiet(self.dialect)
+        self.quiet = Quiet(self.dialect, self.shared)
         self._written: set[str] = set()  # tables the current scenario changed
         self.round_trips: RoundTrips | None = None  # set by the worker for networked databases
 

@@ -120,6 +120,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         checksum,
         spec.policy,
         spec.latency_ms,
+        spec.shared,
         counter=_counter(spec),
     )
     return harness, cases(scenarios, size.name, spec.policy.flip)

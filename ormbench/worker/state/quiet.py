@@ -33,6 +33,7 @@ class Quiet:
     """What was done to keep one database quiet, and how long it took."""
 
     dialect: Dialect
+    shared: bool = False  # a user's server: nothing server-wide
     done: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
