@@ -4,6 +4,7 @@ file holds, and every schema of it, is `ormbench.results`."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
@@ -142,17 +143,20 @@ BUILT_MARK = ".django-ormbench"  # in every folder the suite builds and may repl
 def swap_in(staging: Path, target: Path) -> Path:
     """Put the folder built in `staging` in place of `target`, which must be one the suite
     built (it holds BUILT_MARK) or not exist: `--results ~/project` must not replace the
-    project's own report/. The old one is moved aside first and removed after."""
-    if target.exists() and not _built_here(target):
-        raise BenchError(
-            f"{target} exists and was not written by django-ormbench: move it away, or choose "
-            "another --results folder"
-        )
+    project's own report/. The old one is moved aside first and removed after; two builds that
+    finish at once take turns (a lock beside the target), the later one's folder stays."""
     (staging / BUILT_MARK).write_text("built by django-ormbench; replaced on every build\n")
-    old = target.with_name(f".{target.name}-old-{secrets.token_hex(4)}")
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
+    with open(target.with_name(f".{target.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists() and not _built_here(target):
+            raise BenchError(
+                f"{target} exists and was not written by django-ormbench: move it away, or "
+                "choose another --results folder"
+            )
+        old = target.with_name(f".{target.name}-old-{secrets.token_hex(4)}")
+        if target.exists():
+            target.rename(old)
+        staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return target
 

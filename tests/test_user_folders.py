@@ -117,3 +117,29 @@ def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answer(tmp_path
     back = WorkerAnswer.read(path, "postgresql")
     assert back.failed == [{"error": "bad dsn ***"}]
     assert back.benchmarks == {"error": "x *** y"}
+
+
+def test_two_builds_finishing_at_once_take_turns(tmp_path: Path) -> None:
+    import threading
+
+    target = tmp_path / "report"
+    errors: list[BaseException] = []
+
+    def build(name: str) -> None:
+        staging = tmp_path / f".staging-{name}"
+        staging.mkdir()
+        (staging / "index.html").write_text(f"<p>django-ormbench {name}</p>")
+        try:
+            store.swap_in(staging, target)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    for round_ in range(30):
+        builds = [threading.Thread(target=build, args=(f"{round_}-{k}",)) for k in range(3)]
+        for thread in builds:
+            thread.start()
+        for thread in builds:
+            thread.join()
+    assert errors == []
+    assert "django-ormbench" in (target / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.lock", "report"]
