@@ -143,3 +143,25 @@ def test_two_builds_finishing_at_once_take_turns(tmp_path: Path) -> None:
     assert errors == []
     assert "django-ormbench" in (target / "index.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report.lock", "report"]
+
+
+def test_a_comparisons_worktree_leaves_the_users_own_stale_worktrees_alone(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from ormbench.parent import worktrees
+
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "f").write_text("x")
+    subprocess.run([*git, "add", "f"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    mine = tmp_path / "mine"
+    subprocess.run([*git, "worktree", "add", "-q", "--detach", str(mine)], check=True)
+    shutil.rmtree(mine)  # the user's worktree folder is gone; git still records it
+    with worktrees.detached(repo, "HEAD", "ormbench_compare_", "tree") as tree:
+        assert (tree / "f").read_text() == "x"
+    assert not tree.exists()
+    records = {p.name for p in (repo / ".git" / "worktrees").iterdir()}
+    assert records == {"mine"}, "only our own record is removed"

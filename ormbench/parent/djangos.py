@@ -20,13 +20,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
+from ormbench.parent import worktrees
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the ormbench package, where it runs from
 # The suite's checkout, where it runs from one (installed editable into each venv); None when it
@@ -130,18 +130,9 @@ def _commit(spec: str, checkout: Path, ref: str) -> DjangoEnv:
     if done.returncode != 0:
         raise BenchError(f"--django {spec}: no ref {ref!r} in the Django checkout {checkout}")
     commit = done.stdout.strip()
-    with tempfile.TemporaryDirectory(prefix="ormbench_django_") as scratch:
-        tree = Path(scratch) / "django"
-        _git(checkout, "worktree", "add", "--detach", str(tree), commit)
-        try:
-            python = _python_for_checkout(spec, tree)
-            venv = _venv(f"django-{commit[:12]}", python, [str(tree)])
-        finally:
-            subprocess.run(
-                ["git", "-C", str(checkout), "worktree", "remove", "--force", str(tree)],
-                capture_output=True,
-            )
-            _git(checkout, "worktree", "prune")
+    with worktrees.detached(checkout, commit, "ormbench_django_", "django") as tree:
+        python = _python_for_checkout(spec, tree)
+        venv = _venv(f"django-{commit[:12]}", python, [str(tree)])
     return DjangoEnv(spec, venv, _installed_version(venv), commit, False)
 
 
@@ -289,12 +280,6 @@ def _git_state(checkout: Path) -> tuple[str | None, bool | None]:
         text=True,
     )
     return head.stdout.strip(), bool(status.stdout.strip())
-
-
-def _git(checkout: Path, *args: str) -> None:
-    done = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BenchError(f"git {args[0]} failed: {(done.stderr.splitlines() or ['?'])[-1]}")
 
 
 def _minor(python: Path) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ormbench import results, store
 from ormbench.errors import BenchError
-from ormbench.parent import counted
+from ormbench.parent import counted, worktrees
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import Process, RunRequest, Schedule
 from ormbench.parent.run import execute_counted
@@ -177,15 +176,9 @@ def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
 def checkout(commit: str, label: str, counting: bool = False) -> Iterator[Path]:
     """`commit` in a temporary git worktree, removed on every exit path; BenchError when its
     worker cannot take part in per-process runs."""
-    with tempfile.TemporaryDirectory(prefix=WORKTREE_PREFIX) as scratch:
-        tree = Path(scratch) / "tree"
-        _git("worktree", "add", "--detach", str(tree), commit)
-        try:
-            _require_processes(tree, label, counting)
-            yield tree
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
-            _git("worktree", "prune")
+    with worktrees.detached(Path.cwd(), commit, WORKTREE_PREFIX, "tree") as tree:
+        _require_processes(tree, label, counting)
+        yield tree
 
 
 def _require_processes(tree: Path, label: str, counting: bool) -> None:
@@ -199,9 +192,3 @@ def _require_processes(tree: Path, label: str, counting: bool) -> None:
         )
     if counting and not (tree / "ormbench" / "worker" / "counting.py").exists():
         raise BenchError(f"revision {label!r} predates --measure instructions: compare its time")
-
-
-def _git(*args: str) -> None:
-    done = subprocess.run(["git", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BenchError(f"git {args[0]} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
