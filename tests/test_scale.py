@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import threading
 import time
@@ -113,3 +114,26 @@ def test_growth_fit_on_synthetic_data() -> None:
     assert joined is not None and joined.time_exponent == pytest.approx(0.5, abs=1e-6)
     assert not joined.linear_queries and joined.queries_per_n == pytest.approx(0.0, abs=1e-9)
     assert growth([10, 10], [1.0, 1.0], [1, 1]) is None
+
+
+def test_a_cache_file_another_account_could_write_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pickle runs code as it loads: one in a shared folder is made again, never loaded."""
+    import pickle
+
+    monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
+    xs = scales.scale("xs")
+    data, _ = dataset.generate_cached(xs, 7)
+    cache_file = next(tmp_path.glob("*.pickle"))
+    planted = pickle.dumps("planted")
+    cache_file.write_bytes(planted)
+    cache_file.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest())
+    cache_file.chmod(0o666)  # anyone may write it
+    regenerated, cached = dataset.generate_cached(xs, 7)
+    assert cached is False and regenerated == data
+    tmp_path.chmod(0o777)  # or the folder it lies in
+    cache_file.write_bytes(planted)
+    cache_file.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest())
+    cache_file.chmod(0o644)
+    assert dataset.generate_cached(xs, 7) == (data, False)

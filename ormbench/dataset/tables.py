@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import random
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -340,7 +341,8 @@ def models_in_load_order() -> dict[str, Any]:
 
 def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, bool]:
     """(dataset, whether it came from the cache). A cache file is used only when its SHA-256
-    matches the one written beside it; otherwise the dataset is generated and cached again."""
+    matches the one written beside it and no other account could have written either (a pickle
+    runs code as it loads); otherwise the dataset is generated and cached again."""
     from faker import VERSION
 
     path = cache_dir() / f"dataset-v{DATASET_VERSION}-{size.name}-{seed}-faker{VERSION}.pickle"
@@ -350,7 +352,7 @@ def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, boo
     with contextlib.suppress(
         OSError, pickle.UnpicklingError, EOFError, ModuleNotFoundError, AttributeError
     ):
-        if _file_sha256(path) == digest.read_text().strip():
+        if _ours(path, digest) and _file_sha256(path) == digest.read_text().strip():
             with open(path, "rb") as cached:
                 return pickle.load(cached), True
     data = generate(size, seed)
@@ -362,6 +364,15 @@ def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, boo
         digest.write_text(_file_sha256(tmp))
         tmp.replace(path)
     return data, False
+
+
+def _ours(*paths: Path) -> bool:
+    """Each file and its folder belong to this account and nobody else may write them."""
+    for path in {*paths, *(p.parent for p in paths)}:
+        found = path.stat()
+        if found.st_uid != os.getuid() or found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    return True
 
 
 def _file_sha256(path: Path) -> str:
