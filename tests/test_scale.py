@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import threading
 import time
@@ -137,3 +138,22 @@ def test_a_cache_file_another_account_could_write_is_not_loaded(
     cache_file.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest())
     cache_file.chmod(0o644)
     assert dataset.generate_cached(xs, 7) == (data, False)
+
+
+def test_a_closed_connection_gives_its_descriptors_back(echo_server: int) -> None:
+    """A request loop under CONN_MAX_AGE=0 opens a connection per request: the proxy closes
+    each pair when both directions end, instead of holding them until it stops."""
+
+    def descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with delayed("127.0.0.1", echo_server, 0.0) as proxy:
+        round_trips(proxy.port, 1)
+        time.sleep(0.2)
+        before = descriptors()
+        for _ in range(100):
+            round_trips(proxy.port, 1)
+        deadline = time.monotonic() + 5
+        while descriptors() > before + 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert descriptors() <= before + 4, "200 sockets held for 100 closed connections"

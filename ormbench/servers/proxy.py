@@ -10,6 +10,7 @@ timers round up to the millisecond); Nagle's algorithm is off so small packets a
 from __future__ import annotations
 
 import contextlib
+import errno
 import queue
 import socket
 import threading
@@ -21,6 +22,7 @@ from ormbench.errors import BenchError
 
 CHUNK = 65_536
 ACCEPT_POLL = 0.2  # seconds between checks of the stop flag while waiting for a connection
+OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,13 @@ def delayed(
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(ACCEPT_POLL)
     stop = threading.Event()
-    sockets: list[socket.socket] = []
+    connections: set[_Connection] = set()
     threads: list[threading.Thread] = []
 
     def start(target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name="latency-proxy", daemon=True)
         thread.start()
-        threads.append(thread)
+        threads[:] = [t for t in threads if t.is_alive()] + [thread]
 
     def accept() -> None:
         while not stop.is_set():
@@ -72,8 +74,11 @@ def delayed(
                 client, _ = listener.accept()
             except TimeoutError:
                 continue
-            except OSError:
-                return
+            except OSError as exc:
+                if stop.is_set() or exc.errno not in OUT_OF_DESCRIPTORS:
+                    return
+                time.sleep(ACCEPT_POLL)  # wait for connections to close, then accept again
+                continue
             if observe is not None:
                 observe("open")
             try:
@@ -83,9 +88,9 @@ def delayed(
                 continue
             for sock in (client, server):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sockets.append(sock)
-            _pipe(client, server, round_trip / 2, start, _tagged(observe, "up"))
-            _pipe(server, client, round_trip / 2, start, _tagged(observe, "down"))
+            pair = _Connection(client, server, connections)
+            _pipe(client, server, round_trip / 2, start, _tagged(observe, "up"), pair.half_done)
+            _pipe(server, client, round_trip / 2, start, _tagged(observe, "down"), pair.half_done)
 
     start(accept)
     try:
@@ -93,12 +98,36 @@ def delayed(
     finally:
         stop.set()
         listener.close()
-        for sock in sockets:
+        for pair in list(connections):
+            pair.close()
+        for thread in threads:
+            thread.join(5)
+
+
+class _Connection:
+    """A client's connection and the proxy's to the server: both closed as soon as both
+    directions have ended (a request loop under CONN_MAX_AGE=0 opens thousands), not when the
+    proxy stops."""
+
+    def __init__(self, client: socket.socket, server: socket.socket, live: set[_Connection]):
+        self.sockets, self.live, self._ended = (client, server), live, 0
+        self._lock = threading.Lock()
+        with self._lock:
+            live.add(self)
+
+    def half_done(self) -> None:
+        with self._lock:
+            self._ended += 1
+            done = self._ended == 2
+        if done:
+            self.close()
+
+    def close(self) -> None:
+        for sock in self.sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
-        for thread in threads:
-            thread.join(5)
+        self.live.discard(self)
 
 
 def _tagged(observe: Observer | None, direction: str) -> Callable[[], None]:
@@ -111,8 +140,10 @@ def _pipe(
     delay: float,
     start: Callable[..., None],
     seen: Callable[[], None],
+    ended: Callable[[], None],
 ) -> None:
-    """Two threads: one reads and stamps each chunk, one sends it when its time comes."""
+    """Two threads: one reads and stamps each chunk, one sends it when its time comes; `ended`
+    once this direction is over."""
     held: queue.Queue[tuple[float, bytes]] = queue.Queue()
 
     def read() -> None:
@@ -139,6 +170,7 @@ def _pipe(
                 break
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
+        ended()
 
     start(read)
     start(send)
