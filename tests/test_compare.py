@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -439,3 +440,23 @@ def test_a_step_far_beyond_the_processes_spread_is_judged_despite_it() -> None:
     assert test.apart and judged(a, b) == "slower"
     # the same spread and a 1.3x step stays unstable: it is within what the noise can do
     assert judged(a, [1.3 * v for v in noisy]) == "unstable"
+
+
+def test_a_later_process_that_measured_nothing_is_left_out_not_the_comparison(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ormbench.errors import BenchError
+    from ormbench.parent.revisions import pool
+
+    def process(median: float) -> Any:
+        return factory.run([factory.benchmark("v", rounds=[median])])
+
+    crashed = factory.run([], databases={"sqlite": {"error": "worker exited with status -9"}})
+    # A B B A A B: the second B crashed; the first of each side checked every variant.
+    pooled = pool([process(1.0), process(2.0), crashed, process(1.1), process(1.2), process(2.1)])
+    assert len(pooled["a"].benchmarks[0].process_medians) == 3
+    assert len(pooled["b"].benchmarks[0].process_medians) == 2
+    said = capsys.readouterr().out
+    assert "process 3 (b) measured nothing, left out: sqlite: worker exited" in said
+    with pytest.raises(BenchError, match="process 2 measured nothing"):
+        pool([process(1.0), crashed])

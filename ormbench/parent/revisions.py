@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import Process, RunRequest, Schedule
 from ormbench.parent.run import execute_counted
 from ormbench.protocol import Policy
+from ormbench.results import Run
 
 WORKTREE_PREFIX = "ormbench_compare_"
 # Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one
@@ -134,23 +135,35 @@ def run_sides(
         share,
     )
     runs, counts = execute_counted(request, schedule, _counting(sides, request))
-    order = alternation(len(runs) // 2 + 1)
-    for i, run in enumerate(runs):
-        if not run.benchmarks:
-            failures = [
-                f"{name}: {piece.get('error') or piece.get('skipped')}"
-                for name, piece in run.meta.databases.items()
-            ]
-            raise BenchError(f"process {i + 1} measured nothing ({'; '.join(failures)})")
-    pooled = {
-        side: results.merge([r for i, r in enumerate(runs) if order[i] == side]) for side in "ab"
-    }
+    pooled = pool(runs)
     for side, run in pooled.items():
         counted.attach(run, counts[side == "b" :: 2])
     return (
         store.save_run(pooled["a"], request.results),
         store.save_run(pooled["b"], request.results),
     )
+
+
+def pool(runs: Sequence[Run]) -> dict[str, Run]:
+    """Each side's processes (in alternation order) pooled into one run. A later process that
+    measured nothing (it crashed, say) is left out in one line: one failure must not throw away
+    what the others measured. A side's first process checked every variant: without it the
+    side has nothing to stand on."""
+    order = alternation(len(runs) // 2 + 1)
+    kept: dict[str, list[Run]] = {"a": [], "b": []}
+    for i, run in enumerate(runs):
+        side = order[i]
+        if run.benchmarks:
+            kept[side].append(run)
+            continue
+        failures = "; ".join(
+            f"{name}: {piece.get('error') or piece.get('skipped')}"
+            for name, piece in run.meta.databases.items()
+        )
+        if not kept[side]:
+            raise BenchError(f"process {i + 1} measured nothing ({failures})")
+        print(f"== process {i + 1} ({side}) measured nothing, left out: {failures}", flush=True)
+    return {side: results.merge(kept[side]) for side in "ab"}
 
 
 def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
