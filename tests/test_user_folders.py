@@ -160,7 +160,7 @@ def test_a_comparisons_worktree_leaves_the_users_own_stale_worktrees_alone(tmp_p
     mine = tmp_path / "mine"
     subprocess.run([*git, "worktree", "add", "-q", "--detach", str(mine)], check=True)
     shutil.rmtree(mine)  # the user's worktree folder is gone; git still records it
-    with worktrees.detached(repo, "HEAD", "ormbench_compare_", "tree") as tree:
+    with worktrees.detached(repo, "HEAD", "compare") as tree:
         assert (tree / "f").read_text() == "x"
     assert not tree.exists()
     records = {p.name for p in (repo / ".git" / "worktrees").iterdir()}

@@ -366,6 +366,19 @@ def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, boo
     return data, False
 
 
+def reap_partial() -> list[Path]:
+    """Cache files a run was writing when it was killed (`.<name>.<pid>.tmp`): removed."""
+    from ormbench.servers.base import alive
+
+    gone = []
+    for tmp in cache_dir().glob(".dataset-*.tmp"):
+        with contextlib.suppress(OSError, ValueError):
+            if not alive(int(tmp.name.rsplit(".", 2)[-2])):
+                tmp.unlink()
+                gone.append(tmp)
+    return gone
+
+
 def _ours(*paths: Path) -> bool:
     """Each file and its folder belong to this account and nobody else may write them."""
     for path in {*paths, *(p.parent for p in paths)}:

@@ -14,8 +14,10 @@ start from that venv's interpreter (`ormbench.protocol.WorkerSpec`), with the su
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -27,12 +29,14 @@ from pathlib import Path
 from ormbench.dataset.scales import cache_dir
 from ormbench.errors import BenchError
 from ormbench.parent import worktrees
+from ormbench.servers.base import alive
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the ormbench package, where it runs from
 # The suite's checkout, where it runs from one (installed editable into each venv); None when it
 # runs from an installed wheel (its package is copied into each venv, its requirements installed).
 CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
 DISTRIBUTION = "django-ormbench"
+BUILDING = ".ormbench-building"  # in a venv until its build is done: the builder's pid
 RELEASE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?((a|b|rc)\d+)?$")
 OLDEST = (4, 2)
 
@@ -130,7 +134,7 @@ def _commit(spec: str, checkout: Path, ref: str) -> DjangoEnv:
     if done.returncode != 0:
         raise BenchError(f"--django {spec}: no ref {ref!r} in the Django checkout {checkout}")
     commit = done.stdout.strip()
-    with worktrees.detached(checkout, commit, "ormbench_django_", "django") as tree:
+    with worktrees.detached(checkout, commit, "django") as tree:
         python = _python_for_checkout(spec, tree)
         venv = _venv(f"django-{commit[:12]}", python, [str(tree)])
     return DjangoEnv(spec, venv, _installed_version(venv), commit, False)
@@ -176,12 +180,16 @@ def _venv(name: str, python: Path, django: list[str], fresh: bool = False) -> Pa
     into it every time (an editable checkout whose metadata may change)."""
     folder = cache_dir() / "venvs" / f"{name}-py{_minor(python)}-suite{_suite_key()}"
     interpreter = folder / "bin" / "python"
+    building = folder / BUILDING
+    if building.exists():  # a build that was killed half-way: built again
+        shutil.rmtree(folder, ignore_errors=True)
     if interpreter.is_file() and not fresh:
         return interpreter
     mysql = bool(importlib.util.find_spec("MySQLdb"))
     try:
         if not interpreter.is_file():
             _uv("venv", "-q", "--python", str(python), str(folder))
+        building.write_text(str(os.getpid()))
         if CHECKOUT is not None:
             suite = ["-e", f"{CHECKOUT}{'[mysql]' if mysql else ''}"]
         else:
@@ -192,7 +200,21 @@ def _venv(name: str, python: Path, django: list[str], fresh: bool = False) -> Pa
     except BenchError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    building.unlink()
     return interpreter
+
+
+def reap_unfinished() -> list[Path]:
+    """Venvs whose build was killed half-way (their builder is gone): removed."""
+    gone = []
+    for marker in (cache_dir() / "venvs").glob(f"*/{BUILDING}"):
+        with contextlib.suppress(OSError, ValueError):
+            if not alive(int(marker.read_text())):
+                shutil.rmtree(marker.parent, ignore_errors=True)
+                gone.append(marker.parent)
+    return gone
+
+    return True
 
 
 def _suite_requires_python() -> str:

@@ -26,7 +26,6 @@ from ormbench.parent.run import execute_counted
 from ormbench.protocol import Policy
 from ormbench.results import Run
 
-WORKTREE_PREFIX = "ormbench_compare_"
 # Timed work per benchmark in each process of a comparison: a tenth of a plain run's, and one
 # round of a slow call; the process medians, not the rounds, are the samples, and more
 # processes buy more than more rounds.
@@ -189,7 +188,7 @@ def _counting(sides: dict[str, Side], request: RunRequest) -> list[Process]:
 def checkout(commit: str, label: str, counting: bool = False) -> Iterator[Path]:
     """`commit` in a temporary git worktree, removed on every exit path; BenchError when its
     worker cannot take part in per-process runs."""
-    with worktrees.detached(Path.cwd(), commit, WORKTREE_PREFIX, "tree") as tree:
+    with worktrees.detached(Path.cwd(), commit, "compare") as tree:
         _require_processes(tree, label, counting)
         yield tree
 

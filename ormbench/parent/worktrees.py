@@ -1,24 +1,25 @@
-"""Temporary git worktrees: a commit checked out detached in a folder of its own, removed on
-every exit path with git's record of it, and only that record (`git worktree prune` would also
-forget the user's own worktrees whose folders are missing)."""
+"""Temporary git worktrees: a commit checked out detached in a folder of the suite's own
+(`servers.base.workspace`: marked with its owner, reaped if a run dies), removed on every exit
+path with git's record of it, and only that record (`git worktree prune` would also forget the
+user's own worktrees whose folders are missing)."""
 
 from __future__ import annotations
 
 import contextlib
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ormbench.errors import BenchError
+from ormbench.servers.base import OWN_NAME, WORKSPACE_ROOT, workspace
 
 
 @contextlib.contextmanager
-def detached(repo: Path, commit: str, prefix: str, name: str) -> Iterator[Path]:
-    """`commit` of the repository at `repo` in a temporary worktree `<tmp>/<name>`."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
-        tree = Path(scratch) / name
+def detached(repo: Path, commit: str, kind: str) -> Iterator[Path]:
+    """`commit` of the repository at `repo` in a temporary worktree `<workspace>/tree`."""
+    with workspace(kind) as scratch:
+        tree = scratch / "tree"
         git(repo, "worktree", "add", "--detach", str(tree), commit)
         try:
             yield tree
@@ -39,15 +40,35 @@ def git(repo: Path, *args: str) -> None:
 
 def _forget(repo: Path, tree: Path) -> None:
     """Remove git's record of `tree` if `worktree remove` left it behind."""
+    for record, path in records(repo):
+        if path == tree:
+            shutil.rmtree(record, ignore_errors=True)
+
+
+def records(repo: Path) -> list[tuple[Path, Path]]:
+    """git's records of the repository's worktrees: (record folder, worktree folder)."""
     done = subprocess.run(
         ["git", "-C", str(repo), "rev-parse", "--path-format=absolute", "--git-common-dir"],
         capture_output=True,
         text=True,
     )
-    records = Path(done.stdout.strip()) / "worktrees"
-    if done.returncode != 0 or not records.is_dir():
-        return
-    for record in records.glob("*/gitdir"):
+    folder = Path(done.stdout.strip()) / "worktrees"
+    if done.returncode != 0 or not folder.is_dir():
+        return []
+    found = []
+    for gitdir in folder.glob("*/gitdir"):
         with contextlib.suppress(OSError):
-            if Path(record.read_text().strip()).parent == tree:
-                shutil.rmtree(record.parent)
+            found.append((gitdir.parent, Path(gitdir.read_text().strip()).parent))
+    return found
+
+
+def forget_orphans(repo: Path) -> list[Path]:
+    """git's records of worktrees the suite made in its own folders, now gone (a run was
+    killed before it removed them): removed; the user's own are left alone."""
+    gone = []
+    for record, tree in records(repo):
+        made_here = tree.parent.parent == WORKSPACE_ROOT and OWN_NAME.fullmatch(tree.parent.name)
+        if made_here and tree.name == "tree" and not tree.exists():
+            shutil.rmtree(record, ignore_errors=True)
+            gone.append(tree)
+    return gone

@@ -204,7 +204,7 @@ def reap_orphans() -> list[Path]:
                     folder.rmdir()
                     reaped.append(folder)
             continue
-        if _alive(owner):
+        if alive(owner):
             continue
         for pid in _server_pids(folder):
             _kill_and_wait(pid)
@@ -213,7 +213,8 @@ def reap_orphans() -> list[Path]:
     return reaped
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of that pid exists (another account's included)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -239,9 +240,9 @@ def _kill_and_wait(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 

@@ -1,0 +1,88 @@
+"""`ormbench clean`: what killed runs left is found and removed, and nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import in_process
+
+KILLED_RUN = """
+import subprocess, sys, time
+from ormbench.servers.base import workspace
+with workspace("postgresql") as folder:
+    server = subprocess.Popen(["sleep", "300", str(folder)])  # its command line names the folder
+    (folder / "server.pid").write_text(str(server.pid))
+    print(folder, server.pid, flush=True)
+    time.sleep(300)
+"""
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended and been reaped."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    return ended.pid
+
+
+def _running(pid: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_clean_removes_what_a_killed_run_left_and_nothing_of_the_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ORMBENCH_CACHE", str(cache))
+    # A run killed with its server up: the folder and the server process stay behind.
+    run = subprocess.Popen([sys.executable, "-c", KILLED_RUN], stdout=subprocess.PIPE, text=True)
+    folder_text, server_pid = run.stdout.readline().split()  # type: ignore[union-attr]
+    folder = Path(folder_text)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    # A repository with a record of the suite's worktree (gone) and one of the user's own.
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "f").write_text("x")
+    subprocess.run([*git, "add", "f"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    ours = folder / "tree"
+    subprocess.run([*git, "worktree", "add", "-q", "--detach", str(ours)], check=True)
+    mine = tmp_path / "mine"
+    subprocess.run([*git, "worktree", "add", "-q", "--detach", str(mine)], check=True)
+    # A venv build and a cache file cut short, beside a build still going on.
+    dead = _dead_pid()
+    half = cache / "venvs" / "django-5.2-py3.11-suiteabc"
+    half.mkdir(parents=True)
+    (half / ".ormbench-building").write_text(str(dead))
+    going = cache / "venvs" / "django-6.0-py3.12-suiteabc"
+    going.mkdir()
+    (going / ".ormbench-building").write_text(str(os.getpid()))
+    partial = cache / f".dataset-v5-xs-1-faker40.pickle.{dead}.tmp"
+    partial.write_bytes(b"half")
+    monkeypatch.chdir(repo)
+
+    done = in_process("clean")
+    assert done.returncode == 0, done.stderr
+    assert not folder.exists() and not ours.exists()
+    deadline = time.monotonic() + 5
+    while _running(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(server_pid), "the killed run's server was stopped"
+    records = {p.name for p in (repo / ".git" / "worktrees").iterdir()}
+    assert records == {"mine"} and mine.is_dir()
+    assert not half.exists() and going.exists() and not partial.exists()
+    assert "clean: 4 left behind, removed" in done.stdout
+    again = in_process("clean")
+    assert "clean: nothing left behind" in again.stdout
