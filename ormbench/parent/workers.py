@@ -85,7 +85,10 @@ def answer(request: RunRequest, db: Database, spec: WorkerSpec, code: int) -> Pi
         "exit_code": code,
         **found.found,
     }
-    if not found.found:  # setup failed, or the worker died before it could answer
+    if found.found and found.error:  # set up, then stopped before its cases (a server died)
+        meta["error"] = found.error
+        print(f"== {db.name}: FAILED: {meta['error']}", flush=True)
+    elif not found.found:  # setup failed, or the worker died before it could answer
         told = found.error if code in (0, EXIT_SETUP_FAILED) else None
         meta["error"] = told or f"worker exited with status {code}"
         print(f"== {db.name}: FAILED before timing: {meta['error']}", flush=True)

@@ -57,8 +57,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             for item in session.items
             if hasattr(item, "callspec")
         }
-        harness.plan(list(chosen.values()))
+        try:
+            harness.plan(list(chosen.values()))
+        except Exception as exc:  # noqa: BLE001 - the server went away before the first case
+            session.config.stash[_ANSWER_KEY].error = _one_line(exc)
+            session.items.clear()  # nothing can be timed
+            return
         session.config.stash[_PROGRESS_KEY] = (Progress(harness.database, len(chosen)), chosen)
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:

@@ -212,4 +212,6 @@ def run_cases(
     with contextlib.suppress(OSError, ValueError):  # no case ran: pytest-benchmark wrote none
         answer.benchmarks = json.loads(document.read_text())
         document.unlink()
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) and not answer.error:
+        answer.error = f"the timing stopped: pytest {pytest.ExitCode(code).name.lower()}"
     return code
