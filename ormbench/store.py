@@ -144,10 +144,12 @@ def swap_in(staging: Path, target: Path) -> Path:
     """Put the folder built in `staging` in place of `target`, which must be one the suite
     built (it holds BUILT_MARK) or not exist: `--results ~/project` must not replace the
     project's own report/. The old one is moved aside first and removed after; two builds that
-    finish at once take turns (a lock beside the target), the later one's folder stays."""
+    finish at once take turns (a lock on the folder that holds the target: no file is left), the
+    later one's folder stays."""
     (staging / BUILT_MARK).write_text("built by django-ormbench; replaced on every build\n")
-    with open(target.with_name(f".{target.name}.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    holder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
         if target.exists() and not _built_here(target):
             raise BenchError(
                 f"{target} exists and was not written by django-ormbench: move it away, or "
@@ -157,6 +159,8 @@ def swap_in(staging: Path, target: Path) -> Path:
         if target.exists():
             target.rename(old)
         staging.rename(target)
+    finally:
+        os.close(holder)  # the lock goes with it
     shutil.rmtree(old, ignore_errors=True)
     return target
 

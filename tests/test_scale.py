@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ormbench.analysis.stats import growth
-from ormbench.dataset import scales
+from ormbench.dataset import cache, scales
 from ormbench.dataset import tables as dataset
 from ormbench.errors import BenchError
 from ormbench.servers.proxy import delayed, parse_latency
@@ -23,11 +23,11 @@ def test_cache_same_seed_and_scale_same_data_other_seed_new_data(
 ) -> None:
     monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
     xs = scales.scale("xs")
-    first, cached = dataset.generate_cached(xs, 7)
+    first, cached = cache.generate_cached(xs, 7)
     assert cached is False
-    again, cached = dataset.generate_cached(xs, 7)
+    again, cached = cache.generate_cached(xs, 7)
     assert cached is True and again == first == dataset.generate(xs, 7)
-    other, cached = dataset.generate_cached(xs, 8)
+    other, cached = cache.generate_cached(xs, 8)
     assert cached is False and other != first
     assert len(list(tmp_path.glob("*.pickle"))) == 2
 
@@ -37,10 +37,10 @@ def test_a_corrupt_cache_file_is_regenerated(
 ) -> None:
     monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
     xs = scales.scale("xs")
-    data, _ = dataset.generate_cached(xs, 7)
+    data, _ = cache.generate_cached(xs, 7)
     cache_file = next(tmp_path.glob("*.pickle"))
     cache_file.write_bytes(b"not a pickle")
-    regenerated, cached = dataset.generate_cached(xs, 7)
+    regenerated, cached = cache.generate_cached(xs, 7)
     assert cached is False and regenerated == data
 
 
@@ -125,19 +125,19 @@ def test_a_cache_file_another_account_could_write_is_not_loaded(
 
     monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
     xs = scales.scale("xs")
-    data, _ = dataset.generate_cached(xs, 7)
+    data, _ = cache.generate_cached(xs, 7)
     cache_file = next(tmp_path.glob("*.pickle"))
     planted = pickle.dumps("planted")
     cache_file.write_bytes(planted)
     cache_file.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest())
     cache_file.chmod(0o666)  # anyone may write it
-    regenerated, cached = dataset.generate_cached(xs, 7)
+    regenerated, cached = cache.generate_cached(xs, 7)
     assert cached is False and regenerated == data
     tmp_path.chmod(0o777)  # or the folder it lies in
     cache_file.write_bytes(planted)
     cache_file.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest())
     cache_file.chmod(0o644)
-    assert dataset.generate_cached(xs, 7) == (data, False)
+    assert cache.generate_cached(xs, 7) == (data, False)
 
 
 def test_a_closed_connection_gives_its_descriptors_back(echo_server: int) -> None:

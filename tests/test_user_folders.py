@@ -142,7 +142,7 @@ def test_two_builds_finishing_at_once_take_turns(tmp_path: Path) -> None:
             thread.join()
     assert errors == []
     assert "django-ormbench" in (target / "index.html").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.lock", "report"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
 
 def test_a_comparisons_worktree_leaves_the_users_own_stale_worktrees_alone(tmp_path: Path) -> None:

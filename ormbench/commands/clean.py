@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ormbench.dataset import tables
+from ormbench.dataset import cache
 from ormbench.parent import djangos, worktrees
 from ormbench.servers.base import reap_orphans
 
@@ -25,7 +25,7 @@ def main(repo: Path) -> int:
         "server folder": reap_orphans(),
         "worktree record": worktrees.forget_orphans(repo),
         "unfinished venv": djangos.reap_unfinished(),
-        "partial cache file": tables.reap_partial(),
+        "partial cache file": cache.reap_partial(),
     }
     for what, paths in found.items():
         for path in paths:

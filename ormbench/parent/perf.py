@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 
 from ormbench.analysis.spread import spread
-from ormbench.dataset import scales
-from ormbench.dataset import tables as dataset
+from ormbench.dataset import cache, scales
 from ormbench.errors import BenchError
 from ormbench.parent.request import Process, RunRequest
 from ormbench.parent.run import execute_processes
@@ -64,13 +63,13 @@ def spread_of_runs(request: RunRequest, runs: int) -> int:
 
 
 def _generation(size: scales.Scale) -> None:
-    with tempfile.TemporaryDirectory(prefix="ormbench_perf_cache_") as cache:
-        os.environ["ORMBENCH_CACHE"] = cache
+    with tempfile.TemporaryDirectory(prefix="ormbench_perf_cache_") as folder:
+        os.environ["ORMBENCH_CACHE"] = folder
         started = time.perf_counter()
-        data, _ = dataset.generate_cached(size)
+        data, _ = cache.generate_cached(size)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        _, hit = dataset.generate_cached(size)
+        _, hit = cache.generate_cached(size)
         warm = time.perf_counter() - started
         del os.environ["ORMBENCH_CACHE"]
     assert hit, "the second read came from the cache"

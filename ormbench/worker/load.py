@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ormbench.dataset import scales
+from ormbench.dataset import cache, scales
 from ormbench.dataset import tables as dataset
 from ormbench.protocol import WorkerSpec
 
@@ -21,7 +21,7 @@ def load_child(spec: WorkerSpec) -> dict[str, float]:
     from ormbench.dataset import loader
 
     call_command("migrate", verbosity=0)
-    data, _ = dataset.generate_cached(scales.scale(spec.scale))
+    data, _ = cache.generate_cached(scales.scale(spec.scale))
     ours = data.row_count / loader.load(data)
     model_for = dataset.models_in_load_order()
     prepared = []

@@ -129,14 +129,14 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
 def _load(size: Scale, seed: int) -> dict[str, Any]:
     """The dataset into an empty database (a second latency on the same server reuses it);
     what loading it took."""
-    from ormbench.dataset import loader
+    from ormbench.dataset import cache, loader
     from ormbench.dataset import tables as dataset
 
     loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
     if loading["loaded_before"]:
         return loading
     started = time.perf_counter()
-    data, cached = dataset.generate_cached(size, seed)
+    data, cached = cache.generate_cached(size, seed)
     seconds = loader.load(data)
     return loading | {
         "from_cache": cached,
