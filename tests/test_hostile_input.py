@@ -116,9 +116,8 @@ def test_the_history_skips_hostile_run_files_and_goes_on(tmp_path: Path) -> None
     assert all(tmp_path in p.parents for p in written)
 
 
-def test_a_run_holding_one_benchmark_twice_is_refused(tmp_path: Path) -> None:
+def test_a_run_holding_one_benchmark_twice_is_refused() -> None:
     from ormbench.results import Run
-    from tests import factory
 
     twice = factory.run_doc([factory.benchmark("v"), factory.benchmark("v")])
     with pytest.raises(BenchError, match="is in it twice"):
