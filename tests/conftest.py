@@ -141,6 +141,16 @@ def ormbench_folders() -> list[Path]:
     return sorted(Path("/tmp").glob("ormbench-*"))
 
 
+def git_repo(repo: Path) -> list[str]:
+    """A git repository with one commit at `repo`; the argv prefix of git commands in it."""
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "f").write_text("x")
+    subprocess.run([*git, "add", "f"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    return git
+
+
 INVALIDATED = "returned other data than the naive one"
 
 

@@ -12,6 +12,7 @@ import pytest
 from ormbench import store
 from ormbench.errors import BenchError
 from ormbench.servers import base
+from tests.conftest import git_repo
 
 
 def _aged(folder: Path, seconds: float = 3600) -> Path:
@@ -152,11 +153,7 @@ def test_a_comparisons_worktree_leaves_the_users_own_stale_worktrees_alone(tmp_p
     from ormbench.parent import worktrees
 
     repo = tmp_path / "repo"
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "f").write_text("x")
-    subprocess.run([*git, "add", "f"], check=True)
-    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    git = git_repo(repo)
     mine = tmp_path / "mine"
     subprocess.run([*git, "worktree", "add", "-q", "--detach", str(mine)], check=True)
     shutil.rmtree(mine)  # the user's worktree folder is gone; git still records it
