@@ -33,7 +33,7 @@ from ormbench.worker.probes.effect import (
     SqlLog,
     logging_sql,
 )
-from ormbench.worker.probes.equivalence import first_difference, refuse_lazy
+from ormbench.worker.probes.equivalence import refuse_lazy
 from ormbench.worker.probes.roundtrips import RoundTrips, connections_opened, queries_on_replica
 from ormbench.worker.reference import References
 from ormbench.worker.rounds import LastRound, StatementCounter, nothing, rounds_for, then
@@ -317,30 +317,4 @@ class Harness:
         )
         if case.wrong_by_design:
             return []  # its figures vary from call to call
-        return _unlike_the_check(case, check, last, result)
-
-
-def _unlike_the_check(case: Case, check: Check, last: LastRound, result: Any) -> list[str]:
-    """How the last timed round differs from the checked call: statements run, what it
-    returned, the row counts it left."""
-    scenario = case.scenario
-    problems = []
-    if last.executed.count != check.executed:
-        problems.append(
-            f"last timed round ran {last.executed.count} statements, the first call "
-            f"{check.executed}"
-        )
-    if scenario.state is not None:
-        result = (result, last.state)
-    shown = first_difference(
-        check.result, result, unordered=scenario.unordered, names=("first call", "last round")
-    )
-    if shown:
-        problems.append(f"last timed round returned other data than the first call: {shown}")
-    counts = {table: digest[0] for table, digest in check.effect.items()}
-    if last.rows != counts:
-        problems.append(
-            f"last timed round left other row counts than the first call: {last.rows}, "
-            f"first call {counts}"
-        )
-    return problems
+        return last.unlike(check, result)

@@ -1,4 +1,5 @@
-"""The timed rounds of one case: how many, and what each round's setup and teardown do."""
+"""The timed rounds of one case: how many, what each round's setup and teardown do, and the
+last round held to the checked call's result, statements and row counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 from ormbench.declare.scenario import Scenario
 from ormbench.worker import speed
+from ormbench.worker.check import Check
 from ormbench.worker.probes.effect import Effects
+from ormbench.worker.probes.equivalence import first_difference
 
 # No warm-up round: the checked call just before the timing fills Django's connection, model and
 # statement caches, as a warm-up would.
@@ -73,6 +76,35 @@ class LastRound:
 
     def close(self) -> None:
         self._stack.close()
+
+    def unlike(self, check: Check, result: Any) -> list[str]:
+        """How the last timed round (which returned `result`) differs from the checked call:
+        statements run, what it returned, the row counts it left. A variant that caches its
+        result, or skips its writes, after the first call passes the check and times at almost
+        nothing: its last round shows it."""
+        problems = []
+        if self.executed.count != check.executed:
+            problems.append(
+                f"last timed round ran {self.executed.count} statements, the first call "
+                f"{check.executed}"
+            )
+        if self.scenario.state is not None:
+            result = (result, self.state)
+        shown = first_difference(
+            check.result,
+            result,
+            unordered=self.scenario.unordered,
+            names=("first call", "last round"),
+        )
+        if shown:
+            problems.append(f"last timed round returned other data than the first call: {shown}")
+        counts = {table: digest[0] for table, digest in check.effect.items()}
+        if self.rows != counts:
+            problems.append(
+                f"last timed round left other row counts than the first call: {self.rows}, "
+                f"first call {counts}"
+            )
+        return problems
 
 
 @dataclass
