@@ -20,9 +20,10 @@ SCHEMA_VERSION history:
        estimated_cycles, call_instructions, process_instructions and instructions_error
        (absent when not counted).
      RunMeta: started, wall_seconds, merged_from, measure ("time" or "instructions"),
-       instructions_machine (ormbench.parent.callgrind.identity); per database setup {no_fsync,
-       data_filesystem, buffers[, journal]}, restore_seconds, snapshot_seconds, quiet,
-       settings.session_isolation; per scenario mode, effect_from and reference.
+       instructions_machine (ormbench.parent.callgrind.identity), machine_label (--machine);
+       per database setup {no_fsync, data_filesystem, buffers[, journal]}, restore_seconds,
+       snapshot_seconds, quiet, settings.session_isolation; per scenario mode, effect_from and
+       reference.
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ class RunMeta:
     merged_from: int | None = None
     measure: str = "time"
     instructions_machine: dict[str, Any] | None = None  # what instruction counts depend on
+    machine_label: str | None = None  # the user's name for the machine (`--machine`)
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -188,7 +190,7 @@ class RunMeta:
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for optional in ("merged_from", "instructions_machine"):
+        for optional in ("merged_from", "instructions_machine", "machine_label"):
             if out[optional] is None:
                 del out[optional]
         if self.measure == "time":

@@ -19,6 +19,7 @@ BAD_INPUTS = {
     "malformed url": ([f"--db-url=postgresql://u:{SECRET}@127.0.0.1:notaport/x"], "malformed"),
     "closed port": ([f"--db-url=postgresql://u:{SECRET}@127.0.0.1:1/x"], "Connection refused"),
     "bad option": (["--no-such-option"], "unrecognized arguments"),
+    "bad machine label": (["--db", "sqlite", "--machine", "a\nb"], "--machine 'a\\nb'"),
 }
 
 

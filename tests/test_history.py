@@ -172,6 +172,42 @@ def _import_all(url: str, folders: list[str]) -> int:
     return added
 
 
+def test_runs_under_changing_host_names_and_one_machine_label_form_one_series(
+    tmp_path: Path,
+) -> None:
+    """A hosted CI runner gets a new host name every job: with `--machine` the jobs are one
+    machine, so the history sees one series and finds the planted step; without, every job is
+    a series of one commit."""
+    rng = random.Random(3)
+    labelled, unlabelled = tmp_path / "labelled", tmp_path / "unlabelled"
+    for commit in range(len(COMMITS)):
+        run = _run(commit, rng)
+        run.context["machine_info"] = {"node": f"runner-{commit}"}  # a new host name a job
+        store.save_run(run, unlabelled)
+        run.meta.machine_label = "ubuntu-24.04"
+        store.save_run(run, labelled)
+    found = {}
+    for name, results in (("labelled", labelled), ("unlabelled", unlabelled)):
+        history = index.open_index(None, results)
+        try:
+            for path in sorted(store.runs_dir(results).glob("*.json")):
+                history.add(store.load_run(path), index.run_id(path), str(path))
+            points = history.points()
+        finally:
+            history.close()
+        found[name] = (
+            {p.machine for p in points},
+            {(c.series.name, c.at) for c in detect.changes(detect.series_of(points, {}))
+             if c.metric == "time"},
+        )  # fmt: skip
+    assert found["labelled"][0] == {"ubuntu-24.04"}
+    assert found["labelled"][1] == {
+        (f"sqlite/fk_access/select_related/n={n}", COMMITS[3]) for n in (10, 100)
+    }
+    assert found["unlabelled"][0] == {f"runner-{c}" for c in range(len(COMMITS))}
+    assert found["unlabelled"][1] == set()  # one commit a series: nothing to see
+
+
 @pytest.mark.servers
 def test_runs_imported_at_once_from_three_machines_appear_exactly_once(
     postgresql_server: Database, tmp_path: Path

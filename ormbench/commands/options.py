@@ -70,6 +70,14 @@ def _add_where(run: argparse.ArgumentParser) -> None:
         help="folder for runs/ and report/ (default: results)",
     )
     run.add_argument(
+        "--machine",
+        default=os.environ.get("ORMBENCH_MACHINE", ""),
+        metavar="NAME",
+        help="the machine's name in the history, e.g. a CI runner's label (default: "
+        "$ORMBENCH_MACHINE, else the host name and CPU; a hosted runner's host name changes "
+        "every job)",
+    )
+    run.add_argument(
         "--latency",
         help="round-trip delay(s) added by a TCP proxy in front of each server, e.g. 2ms or "
         "0,0.5ms,2ms (0 still goes through the proxy; default: direct connection)",
@@ -128,7 +136,7 @@ def run_options_given(parser: argparse.ArgumentParser, args: argparse.Namespace)
     return [
         action.option_strings[0]
         for action in probe._actions
-        if action.dest != "results"
+        if action.dest not in ("results", "machine")
         and getattr(args, action.dest, None) != parser.get_default(action.dest)
     ]
 
@@ -158,4 +166,5 @@ def request_from(args: argparse.Namespace) -> RunRequest:
         verbose=args.verbose,
         django=djangos.prepare(args.django) if getattr(args, "django", None) else None,
         measure=args.measure,
+        machine=args.machine,
     )

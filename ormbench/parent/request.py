@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from ormbench.servers import url as server_url
 # A process counting instructions under callgrind, the caches simulated too (estimated cycles):
 # the timed process checked every variant already.
 COUNTING = Policy(timing_only=True, measure="instructions", cache_sim=True)
+# A machine's name as the user gives it (`--machine`): shown in the history's charts and titles.
+MACHINE_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._+@:()/-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class RunRequest:
     django: DjangoEnv | None = None  # None: the Django installed beside the suite
     replica: bool = False  # start a streaming replica beside each server that can have one
     measure: str = "time"  # or "instructions": counted beside the timing (`parent.counted`)
+    machine: str = ""  # the user's name for this machine (`--machine`); "": host name and CPU
 
 
 def build_request(
@@ -59,6 +63,11 @@ def build_request(
 ) -> RunRequest:
     """Validate everything the user typed before any server starts."""
     scales.scale(scale)
+    machine = options.get("machine", "")
+    if machine and not MACHINE_LABEL.fullmatch(machine):
+        raise BenchError(
+            f"--machine {machine!r}: use up to 100 letters, digits, spaces and ._-+@:()/"
+        )
     parsed = [server_url.parse(u) for u in urls]
     parsed += [
         server_url.parse(os.environ[b.url_environment])

@@ -166,5 +166,6 @@ def merge(request: RunRequest, pieces: list[Piece], started: float) -> Run:
         scenarios=scenarios,
         failed=failed,
         skipped=skipped,
+        machine_label=request.machine or None,
     )
     return Run(meta, [Benchmark.read(b) for b in benchmarks], base)

@@ -84,7 +84,10 @@ def run_id(path: Path) -> str:
 
 
 def machine_of(run: Run) -> str:
-    """A machine as the history tells them apart: its name and its CPU."""
+    """A machine as the history tells them apart: the name the user gave it (`--machine`, for
+    CI runners whose host names change every job), else its host name and its CPU."""
+    if run.meta.machine_label:
+        return run.meta.machine_label
     cpu = run.machine.get("cpu", {}).get("brand_raw", "")
     return f"{run.machine.get('node', '?')} ({cpu})" if cpu else str(run.machine.get("node", "?"))
 
