@@ -18,12 +18,12 @@ from types import FrameType
 from typing import NoReturn
 
 from ormbench import store
-from ormbench.commands import clean, compare, history, listing, perf, report, run
+from ormbench.commands import clean, compare, export, history, listing, perf, report, run
 from ormbench.commands.options import Parser
 from ormbench.errors import BenchError
 
 EXIT_INTERRUPTED = 130
-COMMANDS = (run, compare, report, history, perf, listing, clean)
+COMMANDS = (run, compare, report, history, perf, listing, export, clean)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -132,6 +132,33 @@ def save_comparison(
     return folder
 
 
+def write_export(path: Path, text: str) -> None:
+    """Write a file the user named (`compare --json FILE`, `export -o FILE`) whole or not at all:
+    a temporary file beside it, synced, then renamed over it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        _write_synced(tmp, text.encode(), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BenchError(f"could not write {path}: {exc.strerror}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def append_job_summary(markdown: str) -> Path | None:
+    """Add `markdown` to the job summary GitHub Actions shows, where $GITHUB_STEP_SUMMARY names
+    its file (other steps write to it too: appended, never replaced)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    try:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(markdown)
+    except OSError as exc:
+        raise BenchError(f"could not write the job summary {target}: {exc.strerror}") from None
+    return Path(target)
+
+
 def newest_runs(results: Path, count: int) -> list[Path]:
     files = sorted(runs_dir(results).glob("*.json"), key=lambda p: p.stat().st_mtime)
     return files[-count:]

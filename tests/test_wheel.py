@@ -10,8 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from ormbench.present.exports import schema
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.servers  # builds, installs and runs: the slow layer
@@ -34,6 +36,9 @@ def test_the_wheel_installs_one_package_and_its_console_script_runs_outside_the_
     assert tops == {"ormbench"}
     assert "ormbench/servers/docker-compose.yml" in names
     assert "ormbench/parent/callgrind.c" in names
+    assert {
+        f"ormbench/present/schemas/{n}.schema.json" for n in ("run", "comparison", "bmf")
+    } <= set(names)
     venv = tmp_path / "venv"
     subprocess.run([_uv(), "venv", "-q", "-p", sys.executable, str(venv)], check=True)
     install = [_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
@@ -60,6 +65,7 @@ def test_the_wheel_installs_one_package_and_its_console_script_runs_outside_the_
     ormbench("run", "--db", "sqlite", "--scale", "xs", "-k", "fk_id", "--no-report")
     (run,) = (work / "results" / "runs").glob("*.json")
     assert "report/index.html" in ormbench("report")
+    assert '"latency"' in ormbench("export", "--format", "bmf")  # the schemas' package, too
     assert (work / "results" / "report" / "index.html").is_file()
     located = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import ormbench; print(ormbench.__file__)"],
@@ -69,4 +75,6 @@ def test_the_wheel_installs_one_package_and_its_console_script_runs_outside_the_
         text=True,
     )
     assert str(venv) in located.stdout, "the installed package ran, not the checkout"
-    assert json.loads(run.read_text())["ormbench"]["machine_label"] == "wheel-runner"
+    written = json.loads(run.read_text())
+    assert written["ormbench"]["machine_label"] == "wheel-runner"
+    jsonschema.Draft202012Validator(schema("run")).validate(written)  # a fresh run, as written

@@ -4,12 +4,13 @@ verdicts printed, written for a pull request, and the exit status a CI gate read
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ormbench import store
-from ormbench.analysis.compare import comparability, outcome
+from ormbench.analysis.compare import Outcome, comparability, outcome
 from ormbench.analysis.stats import DEFAULT_THRESHOLD
 from ormbench.commands.options import add_run_options, request_from, run_options_given
 from ormbench.errors import BenchError
@@ -17,7 +18,7 @@ from ormbench.parent import djangos as django_envs
 from ormbench.parent import revisions
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import RunRequest
-from ormbench.present import comparison
+from ormbench.present import comparison, exports
 
 # Processes are the samples of a comparison (analysis.stats): ten a side let any benchmark of a
 # catalogue of up to 900 reach p < ALPHA under Holm's adjustment (five: a benchmark alone).
@@ -75,6 +76,12 @@ def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: igno
         help="exit 0 even when a significant regression is found",
     )
     compare.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the comparison as JSON (schema: ormbench/schemas/comparison.schema.json)",
+    )
+    compare.add_argument(
         "--force", action="store_true", help="compare runs that are not comparable, with a warning"
     )
     compare.set_defaults(handler=lambda args: handle(compare, args))
@@ -82,11 +89,14 @@ def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: igno
 
 def handle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Two Djangos, two revisions or two run files, as the command line names them."""
+    if args.json is not None and not args.json.parent.is_dir():
+        raise BenchError(f"--json {args.json}: no folder {args.json.parent}")  # before any work
     options: dict[str, Any] = {
         "threshold": args.threshold,
         "force": args.force,
         "report_only": args.report_only,
         "results": args.results,
+        "json_file": args.json,
     }
     if args.django_pair:
         if len(args.django_pair) != 2 or args.a is not None:
@@ -148,6 +158,7 @@ def main(
     force: bool,
     report_only: bool,
     results: Path,
+    json_file: Path | None = None,
 ) -> int:
     """`request`: how to benchmark revisions, or the two `djangos` (None: `a` and `b` are run
     files)."""
@@ -167,20 +178,10 @@ def main(
             f"runs are not comparable: {'; '.join(refusals)} (--force to compare anyway)"
         )
     found = outcome(run_a, run_b, (a, b), threshold, refusals + warnings)
+    failed = bool(found.gating or found.more_queries) and not report_only
     print(comparison.terminal(found))
-    folder = store.save_comparison(
-        results,
-        {
-            "summary.md": comparison.markdown(found),
-            "index.html": comparison.page(found, "ratios.png"),
-        },
-        draw={"ratios.png": lambda path: comparison.chart(found.comparisons, path)},
-    )
-    print(
-        f"\ncomparison: {folder / 'index.html'}\nsummary for a pull request: "
-        f"{folder / 'summary.md'}\nruns: {path_a} {path_b}"
-    )
-    if (found.gating or found.more_queries) and not report_only:
+    _write(found, (path_a, path_b), failed, results, json_file)
+    if failed:
         measure = "regressions in instructions" if found.counts else "significant regressions"
         print(
             f"\nFAILED: {found.gating} {measure}, "
@@ -189,3 +190,30 @@ def main(
         )
         return 1
     return 0
+
+
+def _write(
+    found: Outcome, runs: tuple[Path, Path], failed: bool, results: Path, json_file: Path | None
+) -> None:
+    """The comparison's files (HTML, Markdown, JSON, chart), the JSON where the user asked for
+    it, and the job summary when GitHub Actions gives one."""
+    document = json.dumps(exports.comparison_document(found, runs, failed), indent=1)
+    summary = comparison.markdown(found)
+    folder = store.save_comparison(
+        results,
+        {
+            "summary.md": summary,
+            "index.html": comparison.page(found, "ratios.png"),
+            "comparison.json": document,
+        },
+        draw={"ratios.png": lambda path: comparison.chart(found.comparisons, path)},
+    )
+    if json_file is not None:
+        store.write_export(json_file, document)
+    job_summary = store.append_job_summary(summary)
+    print(
+        f"\ncomparison: {folder / 'index.html'}\nsummary for a pull request: "
+        f"{folder / 'summary.md'}\nJSON: {json_file or folder / 'comparison.json'}"
+        + (f"\njob summary: {job_summary}" if job_summary else "")
+        + f"\nruns: {runs[0]} {runs[1]}"
+    )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ormbench import store
 from ormbench.commands.options import add_run_options, request_from
 from ormbench.declare import catalogue
 from ormbench.parent import run
 from ormbench.parent.request import RunRequest
-from ormbench.present import summary, table
+from ormbench.present import exports, summary, table
 from ormbench.present.report.build import build
 
 
@@ -51,6 +52,8 @@ def main(request: RunRequest, report: bool = True) -> int:
         print(f"\nresults: {path}")
         if report:
             print(f"report:  {build(path, request.results)}")
+        if store.append_job_summary(exports.run_summary(measured)):
+            print("job summary: $GITHUB_STEP_SUMMARY")
     if path is None:
         print("\nFAILED: nothing was measured (see the lines above)", file=sys.stderr)
     elif status:
