@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ormbench import store
 from ormbench.analysis.history import count_steps, detect, index
@@ -238,32 +237,6 @@ def test_runs_imported_at_once_from_three_machines_appear_exactly_once(
         history.close()
     assert len(points) == 3 * len(COMMITS) * len(VARIANTS) * 2
     assert {p.machine.split(" ")[0] for p in points} == {"runner-0", "runner-1", "runner-2"}
-
-
-def test_the_workflows_measure_a_matrix_merge_the_history_and_compare_pull_requests() -> None:
-    workflows = ROOT / ".github" / "workflows"
-    bench_flow = yaml.safe_load((workflows / "bench.yml").read_text())
-    matrix = bench_flow["jobs"]["bench"]["strategy"]["matrix"]
-    images = {server["image"] for server in matrix["server"]}
-    assert images == {
-        "postgres:14", "postgres:15", "postgres:16", "postgres:17",
-        "mysql:8.4", "mariadb:10.11", "mariadb:11.4",
-    }  # fmt: skip
-    assert "5.2" in matrix["django"] and any(v.startswith("6.") for v in matrix["django"])
-    steps = bench_flow["jobs"]["bench"]["steps"]
-    assert any("nox -s bench" in step.get("run", "") for step in steps)
-    assert any(step.get("with", {}).get("path") == "results/runs/" for step in steps)
-    merge = bench_flow["jobs"]["history"]
-    assert merge["needs"] == "bench"
-    script = "\n".join(step.get("run", "") for step in merge["steps"])
-    assert "nox -s history -- --from" in script and "gh-pages" in script
-    pull = yaml.safe_load((workflows / "pull-request.yml").read_text())
-    script = "\n".join(step.get("run", "") for step in pull["jobs"]["compare"]["steps"])
-    assert "git merge-base" in script and "nox -s compare" in script and "summary.md" in script
-    posting = next(
-        s for s in pull["jobs"]["compare"]["steps"] if "github-script" in s.get("uses", "")
-    )
-    assert "createComment" in posting["with"]["script"]
 
 
 def test_a_new_run_redraws_only_the_newest_window_of_each_chart(

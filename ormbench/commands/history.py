@@ -79,6 +79,12 @@ def main(results: Path, sources: Sequence[Path], store_url: str | None, threshol
     if not found:
         print("  nothing")
     print(f"\nsite: {site.build(all_series, found, results / 'history')}")
+    lines = [f"- `{change.line()}`" for change in newest[:SHOWN]] or ["Nothing changed."]
+    store.append_job_summary(
+        f"### django-ormbench history: {len(found)} changes in {series}\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     return 0
 
 
