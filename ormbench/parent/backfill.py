@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+import time
 
 from ormbench import results, store
 from ormbench.errors import BenchError
@@ -18,6 +19,7 @@ from ormbench.parent import counted
 from ormbench.parent.request import COUNTING, Process, RunRequest, Schedule
 from ormbench.parent.revisions import checkout
 from ormbench.parent.run import execute_counted
+from ormbench.present import progress
 from ormbench.protocol import Policy
 
 PROCESSES = 5  # per commit: a step of 25% stands out of this machine's noise over 2+2 commits
@@ -51,12 +53,16 @@ def backfill(request: RunRequest, span: str, every: int = 1, processes: int = PR
     commits = commits_in(span, every)
     store.ensure_writable(request.results)
     done = _measured(request)
-    failed = 0
+    to_measure = sum(commit not in done for commit in commits)
+    failed = measured = 0
+    started = time.monotonic()
     for i, commit in enumerate(commits, 1):
         if commit in done:
             print(f"== commit {i}/{len(commits)} {commit[:10]}: measured already, skipped")
             continue
-        print(f"== commit {i}/{len(commits)} {commit[:10]}", flush=True)
+        where = progress.overall("measured", measured, to_measure, time.monotonic() - started)
+        print(f"== commit {i}/{len(commits)} {commit[:10]} ({where})", flush=True)
+        measured += 1
         counting = request.measure == "instructions"
         with checkout(commit, commit[:10], counting) as tree:
             timed = [

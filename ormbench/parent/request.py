@@ -97,6 +97,13 @@ class Schedule:
     more: Callable[[int], Process] | None = None
     budget_seconds: float = 0.0  # per database
 
+    def expected(self, process_seconds: float | None) -> int:
+        """How many processes a database will likely get, a process taking `process_seconds`
+        (None: not known yet): for the progress line's ETA, never for a decision."""
+        if self.more is None or not process_seconds:
+            return len(self.first)
+        return max(len(self.first), int(self.budget_seconds / process_seconds) // 2 * 2)
+
     def process(self, i: int, elapsed: float) -> Process | None:
         """The i-th process, `elapsed` seconds into this database; None: stop."""
         if i < len(self.first):

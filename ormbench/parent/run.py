@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ormbench import store
@@ -21,7 +22,7 @@ from ormbench.errors import BenchError
 from ormbench.parent import counted, workers
 from ormbench.parent.request import COUNTING, Process, RunRequest, Schedule
 from ormbench.parent.workers import Piece
-from ormbench.present import numbers
+from ormbench.present import numbers, progress
 from ormbench.results import Run
 from ormbench.servers import Database, ServerUnavailable, provide, proxy, registry
 from ormbench.servers.base import workspace
@@ -60,11 +61,12 @@ def execute_counted(
     core: counts do not depend on the machine's load. A run per process of each."""
     started = time.time()
     per_process: list[list[Piece]] = []
+    tally = Tally(len(request.databases), schedule)
     with workspace("run") as scratch, contextlib.ExitStack() as kept:
         opened: dict[str, counted.Opened] = {}
         for name in request.databases:
             pieces, still_open = _one_database(
-                request, name, scratch, schedule, kept if counting else None
+                request, name, scratch, schedule, kept if counting else None, tally
             )
             for i, more in enumerate(pieces):
                 if i == len(per_process):
@@ -77,12 +79,30 @@ def execute_counted(
     return runs, [workers.merge(request, pieces, started) for pieces in counts]
 
 
+@dataclass
+class Tally:
+    """The processes finished over every database of a run, for one line of overall progress
+    (a comparison of a whole catalogue runs for half an hour)."""
+
+    databases: int
+    schedule: Schedule
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        mean = elapsed / self.done if self.done else None
+        total = self.schedule.expected(mean) * self.databases
+        return progress.overall("overall", self.done, total, elapsed)
+
+
 def _one_database(
     request: RunRequest,
     name: str,
     scratch: Path,
     schedule: Schedule,
     keep: contextlib.ExitStack | None = None,
+    tally: Tally | None = None,
 ) -> tuple[list[list[Piece]], counted.Opened | None]:
     """One server for this database; per process, a worker per requested latency (SQLite has
     no wire). With `keep`, the server (its siblings and replica too) stays up in it after the
@@ -112,7 +132,8 @@ def _one_database(
                 count = len(schedule.first)
                 total = f"of {count}" if schedule.more is None else f"(at least {count})"
                 if count > 1:
-                    print(f"== {name}: process {i + 1} {total}: {process.label}", flush=True)
+                    where = f"; {tally.line()}" if tally else ""
+                    print(f"== {name}: process {i + 1} {total}: {process.label}{where}", flush=True)
                 folder = scratch / f"p{i}"
                 folder.mkdir(exist_ok=True)
                 target = targets[process.database_suffix]
@@ -122,6 +143,8 @@ def _one_database(
                         for lat in latencies
                     ]
                 )
+                if tally:
+                    tally.done += 1
             if keep is None or not any("error" not in p.meta for pieces in out for p in pieces):
                 return out, None
             keep.enter_context(siblings.pop_all())

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ormbench import store
 from ormbench.analysis.history.detect import Change, Series, SeriesKey
+from ormbench.present import progress
 from ormbench.present.report.html import CSS
 from ormbench.present.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time_axis
 
@@ -137,12 +138,15 @@ def _charts(
                 shutil.copy2(previous / name, folder / name)
             else:
                 to_draw.append((window, mine, folder / name))
+    drawn = progress.Units("history: charts drawn", len(to_draw))
     if len(to_draw) < PARALLEL_FROM:
         for job in to_draw:
             _draw(*job)
+            drawn.step()
     else:  # matplotlib draws on one core: a chart per process, as many as there are cores
         with ProcessPoolExecutor(mp_context=multiprocessing.get_context("fork")) as pool:
-            list(pool.map(_draw, *zip(*to_draw, strict=True), chunksize=4))
+            for _ in pool.map(_draw, *zip(*to_draw, strict=True), chunksize=4):
+                drawn.step()
     return names
 
 

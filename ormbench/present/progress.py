@@ -49,3 +49,40 @@ class Progress:
         self.stream.write(
             f"{self.database}: {done}/{self.total} cases, {scenario} done; {timing}\n"
         )
+
+
+def overall(what: str, done: int, total: int, elapsed: float) -> str:
+    """Where long work made of units stands (a comparison's processes, a backfill's commits,
+    the history's charts): done of total, elapsed, and an ETA from the mean unit so far."""
+    total = max(total, done)
+    if done == 0 or total == 0:
+        return f"{what}: 0/{total}, {numbers.clock(elapsed)} elapsed, ETA after the first"
+    left = elapsed / done * (total - done)
+    return (
+        f"{what}: {done}/{total} ({done / total:.0%}), {numbers.clock(elapsed)} elapsed, "
+        f"ETA {numbers.clock(left)}"
+    )
+
+
+class Units:
+    """`overall` as one live line in a terminal (rewritten at each unit), and as a plain line
+    at each tenth of the work in a log."""
+
+    def __init__(self, what: str, total: int, stream: TextIO | None = None) -> None:
+        self.what, self.total = what, total
+        self.stream = stream or sys.stdout
+        self.live = self.stream.isatty()
+        self.started = time.monotonic()
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        text = overall(self.what, self.done, self.total, time.monotonic() - self.started)
+        if self.live:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self.stream.write("\r" + text[:width].ljust(width))
+            if self.done >= self.total:
+                self.stream.write("\n")
+        elif self.done * 10 // max(self.total, 1) > (self.done - 1) * 10 // max(self.total, 1):
+            self.stream.write(text + "\n")
+        self.stream.flush()
