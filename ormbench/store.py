@@ -119,9 +119,13 @@ def load_run(path: Path) -> Run:
 
 
 def save_comparison(
-    results: Path, texts: dict[str, str], draw: dict[str, Callable[[Path], None]]
+    results: Path,
+    texts: dict[str, str],
+    draw: dict[str, Callable[[Path], None]],
+    bundle: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write a comparison's files into a new folder results/compare/<time>-<random>/."""
+    """Write a comparison's files into a new folder results/compare/<time>-<random>/ (and,
+    with `bundle`, the page's scripts beside them)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = results / "compare" / f"{stamp}-{secrets.token_hex(3)}"
     folder.mkdir(parents=True)
@@ -129,6 +133,8 @@ def save_comparison(
         (folder / name).write_text(text, encoding="utf-8")
     for name, make in draw.items():
         make(folder / name)
+    if bundle is not None:
+        bundle(folder)
     return folder
 
 

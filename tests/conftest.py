@@ -75,36 +75,54 @@ def in_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
-def render_in_chromium(page: Path, shot: Path, size: tuple[int, int]) -> list[str]:
-    """Render `page` in headless Chromium into the PNG `shot`; its console lines (none for a
-    page without errors). Skips the test where Chromium is not installed."""
+class Opened:
+    """A page open in headless Chromium with the network cut: what it logged, what it tried to
+    fetch beyond its own folder, and the page itself (Playwright's) to act on."""
+
+    def __init__(self, context: Any, path: Path) -> None:
+        self.console: list[str] = []
+        self.requests: list[str] = []
+        folder = path.parent.resolve().as_uri()
+
+        def route(found: Any) -> None:
+            if found.request.url.startswith(folder):
+                found.continue_()
+            else:  # the network is off: anything else is recorded and refused
+                self.requests.append(found.request.url)
+                found.abort()
+
+        self.page = context.new_page()
+        self.page.route("**/*", route)
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.goto(path.resolve().as_uri())
+        # the filter script marks the body once every chart has drawn and the filter applied
+        self.page.wait_for_function("document.body.dataset.filtered !== undefined")
+
+    def filtered(self) -> dict[str, str]:
+        self.page.wait_for_function("document.body.dataset.filtered !== undefined")
+        return dict(json.loads(self.page.evaluate("document.body.dataset.filtered")))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright (the system's Chromium: nothing downloaded);
+    skips where Chromium is not installed (`apt-get install chromium`; .ci/run does)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install chromium): cannot render")
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={page.parent / '.chromium-profile'}",
-            f"--window-size={size[0]},{size[1]}",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = launched.new_context(viewport={"width": 1300, "height": 1600})
+        context.set_default_timeout(30_000)
+        yield context
+        launched.close()
+
+
+def open_page(browser: Any, path: Path) -> Opened:
+    return Opened(browser, path)
 
 
 def compare(

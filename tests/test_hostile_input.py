@@ -13,7 +13,7 @@ import pytest
 from ormbench import store
 from ormbench.analysis.history.detect import Change, Series
 from ormbench.errors import BenchError
-from ormbench.present.history_site import bisect_command
+from ormbench.present.history.site import bisect_command
 from tests import factory
 from tests.conftest import in_process
 

@@ -18,7 +18,7 @@ from ormbench.parent import djangos as django_envs
 from ormbench.parent import revisions
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import RunRequest
-from ormbench.present import comparison, exports
+from ormbench.present import comparison, exports, web
 
 # Processes are the samples of a comparison (analysis.stats): ten a side let any benchmark of a
 # catalogue of up to 900 reach p < ALPHA under Holm's adjustment (five: a benchmark alone).
@@ -203,10 +203,11 @@ def _write(
         results,
         {
             "summary.md": summary,
-            "index.html": comparison.page(found, "ratios.png"),
+            "index.html": comparison.page(found),
             "comparison.json": document,
         },
-        draw={"ratios.png": lambda path: comparison.chart(found.comparisons, path)},
+        draw={"ratios.png": lambda path: web.export_png(comparison.spec(found.comparisons), path)},
+        bundle=web.write_bundle,
     )
     if json_file is not None:
         store.write_export(json_file, document)

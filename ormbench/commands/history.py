@@ -13,7 +13,7 @@ from ormbench import store
 from ormbench.analysis.history import count_steps, detect, index
 from ormbench.analysis.stats import DEFAULT_THRESHOLD
 from ormbench.errors import BenchError
-from ormbench.present import history_site as site
+from ormbench.present.history import site
 
 SHOWN = 20  # changes printed, newest first (the site lists more)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ormbench import store
 from ormbench.analysis.history import detect, index
-from ormbench.present import history_site as site
 from ormbench.present import numbers
+from ormbench.present.history import site
 from ormbench.results import SCHEMA_VERSION, Run
 
 SCENARIOS = 35  # benchmarks are spread over this many scenarios of 4 variants x 5 sizes

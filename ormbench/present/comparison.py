@@ -1,18 +1,19 @@
-"""How a comparison of two runs reads: terminal table, Markdown for a PR, HTML with a chart."""
+"""How a comparison of two runs reads: terminal table, Markdown for a PR, a page with an
+interactive chart (its PNG export beside it)."""
 
 from __future__ import annotations
 
 import math
 from html import escape
-from pathlib import Path
+from typing import Any
+
+import altair as alt
 
 from ormbench.analysis.compare import Comparison, Outcome
 from ormbench.analysis.exact import ExactChange
 from ormbench.analysis.stats import ALPHA, UNSTABLE_SPREAD, processes_needed
 from ormbench.present import counts as instructions
-from ormbench.present import numbers
-from ormbench.present.report.html import CSS
-from ormbench.present.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save
+from ormbench.present import numbers, web
 
 VERDICT_MARK = {
     "slower": "SLOWER",
@@ -166,35 +167,61 @@ def markdown(o: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(comparisons: list[Comparison], path: Path) -> None:
-    """Forest plot: ratio B/A with its 95% interval per benchmark, log axis, changes coloured."""
-    shown = _shown(comparisons)[:60]
-    fig = figure(9, 0.22 * len(shown) + 1.4)
-    ax = fig.add_subplot()
-    for i, c in enumerate(shown):
-        color = (
-            NAIVE_COLOR
-            if c.verdict == "slower"
-            else OPTIMIZED_COLORS[1]
-            if c.verdict == "faster"
-            else "#777777"
-        )
-        if not math.isnan(c.ci_low):
-            ax.plot([c.ci_low, c.ci_high], [i, i], color=color, linewidth=1.5)
-        ax.plot([c.ratio], [i], "o", color=color, markersize=4)
-    ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(shown)), [c.key for c in shown], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("B / A over processes (log scale; right of 1: B slower), 95% interval")
-    ax.set_title("Run B against run A")
-    save(fig, path)
+def spec(comparisons: list[Comparison]) -> dict[str, Any]:
+    """Forest plot as a Vega-Lite spec: ratio B/A with its 95% interval per benchmark, log axis,
+    changes coloured (and shaped: colour is not the only cue)."""
+    points = [
+        {
+            "name": c.key,
+            "database": c.database,
+            "ratio": c.ratio,
+            "low": None if math.isnan(c.ci_low) else c.ci_low,
+            "high": None if math.isnan(c.ci_high) else c.ci_high,
+            "verdict": c.verdict,
+            "A": numbers.seconds(c.median_a),
+            "B": numbers.seconds(c.median_b),
+            "p": _p(c),
+            "resolution": _resolution(c),
+            "processes": f"{c.processes_a}/{c.processes_b}",
+            "href": f"#{_row_id(c)}",
+        }
+        for c in comparisons
+        if c.ratio > 0 and math.isfinite(c.ratio)
+    ]
+    verdicts = list(VERDICT_MARK)
+    colours = alt.Scale(domain=verdicts, range=[web.NAIVE_COLOR, web.PALETTE[0],
+                                                *[web.INVALID_COLOR] * 3])  # fmt: skip
+    base = alt.Chart(alt.Data(values=points)).transform_filter(web.FILTER_TEST)
+    y = alt.Y("name:N", sort=None, title=None)
+    x = alt.X("ratio:Q", scale=alt.Scale(type="log"),
+              title="B / A over processes (log; right of 1: B slower), 95% interval")  # fmt: skip
+    tooltip = ["name:N", "ratio:Q", "low:Q", "high:Q", "p:N", "resolution:N", "A:N", "B:N",
+               "processes:N", "verdict:N"]  # fmt: skip
+    colour = alt.Color("verdict:N", scale=colours)
+    chart = alt.layer(
+        base.mark_rule().encode(
+            y, alt.X("low:Q", scale=alt.Scale(type="log")), alt.X2("high:Q"), colour
+        ),  # fmt: skip
+        base.mark_point(filled=True, size=40).encode(
+            y, x, colour, shape=alt.Shape("verdict:N"), href="href:N", tooltip=tooltip
+        ),
+        alt.Chart().mark_rule(color="gray").encode(x=alt.datum(1)),
+    ).properties(width=560, height={"step": 14}, title="Run B against run A")
+    params = [alt.param(name=f["name"], value=f["value"]) for f in web.FILTERS]
+    return dict(chart.add_params(*params).to_dict())
 
 
-def page(o: Outcome, chart_name: str) -> str:
+def _row_id(c: Comparison) -> str:
+    return f"b-{c.database}-{c.scenario}-{c.variant}-n{c.n}"
+
+
+def page(o: Outcome) -> str:
     comparisons = o.comparisons
     rows = "".join(
-        f"<tr><td class='l'>{escape(c.key)}</td><td>{numbers.seconds(c.median_a)}</td>"
+        f"<tr id='{escape(_row_id(c))}' data-database='{escape(c.database)}' "
+        f"data-name='{escape(c.key)}' data-verdict='{escape(c.verdict)}'>"
+        f"<th scope='row' class='l'><a href='#{escape(_row_id(c))}'>{escape(c.key)}</a></th>"
+        f"<td>{numbers.seconds(c.median_a)}</td>"
         f"<td>{numbers.seconds(c.median_b)}</td><td>{c.ratio:.3f}</td>"
         f"<td>{escape(_interval(c))}</td><td>{_p(c)}</td><td>{escape(_resolution(c))}</td>"
         f"<td>{c.processes_a}/{c.processes_b}</td>"
@@ -205,18 +232,41 @@ def page(o: Outcome, chart_name: str) -> str:
     shown = exact(o.changes)
     facts = f"<h2>{escape(shown[0])}</h2>" + (
         "<ul>"
-        + "".join(f"<li><code>{escape(line.strip())}</code></li>" for line in shown[1:])
+        + "".join(
+            f"<li data-name='{escape(change.name)}' data-database='{escape(change.key[0])}'>"
+            f"<code>{escape(str(change))}</code></li>"
+            for change in o.changes
+        )
         + "</ul>"
-        if shown[1:]
+        if o.changes
         else ""
     )
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>django-ormbench comparison</title><style>{CSS}</style></head><body>"
-        f"<h1>Comparison</h1>{notes}<p><b>{escape(counts(comparisons))}</b></p>"
-        f"<img src='{escape(chart_name)}' alt='ratio B/A with 95% intervals'>"
-        "<table><tr><th class='l'>benchmark</th><th>A</th><th>B</th><th>ratio</th>"
-        "<th>95% CI</th><th>p</th><th>resolution</th><th>processes</th>"
-        "<th class='l'>verdict</th></tr>"
-        f"{rows}</table>{instructions.html(o)}{facts}</body></html>"
+    figure, charts = web.chart(
+        "c-ratios",
+        spec(comparisons),
+        "Ratio B/A with its 95% interval per benchmark. Hover a point for its figures; click it "
+        "for its row.",
     )
+    databases = sorted({c.database for c in comparisons})
+    head = "".join(
+        f"<th scope='col'{' class=l' if h in ('benchmark', 'verdict') else ''}>{h}</th>"
+        for h in (
+            "benchmark",
+            "A",
+            "B",
+            "ratio",
+            "95% CI",
+            "p",
+            "resolution",
+            "processes",
+            "verdict",
+        )  # fmt: skip
+    )
+    body = (
+        f"<h1>Comparison</h1>{notes}<p><b>{escape(counts(comparisons))}</b></p>"
+        + web.filters(databases, list(VERDICT_MARK), "benchmark")
+        + figure
+        + f"<table><caption>Every benchmark both runs measured</caption><tr>{head}</tr>{rows}"
+        f"</table>{instructions.html(o)}{facts}"
+    )
+    return web.page("django-ormbench comparison", body, charts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def seconds(value: float) -> str:
     """A duration with a unit that keeps three significant digits."""
@@ -20,7 +22,35 @@ def clock(value: float) -> str:
 
 
 def ratio(value: float) -> str:
-    return f"{value:.3g}x"
+    """ "12.7x", "10x", "1070x": three significant digits, never exponent notation."""
+    return f"{value:.0f}x" if abs(value) >= 1000 else f"{value:.3g}x"
+
+
+def _plain(value: float) -> str:
+    """Three significant digits without exponent notation: 1070, 12.7, 0.0123."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{round(value, digits):.{digits}f}"
+
+
+def _short(value: float) -> str:
+    """Like `_plain`, without trailing zeros: 3, 0.5, 12.7."""
+    if isinstance(value, int):
+        return str(value)
+    return _plain(value).rstrip("0").rstrip(".")
+
+
+def linear(fixed: float, per_n: float) -> str:
+    """A fitted count a + b·n as a reader writes it: "3", "n", "1 + n", "2 + 0.5·n"; a
+    coefficient within a millionth of a whole number is that number (a fit's rounding)."""
+    terms = []
+    a, b = (round(x) if abs(x - round(x)) < 1e-6 else x for x in (fixed, per_n))
+    if a:
+        terms.append(_short(a))
+    if b:
+        terms.append("n" if b == 1 else f"{_short(b)}·n")
+    return " + ".join(terms).replace("+ -", "- ") or "0"
 
 
 def size(n_bytes: float) -> str:

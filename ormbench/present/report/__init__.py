@@ -1,1 +1,2 @@
-"""The report page of one run: its PNG charts, its HTML, and building them in place."""
+"""The report page of one run: its interactive charts and their exports, its HTML, and
+building them in place."""

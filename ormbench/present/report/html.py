@@ -1,4 +1,5 @@
-"""The static HTML page: no JavaScript, no network, every run-supplied text escaped."""
+"""The report page: interactive charts (`specs`, drawn by the Vega bundle beside the page, no
+network), a filter bar, and every figure in tables; every run-supplied text escaped."""
 
 from __future__ import annotations
 
@@ -6,65 +7,64 @@ from html import escape
 from typing import Any
 
 from ormbench.analysis.plans import marks
-from ormbench.analysis.stats import growth
+from ormbench.analysis.stats import crossover, growth
 from ormbench.dataset import scales
-from ormbench.present import numbers, plans
+from ormbench.present import numbers, plans, web
+from ormbench.present.report import specs
 from ormbench.present.rows import Row, unmeasured
-from ormbench.present.summary import machine_steadiness
+from ormbench.present.summary import LOSS_BELOW, machine_steadiness
 from ormbench.results import Run, RunMeta
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
-max-width:1180px;padding:1.5em;color:#222}
-h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-img{max-width:100%;height:auto;display:block;margin:.6em 0}
-table{border-collapse:collapse;margin:.6em 0;font-size:12.5px}
-th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;vertical-align:top}
-th{background:#f5f5f5}td.l,th.l{text-align:left}
-pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em;overflow-x:auto;font-size:12px}
-.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:600}
-.ok{background:#e3f4e8;color:#1e6b34}.bad{background:#fbe3e3;color:#a11}
-.noisy{background:#fff3d6;color:#8a5a00}.muted{color:#777}
-nav ul{columns:3;list-style:none;padding:0}details{margin:.4em 0}
-"""
 
-
-def page(run: Run, source: str, rows: list[Row], charts: dict[str, Any]) -> str:
-    """The whole report. `charts` maps 'overview', 'compact' and scenario names to file names."""
+def page(run: Run, source: str, rows: list[Row], exports: dict[str, str]) -> str:
+    """The whole report: interactive charts (`specs`), filtered by database, scenario name and
+    what is wrong; `exports` names the PNG and SVG files written for a README."""
     meta = run.meta
     skipped_whole = unmeasured(run)
     scenarios = sorted({r.scenario for r in rows} | set(skipped_whole))
+    databases = [d for d in meta.databases if any(r.database == d for r in rows)]
+    charts: dict[str, Any] = {}
+    overview, charts_of = web.chart(
+        "c-overview",
+        specs.overview(rows, databases),
+        "The best optimized speedup per scenario and database; INVALID where no optimized "
+        "variant was valid. Click a cell for its scenario.",
+    )
+    charts |= charts_of
+    export_links = " · ".join(f"<a href='{escape(f)}'>{escape(f)}</a>" for f in exports.values())
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>django-ormbench report: {escape(source)}</title><style>{CSS}</style></head><body>",
         "<h1>django-ormbench report</h1>",
         f"<p class='muted'>{escape(_summary(run, source))}</p>",
         f"<p class='muted'>{escape(machine_steadiness(run))}</p>",
+        web.filters(databases, ["invalid", "loses"], "scenario or variant"),
         "<nav><ul>",
-        *[f"<li><a href='#s-{escape(s)}'>{escape(s)}</a></li>" for s in scenarios],
+        *[
+            f"<li data-name='{escape(s)}'><a href='#s-{escape(s)}'>{escape(s)}</a></li>"
+            for s in scenarios
+        ],  # fmt: skip
         "<li><a href='#environment'>environment</a></li></ul></nav>",
         "<h2 id='overview'>Overview</h2>",
-        _img(charts["overview"], "Heatmap of the best optimized speedup per scenario and database"),
-        f"<p class='muted'>A compact version for a README: <a href='{charts['compact']}'>"
-        f"{charts['compact']}</a>. Invalid results are shown as INVALID, never as a speedup.</p>",
+        overview,
+        f"<p class='muted'>For a README: {export_links}. Invalid results are shown as "
+        "INVALID, never as a speedup; every chart also exports itself as SVG or PNG (its "
+        "… menu).</p>",
         _problems(meta, rows),
     ]
     for scenario in scenarios:
         if scenario in skipped_whole:
             parts.append(_not_measured(scenario, meta.scenarios.get(scenario, {}), skipped_whole))
             continue
-        parts.append(
-            _scenario(
-                scenario,
-                meta.scenarios.get(scenario, {}),
-                [r for r in rows if r.scenario == scenario],
-                charts.get(scenario, {}),
-                run,
-            )
+        section, charts_of = _scenario(
+            scenario,
+            meta.scenarios.get(scenario, {}),
+            [r for r in rows if r.scenario == scenario],
+            databases,
+            run,
         )
-    parts += [_environment(run), "</body></html>"]
-    return "\n".join(parts)
+        parts.append(section)
+        charts |= charts_of
+    parts.append(_environment(run))
+    return web.page(f"django-ormbench report: {source}", "\n".join(parts), charts)
 
 
 def _summary(run: Run, source: str) -> str:
@@ -75,10 +75,6 @@ def _summary(run: Run, source: str) -> str:
         f" · seed {meta.seed} · Django {run.django} · "
         f"{len(run.benchmarks)} benchmarks · started {meta.started or '?'}"
     )
-
-
-def _img(name: str, alt: str) -> str:
-    return f"<img src='{escape(name)}' alt='{escape(alt)}' loading='lazy'>"
 
 
 def _problems(meta: RunMeta, rows: list[Row]) -> str:
@@ -147,40 +143,71 @@ def _not_measured(name: str, info: dict[str, Any], reasons: dict[str, list[str]]
     doc_text = info.get("doc", info.get("label", ""))
     return "\n".join(
         [
-            f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
+            f"<section data-name='{escape(name)}'><h2 id='s-{escape(name)}'>{escape(name)}</h2>",
             *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
             "<p class='muted'>Not measured in this run: "
             + "; ".join(escape(r) for r in reasons[name])
-            + "</p>",
+            + "</p></section>",
         ]
     )
 
 
 def _scenario(
-    name: str, info: dict[str, Any], rows: list[Row], charts: dict[str, Any], run: Run
-) -> str:
+    name: str, info: dict[str, Any], rows: list[Row], databases: list[str], run: Run
+) -> tuple[str, dict[str, Any]]:
+    """One scenario's section and its chart. Its `data-verdict` says whether a variant of it
+    is invalid somewhere, or an optimized one loses to the naive one (under 0.9x)."""
     doc_text = info.get("doc", info.get("label", ""))
+    verdicts = [v for v, found in (("invalid", any(not r.valid for r in rows)),
+                                   ("loses", any(_loses(r) for r in rows))) if found]  # fmt: skip
+    names = " ".join([name, *sorted({r.variant for r in rows})])
+    shown = [d for d in databases if any(r.database == d for r in rows)]
+    multiple_n = len({r.n for r in rows}) > 1
+    figure, charts = web.chart(
+        f"c-{name}",
+        specs.scenario(name, rows, shown),
+        f"{name}: median time per call "
+        + ("against n, log-log, per database" if multiple_n else "per variant and database")
+        + ". Hover a point for its figures; click it for its row in the table.",
+    )
     parts = [
+        f"<section data-name='{escape(names)}' data-verdict='{' '.join(verdicts) or 'none'}'>",
         f"<h2 id='s-{escape(name)}'>{escape(name)}</h2>",
         *[f"<p>{escape(p)}</p>" for p in doc_text.split("\n\n")],
         *[f"<p class='muted'>{escape(line)}</p>" for line in _conditions(info, run)],
+        figure,
+        *[f"<p class='muted'>Crossover: {escape(note)}</p>" for note in crossovers(rows)],
+        _growth(rows),
+        _table(name, rows),
+        _variants(info),
+        _plans(name, run),
+        _explain(name, run),
+        "</section>",
     ]
-    if "variants" in charts:
-        parts.append(_img(charts["variants"], f"{name}: median time per variant and database"))
-    if "scaling" in charts:
-        parts.append(_img(charts["scaling"], f"{name}: time against n, log-log"))
-        parts += [
-            f"<p class='muted'>Crossover: {escape(note)}</p>"
-            for note in charts.get("crossovers", [])
-        ]
-    parts.append(_growth(rows))
-    if "memory" in charts:
-        parts.append(_img(charts["memory"], f"{name}: peak Python memory against n"))
-    parts.append(_table(rows))
-    parts.append(_variants(info))
-    parts.append(_plans(name, run))
-    parts.append(_explain(name, run))
-    return "\n".join(parts)
+    return "\n".join(parts), charts
+
+
+def _loses(row: Row) -> bool:
+    return row.valid and row.role == "optimized" and (row.speedup or 1) < LOSS_BELOW
+
+
+def crossovers(rows: list[Row]) -> list[str]:
+    """Where an optimized variant's line crosses the naive one's, per database."""
+    notes = []
+    for database in sorted({r.database for r in rows}):
+        series = _series([r for r in rows if r.database == database])
+        naive = next((v for (_, v), s in series.items() if s[0].role == "naive"), None)
+        if naive is None:
+            continue
+        at = {v: {r.n: r.median for r in s} for (_, v), s in series.items()}
+        for variant in sorted(v for v in at if v != naive):
+            ns = sorted(set(at[naive]) & set(at[variant]))
+            if len(ns) < 2:
+                continue
+            found = crossover(ns, [at[naive][n] for n in ns], [at[variant][n] for n in ns])
+            if found is not None:
+                notes.append(f"{database}: {variant} and {naive} cross at n ≈ {found:.0f}")
+    return notes
 
 
 def _plans(scenario: str, run: Run) -> str:
@@ -240,14 +267,15 @@ def _growth(rows: list[Row]) -> str:
         lines.append(
             f"<tr><td class='l'>{escape(database)}</td><td class='l'>"
             f"{escape(variant)}</td><td>n<sup>{fit.time_exponent:.2f}</sup></td>"
-            f"<td class='l'>{fit.queries_fixed:.3g} + {fit.queries_per_n:.3g}·n"
+            f"<td class='l'>{numbers.linear(fit.queries_fixed, fit.queries_per_n)}"
             f"{badge}</td></tr>"
         )
     if not lines:
         return ""
     return (
-        "<table><tr><th class='l'>database</th><th class='l'>variant</th>"
-        "<th>time grows as</th><th class='l'>queries</th></tr>" + "".join(lines) + "</table>"
+        "<table><caption>Fitted growth</caption><tr><th scope='col' class='l'>database</th>"
+        "<th scope='col' class='l'>variant</th><th scope='col'>time grows as</th>"
+        "<th scope='col' class='l'>queries</th></tr>" + "".join(lines) + "</table>"
     )
 
 
@@ -259,14 +287,11 @@ def _series(rows: list[Row]) -> dict[tuple[str, str], list[Row]]:
     return series
 
 
-def _table(rows: list[Row]) -> str:
-    head = (
-        "<tr><th class='l'>database</th><th>n</th><th class='l'>variant</th><th>median</th>"
-        "<th>IQR</th><th>rounds</th><th>queries</th><th>round trips</th><th>connects</th>"
-        "<th>peak memory</th>"
-        "<th>speedup</th><th>instructions</th><th class='l'>figures</th>"
-        "<th class='l'>status</th></tr>"
-    )
+def _table(scenario: str, rows: list[Row]) -> str:
+    heads = ["database", "n", "variant", "median", "IQR", "rounds", "queries", "round trips",
+             "connects", "peak memory", "speedup", "instructions", "figures", "status"]  # fmt: skip
+    left = {"database", "variant", "figures", "status"}
+    head = "".join(f"<th scope='col'{' class=l' if h in left else ''}>{h}</th>" for h in heads)
     body = []
     for r in sorted(rows, key=lambda r: (r.database, r.n, r.role != "naive", r.variant)):
         status = (
@@ -276,9 +301,14 @@ def _table(rows: list[Row]) -> str:
         )
         if r.noisy:
             status += " <span class='badge noisy'>noisy</span>"
+        verdict = "invalid" if not r.valid else "loses" if _loses(r) else "none"
         body.append(
-            f"<tr><td class='l'>{escape(r.database)}</td><td>{r.n}</td>"
-            f"<td class='l'>{escape(r.variant)}</td><td>{numbers.seconds(r.median)}</td>"
+            f"<tr id='{escape(specs.row_id(r))}' data-database='{escape(r.database)}' "
+            f"data-name='{escape(f'{r.database}/{r.scenario}/{r.variant}/n={r.n}')}' "
+            f"data-verdict='{verdict}'>"
+            f"<td class='l'>{escape(r.database)}</td><td>{r.n}</td>"
+            f"<th scope='row' class='l'><a href='#{escape(specs.row_id(r))}'>"
+            f"{escape(r.variant)}</a></th><td>{numbers.seconds(r.median)}</td>"
             f"<td>{numbers.seconds(r.iqr)}</td><td>{r.rounds}</td><td>{r.queries}</td>"
             f"<td>{'-' if r.round_trips is None else r.round_trips}</td>"
             f"<td>{r.connects or '-'}</td>"
@@ -288,7 +318,8 @@ def _table(rows: list[Row]) -> str:
             f"<td class='l'>{escape(r.recorded_shown) or '-'}</td>"
             f"<td class='l'>{status}</td></tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    caption = f"<caption>{escape(scenario)}: every benchmark (link: its row)</caption>"
+    return f"<table>{caption}<tr>{head}</tr>{''.join(body)}</table>"
 
 
 def _variants(info: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""The history site: results/history/index.html and its PNGs, offline like the report.
+"""The history site: results/history/index.html, its interactive charts and PNGs, offline like
+the report.
 
 The front page lists what changed lately, newest first, each with the `nox -s compare` command
 that bisects it and a link to its series; below it one chart per scenario and database (every
@@ -22,11 +23,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from ormbench import store
 from ormbench.analysis.history.detect import Change, Series, SeriesKey
-from ormbench.present import progress
-from ormbench.present.report.html import CSS
+from ormbench.present import progress, web
+from ormbench.present.history import chart
 from ormbench.present.style import NAIVE_COLOR, OPTIMIZED_COLORS, figure, save, time_axis
 
 SHOWN_CHANGES = 50  # on the front page; every one is printed by the command
@@ -53,7 +55,9 @@ def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path)
         newest = sorted(changes, key=lambda c: _position(c), reverse=True)
         charts = _charts(all_series, changes, staging, folder)
         _summary(newest[:SUMMARY_CHANGES], staging / "summary.png")
-        (staging / "index.html").write_text(_page(all_series, newest, charts), encoding="utf-8")
+        page = _page(all_series, newest, charts, _interactive(all_series, changes))
+        (staging / "index.html").write_text(page, encoding="utf-8")
+        web.write_bundle(staging)
         store.swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -222,46 +226,68 @@ def _summary(newest: Sequence[Change], path: Path) -> None:
     save(fig, path)
 
 
+def _interactive(
+    all_series: Sequence[Series], changes: Sequence[Change]
+) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The newest window of each group as an interactive chart (`chart.spec`)."""
+    groups: dict[tuple[str, ...], list[Series]] = defaultdict(list)
+    for series in all_series:
+        groups[_group(series)].append(series)
+    flagged = {(c.series.key, c.at) for c in changes}
+    specs = {}
+    for group, members in groups.items():
+        window = _windows(group, members)[-1]
+        title = f"{group[5]} on {group[3]} ({group[0]}, Django {group[1]}, scale {group[2]})"
+        specs[group] = chart.spec(title, window.members, window.commits, window.first, flagged)
+    return specs
+
+
 def _page(
     all_series: Sequence[Series],
     newest: Sequence[Change],
     charts: dict[tuple[str, ...], list[tuple[str, str]]],
+    specs: dict[tuple[str, ...], dict[str, Any]],
 ) -> str:
     items = "".join(
-        f"<li><b>{escape(c.verdict)}</b> {escape(c.line())} "
+        f"<li data-name='{escape(c.series.name)}' data-database='{escape(c.series.key[3])}' "
+        f"data-verdict='{escape(c.verdict)}'><b>{escape(c.verdict)}</b> {escape(c.line())} "
         f"<a href='#{_anchor(_group(c.series))}'>series</a>"
         + (f"<br><code>{escape(bisect_command(c))}</code>" if c.metric == "time" else "")
         + "</li>"
         for c in newest[:SHOWN_CHANGES]
     )
-    sections = "".join(
-        f"<h3 id='{_anchor(group)}'>{escape(group[5])} on {escape(group[3])}</h3>"
-        f"<img src='{escape(windows[-1][1])}' alt='{escape(group[5])} over commits' "
-        "loading='lazy'>"
-        + (
-            "<p class='muted'>earlier: "
-            + ", ".join(
-                f"<a href='{escape(name)}'>{escape(label)}</a>" for label, name in windows[:-1]
-            )
-            + "</p>"
-            if len(windows) > 1
-            else ""
+    embedded: dict[str, Any] = {}
+    sections = []
+    for group, windows in sorted(charts.items()):
+        names = " ".join(sorted({s.name for s in all_series if _group(s) == group}))
+        figure, spec = web.chart(
+            f"c-{_anchor(group)}",
+            specs[group],
+            f"{group[5]} on {group[3]}: {windows[-1][0]}; hover a commit for its figures",
         )
-        for group, windows in sorted(charts.items())
-    )
+        embedded |= spec
+        earlier = ", ".join(
+            f"<a href='{escape(name)}'>{escape(label)}</a>" for label, name in windows
+        )
+        sections.append(
+            f"<section data-name='{escape(names)}' data-database='{escape(group[3])}'>"
+            f"<h3 id='{_anchor(group)}'>{escape(group[5])} on {escape(group[3])}</h3>{figure}"
+            f"<p class='muted'>PNG: {earlier}</p></section>"
+        )
     commits = {c.id for s in all_series for c in s.commits}
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>django-ormbench history</title><style>{CSS}</style></head><body>"
+    databases = sorted({s.key[3] for s in all_series})
+    body = (
         f"<h1>History</h1><p class='muted'>{len(all_series)} series over {len(commits)} "
         "commits. Timing changes: change points (ruptures' PELT) confirmed by the comparison's "
         "statistics over the processes around them; query counts and round trips: any change, "
-        f"exactly. Each chart shows the newest commits (up to {WINDOW}); an overview of the "
-        "earlier ones is linked below it.</p>"
-        f"<h2>What changed lately</h2><ul>{items or '<li>nothing</li>'}</ul>"
+        f"exactly. Each chart shows the newest commits (up to {WINDOW}); PNGs of them and of "
+        "the earlier ones are linked below it.</p>"
+        + web.filters(databases, ["slower", "faster", "changed"], "scenario or variant")
+        + f"<h2>What changed lately</h2><ul>{items or '<li>nothing</li>'}</ul>"
         "<img src='summary.png' alt='newest timing changes'>"
-        f"<h2>Series</h2>{sections}</body></html>"
+        f"<h2>Series</h2>{''.join(sections)}"
     )
+    return web.page("django-ormbench history", body, embedded)
 
 
 def _anchor(group: tuple[str, ...]) -> str:
