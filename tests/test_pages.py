@@ -125,3 +125,37 @@ def test_the_history_page_finds_a_series_and_hovers_a_commit(browser: Any, tmp_p
     tooltip.wait_for(state="visible")
     assert COMMITS[3][:10] in tooltip.inner_text() and "changed here" in tooltip.inner_text()
     assert opened.console == [] and opened.requests == []
+
+
+def test_every_kind_of_chart_is_a_valid_vega_lite_spec(monkeypatch: Any, tmp_path: Path) -> None:
+    """A run does not check its specs against Vega-Lite's schema (a second a catalogue);
+    here every kind is checked: the report's overview and scenarios, a comparison, a history."""
+    import json
+
+    from ormbench.analysis.compare import compare_runs
+    from ormbench.analysis.history import detect, index
+    from ormbench.present import comparison, web
+    from ormbench.present.history import chart
+    from ormbench.present.report import specs
+    from ormbench.present.rows import by_scenario, rows
+    from ormbench.results import Run
+    from tests.conftest import FIXTURE_RUN
+    from tests.test_exports import _side
+    from tests.test_history import _stored
+
+    monkeypatch.setattr(web, "VALIDATE", True)
+    run = Run.read(json.loads(FIXTURE_RUN.read_text()))
+    found = rows(run)
+    databases = list(run.meta.databases)
+    built = [specs.overview(found, databases), specs.overview(found, databases, compact=True)]
+    built += [specs.scenario(s, r, databases) for s, r in by_scenario(found).items()]
+    built.append(comparison.spec(compare_runs(_side(1.0), _side(2.0))))
+    results = _stored(tmp_path, 1)
+    history = index.open_index(None, results)
+    for path in sorted(store.runs_dir(results).glob("*.json")):
+        history.add(store.load_run(path), index.run_id(path), str(path))
+    series = detect.series_of(history.points(), {})
+    history.close()
+    commits = [(c.id, c.time) for c in series[0].commits]
+    built.append(chart.spec("fk_access on sqlite", series, commits, 0, set()))
+    assert all(spec["datasets"][web.DATA] for spec in built)  # every chart has its figures

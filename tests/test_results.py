@@ -14,7 +14,7 @@ import pytest
 
 from ormbench import results, store
 from ormbench.errors import BenchError
-from ormbench.present.report import html
+from ormbench.present.report.build import build
 from ormbench.present.rows import rows
 from ormbench.results import Run
 from tests.conftest import FIXTURE_RUN, INVALIDATED, in_process
@@ -98,15 +98,14 @@ def test_the_report_of_a_stored_run_shows_every_database_and_marks_invalid(
     assert len(list(folder.glob("*.png"))) == 2 and (folder / "vega.js").is_file()
 
 
-def test_run_text_is_escaped() -> None:
+def test_run_text_is_escaped(tmp_path: Path) -> None:
     doc = json.loads(FIXTURE_RUN.read_text())
     hostile = "<script>alert('x')</script>"
     scenario = doc["benchmarks"][0]["extra_info"]["scenario"]
     doc["ormbench"]["scenarios"][scenario]["doc"] = hostile
     for variant in doc["ormbench"]["scenarios"][scenario]["variants"].values():
         variant["label"] = hostile
-    run = Run.read(doc)
-    page = html.page(run, "run.json", rows(run), {"overview": "o.png", "compact": "c.png"})
+    page = build(store.save_run(Run.read(doc), tmp_path), tmp_path).read_text(encoding="utf-8")
     assert hostile not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
 

@@ -191,7 +191,7 @@ def spec(comparisons: list[Comparison]) -> dict[str, Any]:
     verdicts = list(VERDICT_MARK)
     colours = alt.Scale(domain=verdicts, range=[web.NAIVE_COLOR, web.PALETTE[0],
                                                 *[web.INVALID_COLOR] * 3])  # fmt: skip
-    base = alt.Chart(alt.Data(values=points)).transform_filter(web.FILTER_TEST)
+    base = alt.Chart(alt.Data(name=web.DATA)).transform_filter(web.FILTER_TEST)
     y = alt.Y("name:N", sort=None, title=None)
     x = alt.X("ratio:Q", scale=alt.Scale(type="log"),
               title="B / A over processes (log; right of 1: B slower), 95% interval")  # fmt: skip
@@ -207,8 +207,7 @@ def spec(comparisons: list[Comparison]) -> dict[str, Any]:
         ),
         alt.Chart().mark_rule(color="gray").encode(x=alt.datum(1)),
     ).properties(width=560, height={"step": 14}, title="Run B against run A")
-    params = [alt.param(name=f["name"], value=f["value"]) for f in web.FILTERS]
-    return dict(chart.add_params(*params).to_dict())
+    return web.spec(chart, points)
 
 
 def _row_id(c: Comparison) -> str:

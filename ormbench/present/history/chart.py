@@ -44,9 +44,7 @@ def spec(
 ) -> dict[str, Any]:
     """`commits` (id, time) in branch order, the first at position `first`."""
     order = {commit: first + i for i, (commit, _) in enumerate(commits)}
-    base = alt.Chart(alt.Data(values=_points(members, order, flagged))).transform_filter(
-        web.FILTER_TEST
-    )
+    base = alt.Chart(alt.Data(name=web.DATA)).transform_filter(web.FILTER_TEST)
     x = alt.X("position:Q", title="commit (branch order)", scale=alt.Scale(zero=False))
     colour = alt.Color("series:N", scale=alt.Scale(range=web.PALETTE), title=None)
     tooltip = ["name:N", "commit:N", "date:N", "shown:N", "processes:Q", "queries:Q", "change:N"]
@@ -66,5 +64,4 @@ def spec(
         .properties(width=820, height=70)
     )
     chart = alt.vconcat(timed, queries).properties(title=title)
-    params = [alt.param(name=f["name"], value=f["value"]) for f in web.FILTERS]
-    return dict(chart.add_params(*params).to_dict())
+    return web.spec(chart, _points(members, order, flagged))

@@ -7,11 +7,13 @@ left half-overwritten.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import secrets
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import vl_convert
 
@@ -23,6 +25,7 @@ from ormbench.results import Run
 
 REPORT_FOLDER = "report"
 PNG_FOLDER = "png"  # each scenario's chart as a PNG, for a README or a slide
+OVERVIEW = ""  # the overview's key among the charts (scenarios are named)
 
 
 def build(run_path: Path, results: Path) -> Path:
@@ -41,25 +44,39 @@ def build(run_path: Path, results: Path) -> Path:
 def _write(run: Run, source: str, folder: Path) -> None:
     all_rows = rows(run)
     databases = [d for d in run.meta.databases if any(r.database == d for r in all_rows)]
+    charts: dict[str, dict[str, Any]] = {}
     exports: dict[str, str] = {}
     if all_rows:
-        exports = {
-            "overview": "overview.png",
-            "compact": "overview-compact.png",
-            "svg": "overview.svg",
-        }
-        to_draw = {
-            exports["overview"]: specs.overview(all_rows, databases),
-            exports["compact"]: specs.overview(all_rows, databases, compact=True),
-        }
-        (folder / exports["svg"]).write_text(
-            vl_convert.vegalite_to_svg(to_draw[exports["overview"]]), encoding="utf-8"
-        )
-        (folder / PNG_FOLDER).mkdir()
+        charts[OVERVIEW] = specs.overview(all_rows, databases)
         for scenario, scenario_rows in by_scenario(all_rows).items():
             shown = [d for d in databases if any(r.database == d for r in scenario_rows)]
-            to_draw[f"{PNG_FOLDER}/{scenario}.png"] = specs.scenario(scenario, scenario_rows, shown)
-        with ThreadPoolExecutor() as pool:  # the renderer leaves Python's lock while it draws
-            list(pool.map(web.export_png, to_draw.values(), [folder / n for n in to_draw]))
+            charts[scenario] = specs.scenario(scenario, scenario_rows, shown)
+        exports = _export(charts, specs.overview(all_rows, databases, compact=True), folder)
     web.write_bundle(folder)
-    (folder / "index.html").write_text(html.page(run, source, all_rows, exports), encoding="utf-8")
+    page = html.page(run, source, all_rows, charts, exports)
+    (folder / "index.html").write_text(page, encoding="utf-8")
+
+
+def _export(
+    charts: dict[str, dict[str, Any]], compact: dict[str, Any], folder: Path
+) -> dict[str, str]:
+    """The overview as PNG (twice its size, for a README on a HiDPI screen) and SVG, and each
+    scenario's chart as a PNG; drawn two at a time in processes of their own (the renderer
+    holds Python's lock)."""
+    exports = {"overview": "overview.png", "compact": "overview-compact.png", "svg": "overview.svg"}
+    (folder / exports["svg"]).write_text(
+        vl_convert.vegalite_to_svg(charts[OVERVIEW]), encoding="utf-8"
+    )
+    (folder / PNG_FOLDER).mkdir()
+    jobs = [
+        (charts[OVERVIEW], folder / exports["overview"], 2),
+        (compact, folder / exports["compact"], 2),
+    ]
+    jobs += [
+        (spec, folder / PNG_FOLDER / f"{name}.png", 1)
+        for name, spec in charts.items()
+        if name != OVERVIEW
+    ]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(web.export_png, *zip(*jobs, strict=True), chunksize=4))
+    return exports

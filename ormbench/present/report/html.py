@@ -16,9 +16,16 @@ from ormbench.present.summary import LOSS_BELOW, machine_steadiness
 from ormbench.results import Run, RunMeta
 
 
-def page(run: Run, source: str, rows: list[Row], exports: dict[str, str]) -> str:
-    """The whole report: interactive charts (`specs`), filtered by database, scenario name and
-    what is wrong; `exports` names the PNG and SVG files written for a README."""
+def page(
+    run: Run,
+    source: str,
+    rows: list[Row],
+    specs_of: dict[str, dict[str, Any]],
+    exports: dict[str, str],
+) -> str:
+    """The whole report: interactive charts (`specs_of`: the overview's under "", each
+    scenario's under its name), filtered by database, scenario name and what is wrong;
+    `exports` names the PNG and SVG files written for a README."""
     meta = run.meta
     skipped_whole = unmeasured(run)
     scenarios = sorted({r.scenario for r in rows} | set(skipped_whole))
@@ -26,7 +33,7 @@ def page(run: Run, source: str, rows: list[Row], exports: dict[str, str]) -> str
     charts: dict[str, Any] = {}
     overview, charts_of = web.chart(
         "c-overview",
-        specs.overview(rows, databases),
+        specs_of.get("") or specs.overview(rows, databases),
         "The best optimized speedup per scenario and database; INVALID where no optimized "
         "variant was valid. Click a cell for its scenario.",
     )
@@ -58,7 +65,7 @@ def page(run: Run, source: str, rows: list[Row], exports: dict[str, str]) -> str
             scenario,
             meta.scenarios.get(scenario, {}),
             [r for r in rows if r.scenario == scenario],
-            databases,
+            specs_of[scenario],
             run,
         )
         parts.append(section)
@@ -153,7 +160,7 @@ def _not_measured(name: str, info: dict[str, Any], reasons: dict[str, list[str]]
 
 
 def _scenario(
-    name: str, info: dict[str, Any], rows: list[Row], databases: list[str], run: Run
+    name: str, info: dict[str, Any], rows: list[Row], spec: dict[str, Any], run: Run
 ) -> tuple[str, dict[str, Any]]:
     """One scenario's section and its chart. Its `data-verdict` says whether a variant of it
     is invalid somewhere, or an optimized one loses to the naive one (under 0.9x)."""
@@ -161,11 +168,10 @@ def _scenario(
     verdicts = [v for v, found in (("invalid", any(not r.valid for r in rows)),
                                    ("loses", any(_loses(r) for r in rows))) if found]  # fmt: skip
     names = " ".join([name, *sorted({r.variant for r in rows})])
-    shown = [d for d in databases if any(r.database == d for r in rows)]
     multiple_n = len({r.n for r in rows}) > 1
     figure, charts = web.chart(
         f"c-{name}",
-        specs.scenario(name, rows, shown),
+        spec,
         f"{name}: median time per call "
         + ("against n, log-log, per database" if multiple_n else "per variant and database")
         + ". Hover a point for its figures; click it for its row in the table.",

@@ -12,21 +12,17 @@ from typing import Any
 
 import altair as alt
 
-from ormbench.present import numbers
+from ormbench.present import numbers, web
 from ormbench.present.rows import Row, best_speedups, headline
-from ormbench.present.web import FILTER_TEST, FILTERS, INVALID_COLOR, NAIVE_COLOR, PALETTE
+from ormbench.present.web import FILTER_TEST, INVALID_COLOR, NAIVE_COLOR, PALETTE
 
 PANEL_WIDTH = 230
-RATIO_LABEL = "format(pow(10, datum.value), '.2~') + 'x'"  # a log10 speedup's legend label
+RATIO_LABEL = "format(pow(10, datum.value), '.3~r') + 'x'"  # a log10 speedup's legend label
 
 
 def row_id(r: Row) -> str:
     """The anchor of a benchmark's table row: `#b-<database>-<scenario>-<variant>-n<n>`."""
     return f"b-{r.database}-{r.scenario}-{r.variant}-n{r.n}"
-
-
-def _params() -> list[alt.Parameter]:
-    return [alt.param(name=f["name"], value=f["value"]) for f in FILTERS]
 
 
 def _point(r: Row) -> dict[str, Any]:
@@ -66,7 +62,7 @@ def scenario(name: str, rows: list[Row], databases: list[str]) -> dict[str, Any]
     """Time against n per variant, a panel per database (log-log); at one n, a bar per variant
     with its interquartile range. Naive solid, optimized dashed, so colour is not the only cue."""
     valid = [r for r in rows if r.valid]
-    data = alt.Data(values=[_point(r) for r in valid])
+    data = alt.Data(name=web.DATA)
     colour = alt.Color("variant:N", scale=_variant_scale(rows), title="variant")
     dashes = alt.Scale(domain=["naive", "optimized"], range=[[1, 0], [5, 3]])
     dash = alt.StrokeDash("role:N", scale=dashes, legend=None)
@@ -91,7 +87,7 @@ def scenario(name: str, rows: list[Row], databases: list[str]) -> dict[str, Any]
     chart = layer.properties(width=PANEL_WIDTH, height=170).facet(
         column=alt.Column("database:N", sort=databases, title=None)
     )
-    return dict(chart.add_params(*_params()).properties(title=name).to_dict())
+    return web.spec(chart.properties(title=name), [_point(r) for r in valid])
 
 
 def overview(rows: list[Row], databases: list[str], compact: bool = False) -> dict[str, Any]:
@@ -118,7 +114,7 @@ def overview(rows: list[Row], databases: list[str], compact: bool = False) -> di
             })  # fmt: skip
     figures = [float(c["log_speedup"]) for c in cells if c["log_speedup"] is not None]
     limit = max([abs(f) for f in figures] or [1.0])
-    base = alt.Chart(alt.Data(values=cells)).transform_filter(FILTER_TEST)
+    base = alt.Chart(alt.Data(name=web.DATA)).transform_filter(FILTER_TEST)
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("log_speedup", order="descending"))
     x = alt.X("database:N", title=None, sort=databases, axis=alt.Axis(orient="top", labelAngle=0))
     colour = alt.condition(
@@ -140,5 +136,5 @@ def overview(rows: list[Row], databases: list[str], compact: bool = False) -> di
     text = base.mark_text(fontSize=10).encode(x=x, y=y, text="label:N", color=ink, tooltip=tooltip)
     width = 60 * len(databases) if compact else 130 * len(databases)
     chart = (rect + text).properties(width=width, height={"step": 18 if compact else 22})
-    return dict(chart.add_params(*_params()).properties(
-        title="Best optimized speedup over naive, at the largest n").to_dict())  # fmt: skip
+    title = "Best optimized speedup over naive, at the largest n"
+    return web.spec(chart.properties(title=title), cells)
