@@ -89,8 +89,8 @@ def _add_what(run: argparse.ArgumentParser, django: bool) -> None:
     run.add_argument(
         "--scale",
         default="s",
-        help="dataset size: xs, s, m or l (about 1 800, 18 000, 180 000, 1.8 million rows; "
-        "default: s)",
+        help=f"dataset size: {', '.join(scales.SCALES)} (about "
+        f"{', '.join(scales.ROWS_ABOUT.values())} rows; default: s)",
     )
     run.add_argument(
         "-k",
