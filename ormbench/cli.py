@@ -14,10 +14,11 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from ormbench import store
+from ormbench import project, store
 from ormbench.commands import clean, compare, export, history, listing, perf, report, run
 from ormbench.commands.options import Parser
 from ormbench.errors import BenchError
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, rest = parser.parse_known_args(argv)
         if rest and not getattr(args, "run_args", False):
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        found, defaults = project.read(Path.cwd())
+        project.use(found)
+        _configured(parser, args, defaults, list(sys.argv[1:] if argv is None else argv))
         args.rest = rest
         args.argv = list(sys.argv[1:] if argv is None else argv)
         return int(args.handler(args))
@@ -46,6 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = ", ".join(map(str, store.SAVED)) or "none (no partial results written)"
         print(f"interrupted: servers stopped; runs stored: {kept}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _configured(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    defaults: dict[str, Any],
+    argv: Sequence[str],
+) -> None:
+    """The project's [tool.ormbench] values for the options the command line did not give:
+    flags win over the file (a flag given its default value too)."""
+    command = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr,index]
+    flags = {a.dest: a.option_strings for a in command._actions if a.option_strings}
+    for dest, value in defaults.items():
+        given = any(w == f or w.startswith(f"{f}=") for f in flags.get(dest, ()) for w in argv)
+        if dest in flags and not given:
+            setattr(args, dest, value)
 
 
 def build_parser() -> argparse.ArgumentParser:

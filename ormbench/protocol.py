@@ -66,6 +66,7 @@ class WorkerSpec:
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
     parent: int = 0  # the process that started it (`start` sets it): the worker dies with it
     shared: bool = False  # a user's server: nothing server-wide is done to it (a CHECKPOINT)
+    project: dict[str, Any] | None = None  # a user's project (`ormbench.project.Project`)
 
     @property
     def answer_path(self) -> Path:

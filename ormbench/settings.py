@@ -18,6 +18,13 @@ def configure(database: dict[str, Any], replica: dict[str, Any] | None = None) -
     import django
     from django.conf import settings
 
+    from ormbench import project
+
+    found = project.current()
+    if found.external:
+        _configure_project(found.settings or "", database, replica)
+        django.setup()
+        return
     settings.configure(
         DEBUG=False,
         INSTALLED_APPS=[CATALOGUE_APP],
@@ -30,3 +37,28 @@ def configure(database: dict[str, Any], replica: dict[str, Any] | None = None) -
         LOGGING_CONFIG=None,
     )
     django.setup()
+
+
+def _configure_project(
+    module_name: str, database: dict[str, Any], replica: dict[str, Any] | None
+) -> None:
+    """A user's project: its own settings (apps, models, migrations, routers), with DATABASES
+    replaced by the run's database, DEBUG off and no logging configuration of its own (a
+    handler of theirs could print a password or add work to the timed calls)."""
+    import importlib
+
+    from django.conf import settings
+
+    from ormbench.errors import BenchError
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise BenchError(f"[tool.ormbench] settings = {module_name!r}: {exc}") from None
+    own = {name: getattr(module, name) for name in dir(module) if name.isupper()}
+    own |= {
+        "DEBUG": False,
+        "DATABASES": {"default": database, **({"replica": replica} if replica else {})},
+        "LOGGING_CONFIG": None,
+    }
+    settings.configure(**own)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ormbench import project
 from ormbench.dataset.scales import progress
 from ormbench.dataset.tables import Dataset, Row, models_in_load_order
 from ormbench.servers import registry
@@ -36,6 +37,40 @@ def load(data: Dataset) -> float:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(model_for.values())):
             cursor.execute(sql)
     return time.perf_counter() - started
+
+
+def load_project(scale: str, seed: int) -> float:
+    """A user's project's data, by its own hook (`[tool.ormbench] dataset`), in one transaction;
+    the generators it may use seeded first, so the same seed gives the same rows. Returns the
+    seconds it took."""
+    import random
+
+    from django.db import transaction
+
+    hook = project.current().data_hook()
+    random.seed(seed)
+    for seeding in (_seed_faker, _seed_factory_boy):
+        seeding(seed)
+    started = time.perf_counter()
+    with transaction.atomic():
+        hook(scale, seed)
+    return time.perf_counter() - started
+
+
+def _seed_faker(seed: int) -> None:
+    try:
+        from faker import Faker
+    except ImportError:
+        return
+    Faker.seed(seed)
+
+
+def _seed_factory_boy(seed: int) -> None:
+    try:
+        from factory import random as factory_random  # factory_boy
+    except ImportError:
+        return
+    factory_random.reseed_random(seed)
 
 
 def bulk_insert(cursor: Any, table: str, columns: list[str], rows: Iterable[Row]) -> None:

@@ -12,8 +12,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ormbench import project
 from ormbench.dataset.scales import DEFAULT_SEED, JOBS, Scale, progress
 
 COUNTERS = 10
@@ -307,7 +309,10 @@ def _on_delete_rows(size: Scale, seed: int) -> tuple[list[Row], list[Row]]:
 
 
 def models_in_load_order() -> dict[str, Any]:
-    """Model classes by dataset table name, parents before children."""
+    """Model classes by dataset table name, parents before children: the bookshop's, or those
+    of a user's project (`project_models`)."""
+    if project.current().external:
+        return project_models()
     from ormbench.catalogue.models_app import models as m
 
     return {
@@ -332,7 +337,25 @@ def models_in_load_order() -> dict[str, Any]:
     }
 
 
-def is_loaded() -> bool:
-    from ormbench.catalogue.models_app.models import Book
+def project_models() -> dict[str, Any]:
+    """A user's project's own models (the apps under its folder: not Django's, not a third
+    party's), by table name, in the order Django's serializers load them; with the tables of
+    their many-to-many fields."""
+    from django.apps import apps
+    from django.core.serializers import sort_dependencies
 
-    return Book.objects.exists()
+    root = Path(project.current().root).resolve()
+    own = [a for a in apps.get_app_configs() if Path(a.path).resolve().is_relative_to(root)]
+    found: dict[str, Any] = {}
+    for model in sort_dependencies([(a, None) for a in own], allow_cycles=True):
+        if model._meta.managed and not model._meta.proxy:
+            found[model._meta.db_table] = model
+            for field in model._meta.local_many_to_many:
+                through = field.remote_field.through
+                if through._meta.auto_created:
+                    found[through._meta.db_table] = through
+    return found
+
+
+def is_loaded() -> bool:
+    return any(model.objects.exists() for model in models_in_load_order().values())

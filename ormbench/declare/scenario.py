@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ormbench import project
 from ormbench.dataset.scales import SCALES
 from ormbench.declare.requires import ANYWHERE, Requires
 from ormbench.errors import BenchError
@@ -178,7 +179,9 @@ class Scenario:
                 raise ValueError(
                     f"scenario {self.name!r} needs two or more sizes at {scale.name} to show growth"
                 )
-            rows = getattr(scale, self.n_of) if self.n_of else None
+            # the bookshop's tables: a user's project sizes its own data (`ormbench.project`)
+            external = project.current().external
+            rows = getattr(scale, self.n_of) if self.n_of and not external else None
             if rows is not None and max(sizes) > rows:
                 raise ValueError(
                     f"scenario {self.name!r}: n={max(sizes)} at scale {scale.name}, where there "

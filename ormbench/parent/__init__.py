@@ -5,6 +5,6 @@ worktrees, alternating), `djangos` (a Django under test in a venv of its own), `
 (a range of commits for the history), `callgrind` and `counted` (the counting processes of
 `--measure instructions`), `perf` (the suite's own performance).
 
-May import: ormbench (errors, results, protocol, settings, store), ormbench.declare,
+May import: ormbench (errors, results, protocol, settings, store, project), ormbench.declare,
 ormbench.dataset, ormbench.servers, ormbench.analysis, ormbench.present.
 """

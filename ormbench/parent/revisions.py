@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ormbench import results, store
+from ormbench import project, results, store
 from ormbench.errors import BenchError
 from ormbench.parent import counted, worktrees
 from ormbench.parent.djangos import DjangoEnv
@@ -196,7 +196,10 @@ def checkout(commit: str, label: str, counting: bool = False) -> Iterator[Path]:
 def _require_processes(tree: Path, label: str, counting: bool) -> None:
     """Worker processes of a comparison run the revision's own code: it must speak this
     protocol (`ormbench.protocol`: a spec passed one way, a worker that can skip the checks its
-    side's first process made), and count instructions if asked to."""
+    side's first process made), and count instructions if asked to. A user's project runs on
+    the installed suite's worker: only its own code comes from the revision."""
+    if project.current().external:
+        return
     if not (tree / "ormbench" / "protocol.py").exists():
         raise BenchError(
             f"revision {label!r} predates the worker protocol of per-process comparisons: run "

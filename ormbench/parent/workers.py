@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ormbench import project
 from ormbench.parent import callgrind
 from ormbench.parent.djangos import DjangoEnv
 from ormbench.parent.request import Process, RunRequest
@@ -60,6 +61,7 @@ def start(
         policy=dataclasses.replace(process.policy, rounds=request.rounds),
         callgrind_helper=str(callgrind.helper()) if counting else None,
         shared=db.origin == USERS_SERVER,
+        project=project.current().at(process.tree or Path.cwd()).as_dict(),
     )
     # One hash seed for every worker: with few processes a side, per-process hash randomisation
     # (dict layouts in Django's hot paths) would add noise between otherwise equal processes.

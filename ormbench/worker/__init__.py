@@ -5,6 +5,6 @@
 `counting` counts instructions under callgrind. `probes/` fill one figure each; `state/` puts
 the database back and proves it.
 
-May import: ormbench (errors, results, protocol, settings), ormbench.declare, ormbench.dataset,
-ormbench.servers, ormbench.present (the live progress line).
+May import: ormbench (errors, results, protocol, settings, project), ormbench.declare,
+ormbench.dataset, ormbench.servers, ormbench.present (the live progress line).
 """

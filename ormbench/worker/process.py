@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ormbench import project
 from ormbench.protocol import EXIT_SETUP_FAILED, ScenarioInfo, WorkerAnswer, WorkerSpec
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -77,6 +78,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
     """Django, the schema and the dataset; what was found goes into `answer`."""
     from ormbench.settings import configure
 
+    project.use(project.Project(**spec.project) if spec.project else project.Project())
     configure(spec.django, spec.replica)
 
     import django
@@ -135,6 +137,8 @@ def _load(size: Scale, seed: int) -> dict[str, Any]:
     loading: dict[str, Any] = {"loaded_before": dataset.is_loaded()}
     if loading["loaded_before"]:
         return loading
+    if project.current().external:
+        return loading | {"load_seconds": loader.load_project(size.name, seed)}
     started = time.perf_counter()
     data, cached = cache.generate_cached(size, seed)
     seconds = loader.load(data)

@@ -1,0 +1,84 @@
+"""[tool.ormbench] in a user's pyproject.toml: what it sets, what flags override, and every
+mistake in it as one line (the whole run is in tests/test_own_project.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ormbench import cli, project
+from tests.conftest import in_process
+
+
+@pytest.fixture(autouse=True)
+def bundled_afterwards() -> Iterator[None]:
+    yield
+    project.use(project.Project())  # the commands below choose the folder's project
+
+
+def _folder(tmp_path: Path, table: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.ormbench]\n{table}")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("setings = 'x.settings'\n", "unknown key 'setings' in [tool.ormbench] (known: settings"),
+        ("scale = 3\n", "[tool.ormbench] scale must be a str"),
+        ("threshold = true\n", "[tool.ormbench] threshold must be a float"),
+        ("dataset = 'x.data:load'\n", "dataset needs settings"),
+        ("scale = \n", "not readable TOML"),
+    ],
+)
+def test_a_mistake_in_the_table_is_one_line(
+    table: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(_folder(tmp_path, table))
+    done = in_process("list")
+    assert done.returncode == 1
+    assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_the_table_sets_the_defaults_and_flags_win(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        "settings = 'club.settings'\ndataset = 'club.data:load'\nscale = 'xs'\n"
+        "databases = ['sqlite', 'postgresql']\nthreshold = 0.05\nscenarios = ['club.bench']\n",
+    )
+    found, defaults = project.read(folder)
+    assert found == project.Project("club.settings", "club.data:load", str(folder.resolve()))
+    assert found.external and found.at(tmp_path / "worktree").root == str(tmp_path / "worktree")
+    parser = cli.build_parser()
+
+    def parsed(*argv: str) -> dict[str, object]:
+        args, _ = parser.parse_known_args(list(argv))
+        cli._configured(parser, args, defaults, argv)
+        return vars(args)
+
+    plain = parsed("run")
+    assert (plain["scale"], plain["db"], plain["scenarios"]) == (
+        "xs", ["sqlite", "postgresql"], ["club.bench"]
+    )  # fmt: skip
+    given = parsed("run", "--scale", "s", "--db=mysql")  # s is also the parser's default
+    assert (given["scale"], given["db"]) == ("s", ["mysql"])
+    assert parsed("compare", "a", "b")["threshold"] == 0.05
+    assert parsed("compare", "a", "b", "--threshold", "0.2")["threshold"] == 0.2
+
+
+def test_a_folder_without_the_table_is_the_bundled_catalogue(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert project.read(tmp_path) == (project.Project(), {})
+    assert project.read(tmp_path / "nowhere") == (project.Project(), {})
+
+
+def test_a_data_hook_that_is_not_there_is_one_line() -> None:
+    from ormbench.errors import BenchError
+
+    with pytest.raises(BenchError, match="use 'module:function'"):
+        project.Project("x.settings", "x.data").data_hook()
+    with pytest.raises(BenchError, match="No module named 'no_such_module_zz'"):
+        project.Project("x.settings", "no_such_module_zz:load").data_hook()
