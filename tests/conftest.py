@@ -36,7 +36,9 @@ def scenario_module(name: str, root: Path = ROOT) -> Path:
     return next((root / CATALOGUE.relative_to(ROOT) / "scenarios").rglob(f"{name}.py"))
 
 
-SERVER_FIXTURES = {"xs_run", "postgresql_server", "mysql_server", "mutant_run", "mysql_user"}
+SERVER_FIXTURES = {
+    "xs_run", "postgresql_server", "mysql_server", "mutant_run", "mysql_user", "installed_wheel"
+}  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -220,6 +222,24 @@ def postgresql_server() -> Iterator[Database]:
 def mysql_server() -> Iterator[Database]:
     with provide("mysql", sources=("local",)) as db:
         yield db
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The suite built as a wheel with uv and installed (with the MySQL driver) into a fresh venv
+    that has nothing of the checkout on its path: {"wheel": ..., "venv": ...}."""
+    from uv import find_uv_bin
+
+    uv = str(find_uv_bin())
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run([uv, "build", "-q", "--wheel", "-o", str(folder / "dist"), str(ROOT)],
+                   check=True)  # fmt: skip
+    (wheel,) = (folder / "dist").glob("*.whl")
+    venv = folder / "venv"
+    subprocess.run([uv, "venv", "-q", "-p", sys.executable, str(venv)], check=True)
+    install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+    subprocess.run([*install, f"{wheel}[mysql]"], check=True, timeout=900)
+    return {"wheel": wheel, "venv": venv}
 
 
 class BenchProcess:

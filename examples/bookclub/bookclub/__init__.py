@@ -1,0 +1,1 @@
+"""A book club: members borrow books. The example project of django-ormbench."""

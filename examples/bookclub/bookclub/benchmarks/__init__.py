@@ -1,0 +1,1 @@
+"""The bookclub's scenarios: one module each, found by [tool.ormbench] scenarios."""
