@@ -54,3 +54,28 @@ def test_the_run_says_how_steady_the_machine_was() -> None:
     line = summary.machine_steadiness(factory.run(benchmarks))
     assert "200 µs to 300 µs" in line and "up to 50%" in line
     assert summary.machine_steadiness(factory.run(benchmarks[:5])) == ""
+
+
+def test_speedups_of_a_scenario_whose_naive_variant_is_wrong_are_against_its_reference() -> None:
+    """counter_race: python_increment loses updates, f_update is the reference. A correct
+    variant is never credited with a speedup against the wrong one; select_for_update is
+    compared with f_update, as its docstring discusses, and loses."""
+    doc = factory.run(
+        [
+            _bench("python_increment", "naive", 5.0, 4.9, 5.1, recorded={"lost_updates": 37}),
+            _bench("f_update", "optimized", 1.0, 0.99, 1.01, recorded={"lost_updates": 0}),
+            _bench(
+                "select_for_update", "optimized", 1.6, 1.58, 1.62, recorded={"lost_updates": 0}
+            ),  # fmt: skip
+        ],
+        scenarios={"s": {"reference": "f_update"}},
+    )
+    found = {r.variant: r for r in rows(doc)}
+    assert found["python_increment"].speedup is None and found["python_increment"].wrong_by_design
+    assert found["f_update"].baseline and found["f_update"].speedup == 1.0
+    assert abs((found["select_for_update"].speedup or 0) - 1.0 / 1.6) < 1e-9
+    best = best_speedups(rows(doc))[("s", "sqlite")]
+    assert best is not None and best.variant == "select_for_update"
+    rendered = summary.render(doc)
+    assert "loses: s/select_for_update 0.625x" in rendered
+    assert "biggest wins" not in rendered and " 5x" not in rendered

@@ -16,7 +16,7 @@ def test_durations_read_in_units(value: float, shown: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [(1070.4, "1070x"), (12.74, "12.7x"), (0.6412, "0.641x"), (1.0, "1x")]
+    ("value", "shown"), [(1070.4, "1 070x"), (12.74, "12.7x"), (0.6412, "0.641x"), (1.0, "1x")]
 )
 def test_ratios_never_read_in_exponent_notation(value: float, shown: str) -> None:
     assert ratio(value) == shown

@@ -22,8 +22,9 @@ def clock(value: float) -> str:
 
 
 def ratio(value: float) -> str:
-    """ "12.7x", "10x", "1070x": three significant digits, never exponent notation."""
-    return f"{value:.0f}x" if abs(value) >= 1000 else f"{value:.3g}x"
+    """ "12.7x", "10x", "1 070x": three significant digits, thousands apart, never exponent
+    notation."""
+    return f"{value:,.0f}x".replace(",", " ") if abs(value) >= 1000 else f"{value:.3g}x"
 
 
 def _plain(value: float) -> str:

@@ -30,7 +30,8 @@ class Row:
     memory: int | None
     valid: bool
     error: str
-    speedup: float | None  # naive median / this median, same scenario, database and n
+    speedup: float | None  # baseline median / this median, same scenario, database and n
+    # (the baseline: the naive variant, or the reference where the naive one is wrong by design)
     speedup_low: float | None = None  # naive's lower quartile / this one's upper quartile
     speedup_high: float | None = None  # naive's upper quartile / this one's lower quartile
     recorded: dict[str, Any] | None = None  # the scenario's own figures (lost_updates ...)
@@ -38,7 +39,8 @@ class Row:
     wrong_by_design: bool = False  # a naive variant the scenario shows to be wrong (its
     # reference is another variant): its figure is its correctness, never a speedup
     instructions: int | None = None  # --measure instructions: the client's count of one call
-    instructions_speedup: float | None = None  # naive's count / this one's
+    instructions_speedup: float | None = None  # the baseline's count / this one's
+    baseline: bool = False  # the variant speedups are against (naive, or the reference)
 
     @property
     def instructions_shown(self) -> str:
@@ -70,13 +72,22 @@ class Row:
         return self.iqr > NOISY_IQR_RATIO * self.median
 
 
+def _is_baseline(run: Run, scenario: str, variant: str, role: str) -> bool:
+    """Whether speedups are against this variant: the scenario's reference where its naive
+    variant is wrong by design (it loses updates: a speedup against it would credit a correct
+    variant with being correct), else the naive variant."""
+    reference = run.meta.scenarios.get(scenario, {}).get("reference")
+    return variant == reference if reference else role == "naive"
+
+
 def rows(run: Run) -> list[Row]:
-    """Every benchmark of a run, with its speedup against the naive variant."""
+    """Every benchmark of a run, with its speedup against its scenario's baseline: the naive
+    variant, or the reference where the naive one is wrong by design."""
     naive: dict[tuple[str, str, int], dict[str, float]] = {}
     naive_counts: dict[tuple[str, str, int], int] = {}
     for b in run.benchmarks:
         info = b.figures
-        if info.role == "naive" and info.valid:
+        if _is_baseline(run, info.scenario, info.variant, info.role) and info.valid:
             naive[(info.scenario, info.database, info.n)] = b.stats
             if info.instructions:
                 naive_counts[(info.scenario, info.database, info.n)] = info.instructions
@@ -85,8 +96,9 @@ def rows(run: Run) -> list[Row]:
         info, stats = b.figures, b.stats
         base_stats = naive.get((info.scenario, info.database, info.n))
         base = base_stats["median"] if base_stats else None
-        valid = info.valid
         reference = run.meta.scenarios.get(info.scenario, {}).get("reference")
+        wrong = info.role == "naive" and reference not in (None, info.variant)
+        valid = info.valid
         low = high = None
         if valid and base_stats and stats.get("q1") and stats.get("q3"):
             low = base_stats.get("q1", base) / stats["q3"]
@@ -109,12 +121,15 @@ def rows(run: Run) -> list[Row]:
                 memory=info.peak_memory_bytes,
                 valid=valid,
                 error=info.error,
-                speedup=base / stats["median"] if valid and base and stats["median"] else None,
-                speedup_low=low,
-                speedup_high=high,
+                speedup=base / stats["median"]
+                if valid and base and stats["median"] and not wrong
+                else None,
+                speedup_low=None if wrong else low,
+                speedup_high=None if wrong else high,
                 recorded=info.recorded,
                 observed=info.observed,
-                wrong_by_design=info.role == "naive" and reference not in (None, info.variant),
+                wrong_by_design=wrong,
+                baseline=_is_baseline(run, info.scenario, info.variant, info.role),
                 instructions=info.instructions,
                 instructions_speedup=_ratio(
                     naive_counts.get((info.scenario, info.database, info.n)), info.instructions
@@ -150,13 +165,15 @@ def by_scenario(all_rows: list[Row]) -> dict[str, list[Row]]:
 
 
 def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
-    """Per (scenario, database): the best valid optimized row at the largest n measured.
+    """Per (scenario, database): the best valid optimized row at the largest n measured, against
+    the baseline (naive, or the reference where naive is wrong by design).
 
     Best by the lower end of its speedup's interquartile range (naive's q1 over its q3), not by
     the median: the maximum of several noisy medians picks the luckiest figure, and a noisy
-    figure has the wider range, so this rule does not reward noise. None when the naive row at
-    that n is invalid, or every optimized row there is invalid. Where the naive variant is wrong
-    by design, that naive row itself: its figure is what it got wrong.
+    figure has the wider range, so this rule does not reward noise. None when the baseline row
+    at that n is invalid, or every optimized row there is invalid. Where the naive variant is
+    wrong by design and no variant but the reference is correct, that naive row itself: its
+    figure is what it got wrong.
     """
     largest: dict[tuple[str, str], int] = {}
     for r in rows:
@@ -165,14 +182,16 @@ def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
     best: dict[tuple[str, str], Row | None] = {}
     for key, n in largest.items():
         at_n = [r for r in rows if (r.scenario, r.database) == key and r.n == n]
-        naive_ok = any(r.role == "naive" and r.valid for r in at_n)
+        baseline_ok = any(r.baseline and r.valid for r in at_n)
         wrong = [r for r in at_n if r.wrong_by_design]
-        candidates = [r for r in at_n if r.role != "naive" and r.valid and r.speedup]
+        candidates = [
+            r for r in at_n if r.role != "naive" and not r.baseline and r.valid and r.speedup
+        ]
         best[key] = (
-            wrong[0]
+            max(candidates, key=lambda r: r.speedup_low or r.speedup or 0)
+            if baseline_ok and candidates
+            else wrong[0]
             if wrong
-            else max(candidates, key=lambda r: r.speedup_low or r.speedup or 0)
-            if naive_ok and candidates
             else None
         )
     return best

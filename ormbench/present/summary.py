@@ -51,7 +51,7 @@ def machine_steadiness(run: Run) -> str:
 
 def _wins(found: list[Row]) -> str:
     best = [r for r in best_speedups(found).values() if r is not None]
-    wins = [r for r in best if not r.wrong_by_design]
+    wins = [r for r in best if not r.wrong_by_design and (r.speedup or 0) > 1]
     ranked = sorted(wins, key=lambda r: r.speedup_low or r.speedup or 0, reverse=True)
     text = (
         "biggest wins "
@@ -66,11 +66,12 @@ def _wins(found: list[Row]) -> str:
 
 
 def _losses(found: list[Row]) -> list[str]:
-    """Optimized variants slower than the naive one at some n, with the n where they cross."""
-    naive = {(r.scenario, r.n): r.median for r in found if r.role == "naive" and r.valid}
+    """Optimized variants slower than the baseline (naive, or the reference) at some n, with
+    the n where they cross."""
+    naive = {(r.scenario, r.n): r.median for r in found if r.baseline and r.valid}
     series: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in found:
-        if row.role == "optimized" and row.speedup is not None:
+        if row.role == "optimized" and not row.baseline and row.speedup is not None:
             series[(row.scenario, row.variant)].append(row)
     out = []
     for (scenario, variant), points in sorted(series.items()):

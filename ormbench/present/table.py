@@ -53,7 +53,8 @@ def _cell(row: Row | None) -> str:
 def _problems(meta: RunMeta) -> list[str]:
     lines = [
         "",
-        "median time, speedup against the naive variant, queries (/round trips on the wire "
+        "median time, speedup against the naive variant (against the reference where the "
+        "naive one is wrong by design), queries (/round trips on the wire "
         "where they differ; +Nc: connections the call opened); ~ marks a noisy figure (IQR "
         "above 25% of the median)",
     ]

@@ -198,11 +198,12 @@ def _loses(row: Row) -> bool:
 
 
 def crossovers(rows: list[Row]) -> list[str]:
-    """Where an optimized variant's line crosses the naive one's, per database."""
+    """Where an optimized variant's line crosses the baseline's (naive, or the reference), per
+    database."""
     notes = []
     for database in sorted({r.database for r in rows}):
         series = _series([r for r in rows if r.database == database])
-        naive = next((v for (_, v), s in series.items() if s[0].role == "naive"), None)
+        naive = next((v for (_, v), s in series.items() if s[0].baseline), None)
         if naive is None:
             continue
         at = {v: {r.n: r.median for r in s} for (_, v), s in series.items()}
