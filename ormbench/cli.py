@@ -11,6 +11,7 @@ the stored run; `compare` tells whether a commit made a pattern slower.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,7 +28,40 @@ EXIT_INTERRUPTED = 130
 COMMANDS = (run, compare, report, history, perf, listing, export, clean)
 
 
+# Options whose value may hold a password, and the variable each moves to (`_without_secrets`).
+SECRET_OPTIONS = {"--db-url": "ORMBENCH_DB_URLS", "--store": "ORMBENCH_HISTORY_STORE"}
+
+
+def _without_secrets(argv: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """`argv` without the values of SECRET_OPTIONS, and those values as environment variables
+    (several URLs one per line, after any the environment held)."""
+    kept: list[str] = []
+    moved: dict[str, list[str]] = {}
+    words = iter(argv)
+    for word in words:
+        option, equals, value = word.partition("=")
+        if option in SECRET_OPTIONS and (equals or word == option):
+            moved.setdefault(SECRET_OPTIONS[option], []).append(
+                value if equals else next(words, "")
+            )
+        else:
+            kept.append(word)
+    # several --db-url add to those the environment held; a --store replaces it
+    env = {
+        name: "\n".join([*filter(None, [os.environ.get(name, "")]), *values])
+        if name == "ORMBENCH_DB_URLS"
+        else values[-1]
+        for name, values in moved.items()
+    }
+    return kept, env
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        words, moved = _without_secrets(sys.argv[1:])
+        if moved:  # a URL in argv is visible in `ps` for the whole run: start again without it
+            os.execve(sys.executable, [sys.executable, "-m", "ormbench", *words],
+                      {**os.environ, **moved})  # fmt: skip
     signal.signal(signal.SIGTERM, _interrupt)
     # A shell starts background jobs with SIGINT ignored, and Python keeps it so: a Ctrl-C sent
     # to the group would then leave the run going. Take it back, so it always stops cleanly.
