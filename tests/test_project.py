@@ -82,3 +82,64 @@ def test_a_data_hook_that_is_not_there_is_one_line() -> None:
         project.Project("x.settings", "x.data").data_hook()
     with pytest.raises(BenchError, match="No module named 'no_such_module_zz'"):
         project.Project("x.settings", "no_such_module_zz:load").data_hook()
+
+
+NEW_PROJECT = {
+    "pyproject.toml": '[tool.ormbench]\nsettings = "site_settings"\nscenarios = ["shop.perf"]\n',
+    "site_settings.py": 'SECRET_KEY = "x"\nUSE_TZ = True\n'
+    'INSTALLED_APPS = ["django.contrib.contenttypes", "shop"]\n',
+    "shop/__init__.py": "",
+    "shop/migrations/__init__.py": "",
+    "shop/models.py": "from django.db import models\n\n\nclass Category(models.Model):\n"
+    "    name = models.CharField(max_length=50)\n\n\nclass Product(models.Model):\n"
+    "    name = models.CharField(max_length=50)\n"
+    "    category = models.ForeignKey(Category, on_delete=models.CASCADE)\n",
+    "shop/perf/__init__.py": "",
+    "shop/perf/create.py": '''"""Creating n products: create() per product against bulk_create."""
+from ormbench.declare.scenario import Scenario
+from shop.models import Category, Product
+
+s = Scenario("create_products", sizes=(10, 50), n_of=None, writes=True)
+
+
+@s.naive(queries=lambda n: n + 1)
+def loop(n):
+    """One INSERT per product."""
+    category = Category.objects.create(name="c")
+    for i in range(n):
+        Product.objects.create(name=f"p{i}", category=category)
+    return n
+
+
+@s.optimized(queries=4)
+def bulk(n):
+    """One INSERT for all, in its own transaction."""
+    category = Category.objects.create(name="c")
+    Product.objects.bulk_create(Product(name=f"p{i}", category=category) for i in range(n))
+    return n
+''',
+}
+
+
+@pytest.mark.servers  # a real run (on SQLite): the slow layer
+def test_a_project_unknown_to_the_suite_runs_without_a_data_hook(tmp_path: Path) -> None:
+    """One app, its settings, one scenario module, an empty database: as a new user starts.
+    Its tables are empty before the first write, which the effect check digests too."""
+    import os
+    import subprocess
+    import sys
+
+    for name, text in NEW_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "site_settings"}
+    subprocess.run([sys.executable, "-m", "django", "makemigrations", "shop", "-v", "0"],
+                   cwd=tmp_path, env=env, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "ormbench", "run", "--db", "sqlite", "--scale", "xs"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "create_products/bulk" in done.stdout and "INVALID" not in done.stdout
+    (run,) = (tmp_path / "results" / "runs").glob("*.json")
+    assert "create_products" in run.read_text()

@@ -42,11 +42,13 @@ def load(data: Dataset) -> float:
 def load_project(scale: str, seed: int) -> float:
     """A user's project's data, by its own hook (`[tool.ormbench] dataset`), in one transaction;
     the generators it may use seeded first, so the same seed gives the same rows. Returns the
-    seconds it took."""
+    seconds it took (none without a hook: the scenarios start from an empty database)."""
     import random
 
     from django.db import transaction
 
+    if not project.current().dataset:
+        return 0.0
     hook = project.current().data_hook()
     random.seed(seed)
     for seeding in (_seed_faker, _seed_factory_boy):

@@ -186,10 +186,11 @@ class Effects:
     def buckets(self, table: str) -> dict[int, Digest]:
         """Digests per range of BUCKET_ROWS keys; inserted rows share bucket -1."""
         bucket = self._bucket(table)
-        sql = (
-            f"SELECT {bucket}, COUNT(*), {self._sum(table)} FROM {self._q(table)} GROUP BY {bucket}"
-        )
-        return {int(b): (int(c), int(h)) for b, c, h in self._all(sql)}
+        # a constant bucket (a keyless or an empty table) is one aggregate: "GROUP BY -1" would
+        # name a column by its position
+        grouped = "" if bucket.lstrip("-").isdigit() else f" GROUP BY {bucket}"
+        sql = f"SELECT {bucket}, COUNT(*), {self._sum(table)} FROM {self._q(table)}{grouped}"
+        return {int(b): (int(c), int(h)) for b, c, h in self._all(sql) if c}
 
     def rows(self, table: str, bucket: int) -> dict[Any, dict[str, Any]]:
         """The rows of one bucket by key; an inserted row (or a row of a keyless table) is
