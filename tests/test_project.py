@@ -143,3 +143,19 @@ def test_a_project_unknown_to_the_suite_runs_without_a_data_hook(tmp_path: Path)
     assert "create_products/bulk" in done.stdout and "INVALID" not in done.stdout
     (run,) = (tmp_path / "results" / "runs").glob("*.json")
     assert "create_products" in run.read_text()
+
+
+def test_a_scenario_declared_wrong_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "badscenarios"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "lonely.py").write_text(
+        "from ormbench.declare.scenario import Scenario\n"
+        "s = Scenario('lonely_sizes', sizes=(10,), n_of=None)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    done = in_process("run", "--db", "sqlite", "--scenarios", "badscenarios")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "badscenarios.lonely: scenario 'lonely_sizes' needs two or more sizes" in done.stderr

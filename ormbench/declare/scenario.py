@@ -324,22 +324,35 @@ def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:
             raise BenchError(f"no scenario package {package!r} on the Python path") from None
         for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{package}."):
             if info.name not in sys.modules:
-                importlib.import_module(info.name)
+                try:
+                    importlib.import_module(info.name)
+                except ValueError as exc:  # a declaration the Scenario refused
+                    raise BenchError(f"{info.name}: {exc}") from None
     found = {
         name: s
         for name, s in _REGISTRY.items()
         if any(s.module.startswith(f"{package}.") for package in packages)
     }
     for scenario in found.values():
-        if not any(v.role == "naive" for v in scenario.variants):
-            raise ValueError(f"scenario {scenario.name!r} has no naive variant")
-        if len(scenario.variants) < 2:
-            raise ValueError(f"scenario {scenario.name!r} has nothing to compare its naive with")
-        if scenario.reference is not None and scenario.reference not in {
-            v.name for v in scenario.variants
-        }:
-            raise ValueError(f"scenario {scenario.name!r}: no variant {scenario.reference!r}")
+        problem = _declaration_problem(scenario)
+        if problem:
+            raise BenchError(f"{scenario.module}: scenario {scenario.name!r} {problem}")
     return dict(sorted(found.items()))
+
+
+def _declaration_problem(scenario: Scenario) -> str | None:
+    """What is wrong with a scenario's variants, once its module is imported. In a user's
+    project a lone naive variant is a single benchmark (timed, its queries and effect held to
+    its declaration); the bundled catalogue always compares."""
+    if not any(v.role == "naive" for v in scenario.variants):
+        return "has no naive variant"
+    if len(scenario.variants) < 2 and not project.current().external:
+        return "has nothing to compare its naive with"
+    if scenario.reference is not None and scenario.reference not in {
+        v.name for v in scenario.variants
+    }:
+        return f"has no variant {scenario.reference!r} (its reference)"
+    return None
 
 
 def cases(scenarios: Mapping[str, Scenario], scale: str, flip: bool = False) -> list[Case]:
