@@ -159,3 +159,16 @@ def test_every_kind_of_chart_is_a_valid_vega_lite_spec(monkeypatch: Any, tmp_pat
     commits = [(c.id, c.time) for c in series[0].commits]
     built.append(chart.spec("fk_access on sqlite", series, commits, 0, set()))
     assert all(spec["datasets"][web.DATA] for spec in built)  # every chart has its figures
+
+
+def test_every_table_has_a_caption_and_scoped_headers(
+    fixture_report: tuple[dict[str, Any], str, Path],
+) -> None:
+    import re
+
+    _, page, _ = fixture_report
+    tables = re.findall(r"<table>(.*?)</table>", page, re.S)
+    assert tables
+    for table in tables:
+        assert table.startswith("<caption>"), table[:200]
+        assert "<th>" not in table and "<th class" not in table  # every header has a scope

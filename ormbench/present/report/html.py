@@ -226,9 +226,9 @@ def _plans(scenario: str, run: Run) -> str:
     full = plans.heaviest_at_largest_n(run, scenario)
     databases = sorted({database for database, _ in found})
     variants = list(dict.fromkeys(variant for _, variant in found))
-    head = "".join(f"<th class='l'>{escape(d)}</th>" for d in databases)
+    head = "".join(f"<th scope='col' class='l'>{escape(d)}</th>" for d in databases)
     body = "".join(
-        f"<tr><th class='l'>{escape(v)}</th>"
+        f"<tr><th scope='row' class='l'>{escape(v)}</th>"
         + "".join(
             f"<td class='l'>{_plan_cell(found.get((d, v), []))}{_full_plan(full.get((d, v)))}</td>"
             for d in databases
@@ -239,7 +239,8 @@ def _plans(scenario: str, run: Run) -> str:
     n = plans.largest_n(run, scenario)
     return (
         f"<details><summary>Plans of every variant at n={n} (one line per statement shape)"
-        f"</summary><table><tr><th class='l'>variant</th>{head}</tr>{body}</table></details>"
+        f"</summary><table><caption>{escape(scenario)}: access paths per variant and database"
+        f"</caption><tr><th scope='col' class='l'>variant</th>{head}</tr>{body}</table></details>"
     )
 
 
@@ -382,7 +383,8 @@ def _environment(run: Run) -> str:
                 ),
             ]
     body = "".join(
-        f"<tr><th class='l'>{escape(k)}</th><td class='l'>{escape(str(v))}</td></tr>"
+        f"<tr><th scope='row' class='l'>{escape(k)}</th><td class='l'>{escape(str(v))}</td></tr>"
         for k, v in rows
     )
-    return f"<h2 id='environment'>Environment</h2><table>{body}</table>"
+    caption = "<caption>What the run ran on</caption>"
+    return f"<h2 id='environment'>Environment</h2><table>{caption}{body}</table>"
