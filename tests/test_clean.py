@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,58 @@ def test_clean_removes_what_a_killed_run_left_and_nothing_of_the_users(
         assert line in done.stdout  # others' leftovers on this machine may be listed too
     again = in_process("clean")
     assert str(folder) not in again.stdout and str(half) not in again.stdout
+
+
+KILLED_ON_USERS_SERVER = """
+import os, signal, sys
+from ormbench.servers.url import own_database, parse
+with own_database(parse(os.environ["ORMBENCH_TEST_URL"])) as db:
+    print(db.django["NAME"], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no finally runs: the database stays
+"""
+
+
+def test_databases_a_killed_run_made_on_a_users_server_are_dropped_and_no_others(
+    postgresql_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ormbench.servers import ledger, registry
+    from ormbench.servers.url import parse
+
+    settings = postgresql_server.django
+    url = (f"postgresql://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
+           f"{settings['PORT']}/{settings['NAME']}")  # fmt: skip
+    monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))  # a ledger of this test's own
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_ON_USERS_SERVER], capture_output=True, text=True,
+        env={**os.environ, "ORMBENCH_TEST_URL": url}, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    left = killed.stdout.strip()
+    server = parse(url)
+    backend = registry.backend("postgresql")
+    backend.administer(server, backend.create_sql("ormbench_usersown"), create=True)
+    ledger.record(server, "ormbench_running", pid=os.getpid())  # a live run's: kept
+    try:
+        listed = in_process("clean")
+        assert f"left on your server: postgresql://{settings['USER']}@" in listed.stdout
+        assert left in listed.stdout and _databases(server) >= {left, "ormbench_usersown"}
+        done = in_process("clean", "--db-url", url)
+        assert done.returncode == 0, done.stderr
+        assert f"removed database on your server: postgresql://{settings['USER']}@" in done.stdout
+        assert left not in _databases(server) and "ormbench_usersown" in _databases(server)
+        assert [line["database"] for line in ledger.left_behind()] == []
+        assert settings["PASSWORD"] not in ledger.path().read_text() + done.stdout
+        assert oct(ledger.path().stat().st_mode & 0o777) == "0o600"
+    finally:
+        backend.administer(server, backend.drop_sql("ormbench_usersown"), create=False)
+
+
+def _databases(server: Any) -> set[str]:
+    from ormbench.servers import postgresql
+
+    connection = postgresql.connect(server, connect_timeout=10)
+    try:
+        rows = connection.execute("SELECT datname FROM pg_database").fetchall()
+    finally:
+        connection.close()
+    return {name for (name,) in rows}

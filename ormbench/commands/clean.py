@@ -1,35 +1,66 @@
 """`clean`: remove what runs killed without a chance to clean up left behind, and only what
 carries the suite's own mark: servers and their folders (`/tmp/ormbench-*` with an owner file
 whose process is gone), git's records of the suite's worktrees in this repository, venvs whose
-build was cut short, and cache files written half-way."""
+build was cut short, cache files written half-way, and, given the server's URL, the databases
+the ledger records the suite making on a user's server (`ormbench.servers.ledger`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ormbench.dataset import cache
 from ormbench.parent import djangos, worktrees
-from ormbench.servers.base import reap_orphans
+from ormbench.servers import ledger, registry
+from ormbench.servers.base import ServerURL, reap_orphans
+from ormbench.servers.url import parse
 
 
 def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     clean = commands.add_parser(
         "clean", help="remove the servers, folders and files that killed runs left behind"
     )
-    clean.set_defaults(handler=lambda args: main(Path.cwd()))
+    clean.add_argument(
+        "--db-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="your server: drop the databases killed runs recorded making there (and only those)",
+    )
+    clean.set_defaults(
+        handler=lambda args: main(
+            Path.cwd(), args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split()
+        )
+    )
 
 
-def main(repo: Path) -> int:
-    found = {
+def main(repo: Path, urls: Sequence[str] = ()) -> int:
+    dropped = [_drop(line, server) for server in map(parse, urls)
+               for line in ledger.left_behind(server)]  # fmt: skip
+    found: dict[str, list[Any]] = {
         "server folder": reap_orphans(),
         "worktree record": worktrees.forget_orphans(repo),
         "unfinished venv": djangos.reap_unfinished(),
         "partial cache file": cache.reap_partial(),
+        "database on your server": dropped,
     }
+    others = [line for line in ledger.left_behind() if ledger.shown(line) not in dropped]
     for what, paths in found.items():
         for path in paths:
             print(f"removed {what}: {path}")
+    for line in others:
+        print(f"left on your server: {ledger.shown(line)} (give its --db-url to drop it)")
     total = sum(len(paths) for paths in found.values())
     print(f"clean: {total} left behind, removed" if total else "clean: nothing left behind")
     return 0
+
+
+def _drop(line: dict[str, Any], server: ServerURL) -> str:
+    """Drop one recorded database (IF EXISTS: a run may have dropped it before it died)."""
+    backend = registry.backend(server.vendor)
+    backend.administer(server, backend.drop_sql(line["database"]), create=False)
+    ledger.forget(server, line["database"])
+    return ledger.shown(line)

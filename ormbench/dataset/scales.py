@@ -3,7 +3,6 @@ the cache folder, a progress bar for long work, and a process's peak memory."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Sized
 from dataclasses import dataclass
@@ -100,7 +99,9 @@ def progress(items: Iterable[Any], what: str, total: int | None = None) -> Itera
 
 def cache_dir() -> Path:
     """Where generated datasets are kept between runs (ORMBENCH_CACHE overrides)."""
-    return Path(os.environ.get("ORMBENCH_CACHE") or Path.home() / ".cache" / "django-ormbench")
+    from ormbench.servers.base import cache_root
+
+    return cache_root()
 
 
 def peak_rss() -> int:

@@ -86,6 +86,12 @@ class ServerURL:
         )
 
 
+def cache_root() -> Path:
+    """Where the suite keeps files between runs: datasets, venvs, the ledger of databases on
+    users' servers (ORMBENCH_CACHE moves it)."""
+    return Path(os.environ.get("ORMBENCH_CACHE") or Path.home() / ".cache" / "django-ormbench")
+
+
 def left_behind(exc: BenchError, name: str) -> None:
     """A database the run made on a user's server and could not drop: said on stderr, never
     raised from the cleanup that found it."""

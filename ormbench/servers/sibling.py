@@ -13,8 +13,8 @@ import dataclasses
 from collections.abc import Iterator
 
 from ormbench.errors import BenchError
-from ormbench.servers import registry
-from ormbench.servers.base import USERS_SERVER, Database, left_behind
+from ormbench.servers import ledger, registry
+from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind
 
 
 @contextlib.contextmanager
@@ -22,6 +22,10 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
     """`db`'s server, database `<NAME><suffix>`."""
     backend = registry.backend(db.name)
     name = f"{db.django['NAME']}{suffix}"
+    users = db.origin == USERS_SERVER  # a throwaway server's folder goes with it anyway
+    server = ServerURL.of_database(db, backend.name)
+    if users:
+        ledger.record(server, name)
     backend.add_database(db, name)
     try:
         yield dataclasses.replace(
@@ -32,6 +36,8 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
     finally:
         try:
             backend.remove_database(db, name)
+            if users:
+                ledger.forget(server, name)
         except BenchError as exc:
-            if db.origin == USERS_SERVER:  # a throwaway server's folder goes with it anyway
+            if users:
                 left_behind(exc, name)

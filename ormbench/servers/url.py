@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ormbench.errors import BenchError
-from ormbench.servers import registry
+from ormbench.servers import ledger, registry
 from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind
 
 
@@ -60,7 +60,12 @@ def own_database(server: ServerURL) -> Iterator[Database]:
     started = time.monotonic()
     backend = registry.backend(server.vendor)
     name = f"ormbench_{secrets.token_hex(4)}"
-    backend.administer(server, backend.create_sql(name), create=True)
+    ledger.record(server, name)  # before it exists: a run killed after CREATE finds it recorded
+    try:
+        backend.administer(server, backend.create_sql(name), create=True)
+    except BenchError:
+        ledger.forget(server, name)
+        raise
     try:
         yield Database(
             name=backend.name,
@@ -83,5 +88,6 @@ def own_database(server: ServerURL) -> Iterator[Database]:
         # away: it is said, and the run goes on to store them.
         try:
             backend.administer(server, backend.drop_sql(name), create=False)
+            ledger.forget(server, name)
         except BenchError as exc:
             left_behind(exc, name)
