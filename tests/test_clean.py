@@ -103,7 +103,8 @@ with own_database(parse(os.environ["ORMBENCH_TEST_URL"])) as db:
 def test_databases_a_killed_run_made_on_a_users_server_are_dropped_and_no_others(
     postgresql_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ormbench.servers import ledger, registry
+    from ormbench.servers import registry
+    from ormbench.servers import url as ledger
     from ormbench.servers.url import parse
 
     settings = postgresql_server.django
@@ -128,9 +129,9 @@ def test_databases_a_killed_run_made_on_a_users_server_are_dropped_and_no_others
         assert done.returncode == 0, done.stderr
         assert f"removed database on your server: postgresql://{settings['USER']}@" in done.stdout
         assert left not in _databases(server) and "ormbench_usersown" in _databases(server)
-        assert [line["database"] for line in ledger.left_behind()] == []
-        assert settings["PASSWORD"] not in ledger.path().read_text() + done.stdout
-        assert oct(ledger.path().stat().st_mode & 0o777) == "0o600"
+        assert [line["database"] for line in ledger.recorded_left()] == []
+        assert settings["PASSWORD"] not in ledger.ledger_path().read_text() + done.stdout
+        assert oct(ledger.ledger_path().stat().st_mode & 0o777) == "0o600"
     finally:
         backend.administer(server, backend.drop_sql("ormbench_usersown"), create=False)
 

@@ -2,7 +2,7 @@
 carries the suite's own mark: servers and their folders (`/tmp/ormbench-*` with an owner file
 whose process is gone), git's records of the suite's worktrees in this repository, venvs whose
 build was cut short, cache files written half-way, and, given the server's URL, the databases
-the ledger records the suite making on a user's server (`ormbench.servers.ledger`)."""
+the ledger records the suite making on a user's server (`ormbench.servers.url`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from ormbench.dataset import cache
 from ormbench.parent import djangos, worktrees
-from ormbench.servers import ledger, registry
+from ormbench.servers import registry
 from ormbench.servers.base import ServerURL, reap_orphans
-from ormbench.servers.url import parse
+from ormbench.servers.url import forget, parse, recorded_left, shown
 
 
 def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,7 +39,7 @@ def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: igno
 
 def main(repo: Path, urls: Sequence[str] = ()) -> int:
     dropped = [_drop(line, server) for server in map(parse, urls)
-               for line in ledger.left_behind(server)]  # fmt: skip
+               for line in recorded_left(server)]  # fmt: skip
     found: dict[str, list[Any]] = {
         "server folder": reap_orphans(),
         "worktree record": worktrees.forget_orphans(repo),
@@ -47,12 +47,12 @@ def main(repo: Path, urls: Sequence[str] = ()) -> int:
         "partial cache file": cache.reap_partial(),
         "database on your server": dropped,
     }
-    others = [line for line in ledger.left_behind() if ledger.shown(line) not in dropped]
+    others = [line for line in recorded_left() if shown(line) not in dropped]
     for what, paths in found.items():
         for path in paths:
             print(f"removed {what}: {path}")
     for line in others:
-        print(f"left on your server: {ledger.shown(line)} (give its --db-url to drop it)")
+        print(f"left on your server: {shown(line)} (give its --db-url to drop it)")
     total = sum(len(paths) for paths in found.values())
     print(f"clean: {total} left behind, removed" if total else "clean: nothing left behind")
     return 0
@@ -62,5 +62,5 @@ def _drop(line: dict[str, Any], server: ServerURL) -> str:
     """Drop one recorded database (IF EXISTS: a run may have dropped it before it died)."""
     backend = registry.backend(server.vendor)
     backend.administer(server, backend.drop_sql(line["database"]), create=False)
-    ledger.forget(server, line["database"])
-    return ledger.shown(line)
+    forget(server, line["database"])
+    return shown(line)

@@ -13,8 +13,9 @@ import dataclasses
 from collections.abc import Iterator
 
 from ormbench.errors import BenchError
-from ormbench.servers import ledger, registry
+from ormbench.servers import registry
 from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind
+from ormbench.servers.url import forget, record
 
 
 @contextlib.contextmanager
@@ -25,7 +26,7 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
     users = db.origin == USERS_SERVER  # a throwaway server's folder goes with it anyway
     server = ServerURL.of_database(db, backend.name)
     if users:
-        ledger.record(server, name)
+        record(server, name)
     backend.add_database(db, name)
     try:
         yield dataclasses.replace(
@@ -37,7 +38,7 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
         try:
             backend.remove_database(db, name)
             if users:
-                ledger.forget(server, name)
+                forget(server, name)
         except BenchError as exc:
             if users:
                 left_behind(exc, name)

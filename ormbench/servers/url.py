@@ -2,20 +2,31 @@
 
 The password travels inside the Django settings handed to the worker and nowhere else: every
 message built here names the server by `safe_display`, and driver errors are scrubbed.
+
+The databases the suite makes on a user's server are recorded while they exist (the ledger): a
+run killed before it could drop one (SIGKILL, a lost session) leaves a line, and `ormbench clean
+--db-url URL` drops exactly the recorded ones of that server, and nothing else. One JSON line
+per database, without the password: vendor, host, port, user, name, and the pid of the run
+that made it, so that a live run's databases are never dropped under it. The file is private
+to the account.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
+import os
 import secrets
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ormbench.errors import BenchError
-from ormbench.servers import ledger, registry
-from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind
+from ormbench.servers import registry
+from ormbench.servers.base import USERS_SERVER, Database, ServerURL, cache_root, left_behind
 
 
 def parse(url: str) -> ServerURL:
@@ -60,11 +71,11 @@ def own_database(server: ServerURL) -> Iterator[Database]:
     started = time.monotonic()
     backend = registry.backend(server.vendor)
     name = f"ormbench_{secrets.token_hex(4)}"
-    ledger.record(server, name)  # before it exists: a run killed after CREATE finds it recorded
+    record(server, name)  # before it exists: a run killed after CREATE finds it recorded
     try:
         backend.administer(server, backend.create_sql(name), create=True)
     except BenchError:
-        ledger.forget(server, name)
+        forget(server, name)
         raise
     try:
         yield Database(
@@ -88,6 +99,81 @@ def own_database(server: ServerURL) -> Iterator[Database]:
         # away: it is said, and the run goes on to store them.
         try:
             backend.administer(server, backend.drop_sql(name), create=False)
-            ledger.forget(server, name)
+            forget(server, name)
         except BenchError as exc:
             left_behind(exc, name)
+
+
+def ledger_path() -> Path:
+    """The ledger, beside the dataset cache (ORMBENCH_CACHE moves both)."""
+    return cache_root() / "user-databases.jsonl"
+
+
+def _entry(server: ServerURL, name: str) -> dict[str, Any]:
+    return {
+        "vendor": server.vendor,
+        "host": server.host,
+        "port": server.port,
+        "user": server.user,
+        "database": name,
+    }
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[list[dict[str, Any]]]:
+    """The ledger's lines, read and written back under a lock (runs may end at once)."""
+    ledger = ledger_path()
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(ledger, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        lines = [json.loads(line) for line in handle.read().splitlines() if line.strip()]
+        yield lines
+        handle.seek(0)
+        handle.truncate()
+        handle.write("".join(json.dumps(line) + "\n" for line in lines))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def record(server: ServerURL, name: str, pid: int | None = None) -> None:
+    """Before the database is created: a crash after CREATE still finds it recorded."""
+    with _locked() as lines:
+        lines.append({**_entry(server, name), "pid": pid or os.getpid()})
+
+
+def forget(server: ServerURL, name: str) -> None:
+    """Once it is dropped."""
+    with _locked() as lines:
+        wanted = _entry(server, name)
+        lines[:] = [line for line in lines if {k: line.get(k) for k in wanted} != wanted]
+
+
+def recorded_left(server: ServerURL | None = None) -> list[dict[str, Any]]:
+    """Recorded databases whose run is gone, on `server` only if given."""
+    with _locked() as lines:
+        return [
+            line
+            for line in lines
+            if not _alive(int(line.get("pid", 0)))
+            and (
+                server is None
+                or all(line.get(k) == v for k, v in _entry(server, line["database"]).items())
+            )
+        ]
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def shown(line: dict[str, Any]) -> str:
+    return f"{line['vendor']}://{line['user']}@{line['host']}:{line['port']}/{line['database']}"
