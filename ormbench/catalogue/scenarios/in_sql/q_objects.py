@@ -3,7 +3,8 @@ condition in Python against Q(...) | Q(...) and ~Q(...) in one filter.
 
 What to take from it: OR and NOT need no loop and no second query. Q objects combine into
 one WHERE clause, and ~Q becomes NOT (...), which on a nullable column also excludes NULLs
-(none here).
+(none here). `q_or_not` builds the same model instances as the loop, so its figure is the
+filter's own effect; `q_or_not_values_list` also fetches only the two columns shown.
 """
 
 from django.db.models import Q
@@ -25,10 +26,20 @@ def python_condition(n):
     ]
 
 
-@q_objects.optimized(queries=1)
-def q_or_not(n):
-    """filter(Q(language__in=...) | Q(pages__gt=1000), ~Q(genre="poetry")): one WHERE."""
-    books = Book.objects.filter(
+def _matching(n):
+    return Book.objects.filter(
         Q(language__in=LANGUAGES) | Q(pages__gt=1000), ~Q(genre="poetry"), pk__lte=n
     )
-    return list(books.values_list("id", "title"))
+
+
+@q_objects.optimized(queries=1)
+def q_or_not(n):
+    """filter(Q(language__in=...) | Q(pages__gt=1000), ~Q(genre="poetry")): one WHERE, the
+    same instances built."""
+    return [(b.id, b.title) for b in _matching(n)]
+
+
+@q_objects.optimized(queries=1)
+def q_or_not_values_list(n):
+    """The same WHERE, and only the two columns shown, as tuples."""
+    return list(_matching(n).values_list("id", "title"))
