@@ -8,8 +8,7 @@ how to describe a live connection, and its colour in charts. Each backend is one
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -71,15 +70,6 @@ class Dialect:
         raise NotImplementedError
 
     # The restore (`worker.state.restore`)
-
-    @contextlib.contextmanager
-    def unsynced(self, execute: Callable[[str], None], query: Query) -> Iterator[None]:
-        """Around a restore, outside its transaction: no fsync where a session may skip it."""
-        yield
-
-    def unsynced_in_transaction(self) -> list[str]:
-        """Statements inside the restore's transaction that skip its fsync."""
-        return []
 
     def update_from(
         self, target: str, snapshot: str, key: str, values: Sequence[str], where: str

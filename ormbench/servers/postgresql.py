@@ -240,9 +240,6 @@ class PostgreSQLDialect(Dialect):
             "FROM pg_constraint WHERE contype = 'f' AND confdeltype IN ('c', 'n', 'd')"
         )
 
-    def unsynced_in_transaction(self) -> list[str]:
-        return ["SET LOCAL synchronous_commit = off"]
-
     def rows_differ(self, columns: Sequence[str]) -> str:
         listed = lambda side: ", ".join(f"{side}.{c}" for c in columns)  # noqa: E731
         return f"ROW({listed('t')}) IS DISTINCT FROM ROW({listed('s')})"

@@ -49,15 +49,6 @@ class SQLiteDialect(Dialect):
             if row[6] in ("CASCADE", "SET NULL", "SET DEFAULT")
         ]
 
-    @contextlib.contextmanager
-    def unsynced(self, execute: Callable[[str], None], query: Query) -> Iterator[None]:
-        synchronous = int(query("PRAGMA synchronous")[0][0])
-        execute("PRAGMA synchronous = OFF")
-        try:
-            yield
-        finally:
-            execute(f"PRAGMA synchronous = {synchronous}")
-
     def reduced_plan(self, cursor: Any, sql: str) -> str:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         return "; ".join(str(row[-1]) for row in cursor.fetchall())

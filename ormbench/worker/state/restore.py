@@ -5,9 +5,9 @@ database holds the pristine dataset. After a call, only the key ranges whose buc
 moved (`Effects.dirty_buckets`) are repaired from the snapshot, in one transaction: rows above
 the dataset's highest key are deleted (children first), changed rows are updated back and
 deleted rows inserted back (parents first). Three statements per written table, whatever its
-size (`seconds` adds their time up for the run). The restore's own commit skips the fsync where
-a session may (PostgreSQL's synchronous_commit, SQLite's synchronous pragma): its durability is
-not what is measured, and the next timed commit flushes whatever it wrote.
+size (`seconds` adds their time up for the run). The restore commits durably, outside the
+timing: a restore that skipped its fsync (synchronous_commit off) left its WAL for the next
+timed commit to flush, which charged the restore to the next round of a fast bulk variant.
 The dataset checksum after each scenario proves the restore complete. The snapshot tables live
 in the run's own database, which is removed with it (a `--db-url` server gets a database of the
 run's own too), so they are never dropped one by one: a dead server could not drop them anyway.
@@ -52,10 +52,7 @@ class Snapshots:
         if not buckets:
             return
         started = time.perf_counter()
-        dialect = self.effects.dialect
-        with dialect.unsynced(self._execute, self._rows), transaction.atomic():
-            for sql in dialect.unsynced_in_transaction():
-                self._execute(sql)
+        with transaction.atomic():
             for table in reversed(self.tables):
                 if table in buckets:
                     self._drop_inserted(table)
