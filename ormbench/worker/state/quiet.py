@@ -1,4 +1,4 @@
-"""A quiet server before anything is timed, and after every scenario that wrote.
+"""A quiet server before anything is timed, and after every case of a scenario that wrote.
 
 A scenario's figures must not depend on the scenarios that ran before it. Restoring committed
 writes leaves dead row versions behind on PostgreSQL and undo history on InnoDB; background
@@ -8,7 +8,7 @@ timed rounds. So, outside every timed region:
 - before the first case, PostgreSQL gets `VACUUM ANALYZE`, a `CHECKPOINT` and autovacuum off
   on every table (a storage parameter, so it also holds on a user's server); MariaDB/MySQL gets
   `ANALYZE TABLE` and a wait until purge has caught up; SQLite needs nothing (no row versions);
-- after the last case of a scenario that wrote, the tables it wrote are rewritten in key order
+- after every case of a scenario that wrote, the tables it wrote are rewritten in key order
   and analyzed (PostgreSQL: `CLUSTER` on the primary key, then `ANALYZE`), or purge is waited for
   (MariaDB/MySQL). A plain VACUUM was not enough: it frees dead rows but keeps the pages, and a
   table grown by restores made the planner pick an index scan where the fresh table gets a
