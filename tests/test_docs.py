@@ -83,6 +83,13 @@ def test_commands_sessions_and_defaults_named_in_the_docs_exist() -> None:
     assert set(re.findall(r"`ormbench (\w+)", text)) <= commands
     assert build_parser()  # every command's own parser builds
     assert f"`--threshold` ({DEFAULT_THRESHOLD:.0%})" in text
+    from ormbench.worker import rounds
+
+    running = (ROOT / "docs" / "running.md").read_text()
+    assert (
+        f"calibrated, {rounds.SLOW_MIN_ROUNDS} to {rounds.MAX_ROUNDS}: at least "
+        f"{rounds.MIN_ROUNDS}, or {rounds.SLOW_MIN_ROUNDS} for a call of half a second or more"
+    ) in running and rounds.SLOW_CALL_SECONDS == 0.5
     comparing = (ROOT / "docs" / "comparing.md").read_text()
     assert f"(`--alternations N` pairs, default {compare.DEFAULT_ALTERNATIONS})" in comparing
     assert f"`--budget` (default {compare.DEFAULT_BUDGET / 60:.0f}m" in comparing
