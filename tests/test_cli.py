@@ -20,6 +20,15 @@ BAD_INPUTS = {
     "closed port": ([f"--db-url=postgresql://u:{SECRET}@127.0.0.1:1/x"], "Connection refused"),
     "bad option": (["--no-such-option"], "unrecognized arguments"),
     "bad machine label": (["--db", "sqlite", "--machine", "a\nb"], "--machine 'a\\nb'"),
+    "large scale on a user's server": (
+        [f"--db-url=postgresql://u:{SECRET}@127.0.0.1:1/x", "--scale", "l"],
+        "scale l loads about 2.8 million rows into your server postgresql://u@127.0.0.1:1/x: "
+        "add --yes to confirm",
+    ),
+    "large scale, confirmed": (  # past the question: the closed port is what stops it
+        [f"--db-url=postgresql://u:{SECRET}@127.0.0.1:1/x", "--scale", "l", "--yes"],
+        "Connection refused",
+    ),
 }
 
 

@@ -51,6 +51,12 @@ def _add_where(run: argparse.ArgumentParser) -> None:
         help="your own server: postgresql://user:pw@host:port/db or mysql://...",
     )
     run.add_argument(
+        "--yes",
+        dest="confirmed",
+        action="store_true",
+        help="load scale m or l into your --db-url server without asking",
+    )
+    run.add_argument(
         "--no-fsync",
         action="store_true",
         help="throwaway servers skip fsync: less noise, but commits cost less than "
@@ -136,7 +142,7 @@ def run_options_given(parser: argparse.ArgumentParser, args: argparse.Namespace)
     return [
         action.option_strings[0]
         for action in probe._actions
-        if action.dest not in ("results", "machine")
+        if action.dest not in ("results", "machine", "confirmed")
         and getattr(args, action.dest, None) != parser.get_default(action.dest)
     ]
 
@@ -167,4 +173,5 @@ def request_from(args: argparse.Namespace) -> RunRequest:
         django=djangos.prepare(args.django) if getattr(args, "django", None) else None,
         measure=args.measure,
         machine=args.machine,
+        confirmed=args.confirmed,
     )

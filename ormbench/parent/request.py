@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ormbench import project
 from ormbench.dataset import scales
 from ormbench.declare import catalogue
 from ormbench.declare.scenario import DEFAULT_PACKAGES
@@ -63,6 +65,7 @@ def build_request(
 ) -> RunRequest:
     """Validate everything the user typed before any server starts."""
     scales.scale(scale)
+    confirmed = bool(options.pop("confirmed", False))
     machine = options.get("machine", "")
     if machine and not MACHINE_LABEL.fullmatch(machine):
         raise BenchError(
@@ -82,9 +85,32 @@ def build_request(
         known = ", ".join(registry.BACKENDS)
         raise BenchError(f"unknown database {unknown[0]!r}: choose from {known}")
     chosen = tuple(dict.fromkeys(databases)) or (tuple(by_vendor) if urls else DEFAULT_DATABASES)
+    _confirm_load(scale, [by_vendor[n] for n in chosen if n in by_vendor], confirmed)
     request = RunRequest(chosen, scale, urls=by_vendor, **options)
     selected = catalogue.select(chosen, scale, request.keyword, request.packages)
     return dataclasses.replace(request, replica=catalogue.needs_replica(selected, request.packages))
+
+
+LARGE_SCALES = ("m", "l")  # a load into someone's server worth a question first
+
+
+def _confirm_load(scale: str, servers: Sequence[ServerURL], confirmed: bool) -> None:
+    """A large dataset goes into a user's server only when they said so (`--yes`, or yes to
+    the question in a terminal): it takes their disk and their server's time."""
+    if scale not in LARGE_SCALES or not servers or confirmed:
+        return
+    where = ", ".join(s.safe_display for s in servers)
+    rows = (
+        f"about {scales.ROWS_ABOUT[scale]} rows"
+        if not project.current().external
+        else (f"your data hook's rows at scale {scale}")
+    )
+    if sys.stdin.isatty():
+        answer = input(f"Load {rows} into {where}? [y/N] ").strip().lower()
+        if answer in ("y", "yes"):
+            return
+        raise BenchError(f"not loading {rows} into {where}: not confirmed")
+    raise BenchError(f"scale {scale} loads {rows} into your server {where}: add --yes to confirm")
 
 
 @dataclass(frozen=True)
