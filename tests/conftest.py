@@ -1,8 +1,9 @@
 """Fixtures: real throwaway servers and a helper that runs the real command line.
 
 Tests come in two layers: fast ones on synthetic or committed runs (`tests/fixtures/`), and
-those that need real servers or a real bench run, marked `servers` (`-m "not servers"` runs
-the fast layer in seconds). A test that takes a server fixture is marked by that alone."""
+those that need real servers, a real bench run or a browser, marked `servers` (`-m "not
+servers"` runs the fast layer in seconds). A test that takes a server fixture is marked by that
+alone."""
 
 from __future__ import annotations
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ormbench import store
 from tests.conftest import ROOT, in_process, open_page
 
 SHOTS = ROOT / "results" / "screenshots"
+# A browser per session and pages drawn in it: the slow layer, with the servers (the fast layer
+# is for a quick check while editing). The specs' validity and the tables' captions need none.
+BROWSER = pytest.mark.servers
 
 
+@BROWSER
 def test_the_report_filters_hovers_and_links_one_benchmark(
     browser: Any, fixture_report: tuple[dict[str, Any], str, Path]
 ) -> None:
@@ -68,6 +74,7 @@ def test_the_report_filters_hovers_and_links_one_benchmark(
     assert opened.console == [] and opened.requests == []
 
 
+@BROWSER
 def test_the_comparison_page_filters_by_verdict_and_hovers_a_ratio(
     browser: Any, tmp_path: Path
 ) -> None:
@@ -97,6 +104,7 @@ def test_the_comparison_page_filters_by_verdict_and_hovers_a_ratio(
     assert opened.console == [] and opened.requests == []
 
 
+@BROWSER
 def test_the_history_page_finds_a_series_and_hovers_a_commit(browser: Any, tmp_path: Path) -> None:
     from tests.test_history import COMMITS, _stored
 
