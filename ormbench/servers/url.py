@@ -26,7 +26,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ormbench.errors import BenchError
 from ormbench.servers import registry
-from ormbench.servers.base import USERS_SERVER, Database, ServerURL, cache_root, left_behind
+from ormbench.servers.base import (
+    USERS_SERVER,
+    Database,
+    ServerURL,
+    alive,
+    cache_root,
+    left_behind,
+)
 
 
 def parse(url: str) -> ServerURL:
@@ -155,24 +162,12 @@ def recorded_left(server: ServerURL | None = None) -> list[dict[str, Any]]:
         return [
             line
             for line in lines
-            if not _alive(int(line.get("pid", 0)))
+            if not (int(line.get("pid", 0)) > 0 and alive(int(line.get("pid", 0))))
             and (
                 server is None
                 or all(line.get(k) == v for k, v in _entry(server, line["database"]).items())
             )
         ]
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def shown(line: dict[str, Any]) -> str:
