@@ -112,3 +112,22 @@ def select_related(n):""",
         "sqlite/open_loans/lazy_loop/n=10", "sqlite/mark_returned/queryset_update/n=100"
     }  # fmt: skip
     assert document["more_queries"] == 2  # n=10 and n=100
+
+
+def test_a_users_project_counts_instructions(
+    installed_wheel: dict[str, Path], project: Path
+) -> None:
+    if shutil.which("valgrind") is None:
+        pytest.skip("no valgrind here (apt-get install valgrind; .ci/run does)")
+    done = _tool(installed_wheel["venv"], project, "ormbench", "run", "--db", "sqlite",
+                 "-k", "open_loans", "--measure", "instructions", "--no-report")  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    (path,) = (project / "results" / "runs").glob("*.json")
+    counted = {
+        (b["extra_info"]["variant"], b["extra_info"]["n"]): b["extra_info"]["instructions"]
+        for b in json.loads(path.read_text())["benchmarks"]
+    }
+    assert len(counted) == 6 and all(counted.values())
+    # counts are deterministic enough for a ratio: the loop runs n+1 queries' worth of
+    # Python, select_related one, so at n=100 the loop counts several times as many
+    assert counted[("lazy_loop", 100)] > 4 * counted[("select_related", 100)]
