@@ -15,6 +15,7 @@ SCHEMA_VERSION history:
        transaction), round_trips (null on SQLite), recorded, latency_ms, cpu_share, rows,
        server_work, sql_shapes, plans, heaviest_plan, connects (connections the call opened;
        null when none), observed (ormbench.declare.scenario.Observed; null when none),
+       recorded_samples (the recorded figures of several calls; absent when not sampled),
        speed_reference_seconds, speed_normalized_median, and in merged runs process_medians
        and process_normalized (one per process); with --measure instructions, instructions,
        estimated_cycles, call_instructions, process_instructions and instructions_error
@@ -65,6 +66,7 @@ class Figures:
     connects: int | None = None  # connections the checked call opened (None: none)
     peak_memory_bytes: int | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
+    recorded_samples: list[dict[str, Any]] | None = None  # `recorded` of several calls
     observed: dict[str, Any] | None = None  # what a variant measured of its own call: shown
     latency_ms: float | None = None
     cpu_share: float | None = None  # the checked call's CPU time over its wall time
@@ -103,6 +105,7 @@ class Figures:
             "heaviest_plan",
             "process_medians",
             "process_normalized",
+            "recorded_samples",
             *COUNT_FIELDS,
             "instructions_error",
         }

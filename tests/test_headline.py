@@ -79,3 +79,45 @@ def test_speedups_of_a_scenario_whose_naive_variant_is_wrong_are_against_its_ref
     rendered = summary.render(doc)
     assert "loses: s/select_for_update 0.625x" in rendered
     assert "biggest wins" not in rendered and " 5x" not in rendered
+
+
+def test_a_race_figure_over_several_calls_reads_as_its_median_and_range() -> None:
+    lost = [24, 18, 31, 26, 20]
+    doc = factory.run(
+        [
+            _bench(
+                "python_increment",
+                "naive",
+                5.0,
+                4.9,
+                5.1,
+                recorded={"lost_updates": 24},
+                recorded_samples=[{"lost_updates": k} for k in lost],
+            ),  # fmt: skip
+            _bench(
+                "f_update",
+                "optimized",
+                1.0,
+                0.99,
+                1.01,
+                recorded={"lost_updates": 0},
+                recorded_samples=[{"lost_updates": 0}] * 5,
+            ),  # fmt: skip
+        ],
+        scenarios={"s": {"reference": "f_update"}},
+    )
+    found = {r.variant: r for r in rows(doc)}
+    assert found["python_increment"].recorded_shown == "lost updates 24 (18-31 in 5 calls)"
+    assert found["f_update"].recorded_shown == "lost updates 0"  # the same in every call
+
+
+def test_a_variant_that_loses_an_update_in_one_call_of_five_is_invalid() -> None:
+    from ormbench.worker.measure import RECORD_SAMPLES, _unsteady
+
+    steady = [{"lost_updates": 0}] * RECORD_SAMPLES
+    assert _unsteady(steady, {"lost_updates": 0}) == []
+    once = [*steady[:3], {"lost_updates": 1}, steady[4]]
+    (problem,) = _unsteady(once, {"lost_updates": 0})
+    assert problem.startswith(
+        f"recorded figures of call 4 of {RECORD_SAMPLES}: {{'lost_updates': 1}}"
+    )

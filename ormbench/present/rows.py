@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ class Row:
     speedup_low: float | None = None  # naive's lower quartile / this one's upper quartile
     speedup_high: float | None = None  # naive's upper quartile / this one's lower quartile
     recorded: dict[str, Any] | None = None  # the scenario's own figures (lost_updates ...)
+    recorded_samples: list[dict[str, Any]] | None = None  # the same figures over several calls
     observed: dict[str, Any] | None = None  # what a variant measured of its own call
     wrong_by_design: bool = False  # a naive variant the scenario shows to be wrong (its
     # reference is another variant): its figure is its correctness, never a speedup
@@ -63,8 +65,17 @@ class Row:
 
     @property
     def recorded_shown(self) -> str:
-        """The scenario's own figures as words: "claimed twice 92, left 0" ("" when none)."""
-        figures = {**(self.recorded or {}), **(self.observed or {})}
+        """The scenario's own figures as words: "claimed twice 92, left 0" ("" when none); over
+        several calls, their median and range: "lost updates 24 (18-31 in 5 calls)"."""
+        figures: dict[str, Any] = {**(self.recorded or {}), **(self.observed or {})}
+        samples = self.recorded_samples or []
+        for key in self.recorded or {}:
+            values = [v[key] for v in samples if isinstance(v.get(key), (int, float))]
+            if len(values) > 1 and min(values) != max(values):
+                middle = statistics.median(values)
+                figures[key] = (
+                    f"{middle:g} ({min(values):g}-{max(values):g} in {len(values)} calls)"
+                )
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items())
 
     @property
@@ -127,6 +138,7 @@ def rows(run: Run) -> list[Row]:
                 speedup_low=None if wrong else low,
                 speedup_high=None if wrong else high,
                 recorded=info.recorded,
+                recorded_samples=info.recorded_samples,
                 observed=info.observed,
                 wrong_by_design=wrong,
                 baseline=_is_baseline(run, info.scenario, info.variant, info.role),

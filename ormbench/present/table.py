@@ -43,7 +43,14 @@ def _cell(row: Row | None) -> str:
         return "-"
     if not row.valid:
         return f"INVALID {row.queries}q"
-    speed = numbers.ratio(row.speedup) if row.speedup is not None else "?"
+    # a variant wrong by design gets no speedup: its figures say what it got wrong
+    speed = (
+        numbers.ratio(row.speedup)
+        if row.speedup is not None
+        else "wrong"
+        if row.wrong_by_design
+        else "?"
+    )
     noisy = "~" if row.noisy else ""
     figures = f" ({row.recorded_shown})" if row.recorded_shown else ""
     counted = f" {row.instructions_shown}" if row.instructions_shown else ""
