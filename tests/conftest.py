@@ -42,6 +42,33 @@ SERVER_FIXTURES = {
 }  # fmt: skip
 
 
+# The fault suite: each of these tests injects a fault (a kill at some phase, a full disk, a
+# read-only or look-alike folder, a dead server, EMFILE, two runs at once, a killed parent) or
+# a bad or hostile input, and asserts that nothing is lost, nothing is left behind, and the user
+# gets one line, not a traceback. Their tally closes every test session (the CI log's figures).
+FAULT_MODULES = {
+    "test_reliability", "test_user_folders", "test_hostile_input", "test_store", "test_clean",
+    "test_credentials", "test_argv", "test_cli", "test_project",
+}  # fmt: skip
+FAULTS: dict[str, int] = {"tried": 0, "held": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    module = report.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    if module in FAULT_MODULES and (report.when == "call" or report.skipped):
+        FAULTS["tried"] += 1
+        FAULTS["held" if report.passed else "skipped" if report.skipped else "failed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FAULTS["tried"]:
+        terminalreporter.write_line(
+            f"fault suite: {FAULTS['tried']} faults and bad inputs tried, {FAULTS['held']} held "
+            "(each: nothing lost or left behind, one line, no traceback, as it asserts), "
+            f"{FAULTS['failed']} failed, {FAULTS['skipped']} skipped"
+        )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
