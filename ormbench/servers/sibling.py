@@ -23,9 +23,9 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
     """`db`'s server, database `<NAME><suffix>`."""
     backend = registry.backend(db.name)
     name = f"{db.django['NAME']}{suffix}"
-    users = db.origin == USERS_SERVER  # a throwaway server's folder goes with it anyway
-    server = ServerURL.of_database(db, backend.name)
-    if users:
+    # a user's server records it in the ledger; a throwaway server's folder goes with it anyway
+    server = ServerURL.of_database(db, backend.name) if db.origin == USERS_SERVER else None
+    if server is not None:
         record(server, name)
     backend.add_database(db, name)
     try:
@@ -37,8 +37,8 @@ def sibling(db: Database, suffix: str) -> Iterator[Database]:
     finally:
         try:
             backend.remove_database(db, name)
-            if users:
+            if server is not None:
                 forget(server, name)
         except BenchError as exc:
-            if users:
+            if server is not None:
                 left_behind(exc, name)
