@@ -16,6 +16,7 @@ import pytest
 from ormbench.analysis.compare import outcome
 from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
 from ormbench.analysis.exact import exact_changes
+from ormbench.errors import BenchError
 from ormbench.parent import callgrind
 from ormbench.protocol import SPEC_BLOCK, Policy, WorkerSpec
 from ormbench.results import Run, attach_counts
@@ -148,18 +149,29 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
     assert warmup_calls(0.001) == SHORT_WARMUP and warmup_calls(1.0) == LONG_WARMUP
 
 
-def test_callgrind_totals_and_estimated_cycles(tmp_path: Path) -> None:
-    dump = tmp_path / "callgrind.1.1"
-    body = "\n".join(f"fn=f{i}\n1 {i} 0 0 0 0 0 0 0 0" for i in range(3000))
-    dump.write_text(
-        "version: 1\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
-        f"{body}\ntotals: 1000 300 100 10 20 5 2 3 1\n"
-    )
-    events = counting.totals(dump)
-    assert events["Ir"] == 1000 and events["DLmw"] == 1
+def _status(threads: list[str]) -> str:
+    """callgrind's answer to `status internal`, as valgrind 3.19 writes it to its log."""
+    lines = ["instrumentation: on", "executed-bbs: 1764404", "distinct-bbs: 6132"]
+    lines += ["events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw", "part: 0", "threads: 1 2"]
+    for tid, values in enumerate(threads, 1):
+        lines += [f"events-{tid}: {values}", f"frames-{tid}: 2", f"function-{tid}-1: ffi_call"]
+        lines += [f"calls-{tid}-1: 8", f"events-{tid}-1: 99999 99999"]
+    return "\n".join(lines) + "\n"
+
+
+def test_callgrind_status_totals_and_estimated_cycles() -> None:
+    log = "==7== Callgrind, a call-graph generating cache profiler\n" + _status(
+        ["5000 700 200 1 2", "100 50"]
+    ) + _status(["6000 1000 300 11 22 5 2 3 1", "100 50"])
+    before, after = counting.statuses(log)
+    assert before["Ir"] == 5100 and before["Dr"] == 750 and before["DLmw"] == 0
+    events = {name: after[name] - before[name] for name in after}
+    assert events["Ir"] == 1000 and events["Dr"] == 300 and events["DLmw"] == 1
     # accesses 1400, L1 misses 35 of which 6 went to memory: 1365 + 5 * 29 + 35 * 6
     assert counting.estimated_cycles(events) == 1365 + 145 + 210
     assert counting.estimated_cycles({"Ir": 5}) is None
+    with pytest.raises(BenchError, match="no status"):
+        counting.statuses("==7== Callgrind\n" + _status(["5"]))
 
 
 def test_the_worker_spec_fills_whole_blocks_and_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:
