@@ -160,9 +160,11 @@ def _status(threads: list[str]) -> str:
 
 
 def test_callgrind_status_totals_and_estimated_cycles() -> None:
-    log = "==7== Callgrind, a call-graph generating cache profiler\n" + _status(
-        ["5000 700 200 1 2", "100 50"]
-    ) + _status(["6000 1000 300 11 22 5 2 3 1", "100 50"])
+    log = (
+        "==7== Callgrind, a call-graph generating cache profiler\n"
+        + _status(["5000 700 200 1 2", "100 50"])
+        + _status(["6000 1000 300 11 22 5 2 3 1", "100 50"])
+    )
     before, after = counting.statuses(log)
     assert before["Ir"] == 5100 and before["Dr"] == 750 and before["DLmw"] == 0
     events = {name: after[name] - before[name] for name in after}
