@@ -1,11 +1,12 @@
 """The counting processes of `--measure instructions`: the parent's schedule for them.
 
-After a run's (or a comparison's) timed processes, every server stays up, loaded, and each counting
-process runs one database's selection under callgrind (`ormbench.parent.callgrind`). A count does
-not depend on the machine's load, so these run all at once, one per core; two processes never share
-one database (a writing scenario restores its tables, which another process would see). Their worker
-output goes to a log file beside their answers; the parent prints a line as each ends. Their counts
-are attached to the timed run's benchmarks (`ormbench.results.attach_counts`).
+After a database's timed processes (a run's, or a comparison's), its servers stay up, loaded, and
+each counting process runs that database's selection under callgrind (`ormbench.parent.callgrind`)
+while the next database is timed. A count does not depend on the machine's load, so these run at
+once, one per core; two processes never share one database (a writing scenario restores its
+tables, which another process would see). Their worker output goes to a log file beside their
+answers; the parent prints a line as each ends. Their counts are attached to the timed run's
+benchmarks (`ormbench.results.attach_counts`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,61 +52,73 @@ def attach(run: Run, counts: Sequence[Run]) -> None:
     run.meta.instructions_machine = machine()
 
 
-def run_all(
-    request: RunRequest,
-    opened: dict[str, Opened],
-    counting: Sequence[Process],
-    scratch: Path,
-) -> list[list[Piece]]:
-    """Every counting process against every open database, as many at once as there are cores;
-    per process, its pieces (one per database)."""
-    if not counting or not opened:
-        return [[] for _ in counting]
-    callgrind.helper()
-    locks = {(name, p.database_suffix): threading.Lock() for p in counting for name in opened}
-    live: set[subprocess.Popen[bytes]] = set()
-    stopping = threading.Event()
-    began = time.monotonic()
-    jobs = [(i, name) for i in range(len(counting)) for name in opened]
+class Counting:
+    """The counting processes, started database by database as each one's timed processes end
+    (`start`), while the next database is timed: a count does not depend on the machine's load,
+    and the time beside it is context. As many at once as there are cores; `finish` waits for
+    every one and gives, per process, its pieces (one per database)."""
 
-    def job(i: int, name: str) -> Piece | None:
-        process = counting[i]
-        target = opened[name].targets[process.database_suffix]
-        with locks[(name, process.database_suffix)]:
-            if stopping.is_set():
+    def __init__(self, request: RunRequest, counting: Sequence[Process], scratch: Path) -> None:
+        self.request, self.counting, self.scratch = request, counting, scratch
+        self._live: set[subprocess.Popen[bytes]] = set()
+        self._stopping = threading.Event()
+        self._began = time.monotonic()
+        self._jobs: list[tuple[int, Future[Piece | None]]] = []
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+
+    def start(self, name: str, opened: Opened) -> None:
+        """Count `name`'s selection in each counting process; its servers stay up until then."""
+        if not self.counting:
+            return
+        if not self._jobs:
+            callgrind.helper()
+            at_once = min(os.cpu_count() or 1, len(self.counting) * len(self.request.databases))
+            print(f"== counting instructions under callgrind: up to {at_once} processes at once")
+        # one process per database of each side: a writing scenario restores its tables, which
+        # another process in that database would see (a side's processes take turns)
+        lock = {suffix: threading.Lock() for suffix in opened.targets}
+        for i in range(len(self.counting)):
+            job = self._pool.submit(self._job, i, name, opened, lock)
+            self._jobs.append((i, job))
+
+    def _job(
+        self, i: int, name: str, opened: Opened, lock: dict[str, threading.Lock]
+    ) -> Piece | None:
+        process = self.counting[i]
+        target = opened.targets[process.database_suffix]
+        with lock[process.database_suffix]:
+            if self._stopping.is_set():
                 return None
-            folder = scratch / f"count{i}-{name}"
+            folder = self.scratch / f"count{i}-{name}"
             folder.mkdir(exist_ok=True)
             with open(folder / "worker.log", "wb") as log:
                 spec, proc = workers.start(
-                    request, target, folder, process, None, opened[name].replica, stdout=log
+                    self.request, target, folder, process, None, opened.replica, stdout=log
                 )
-                live.add(proc)
+                self._live.add(proc)
                 code = proc.wait()
-                live.discard(proc)
-            piece = workers.answer(request, target, spec, code)
-            took = time.monotonic() - began
+                self._live.discard(proc)
+            piece = workers.answer(self.request, target, spec, code)
+            took = time.monotonic() - self._began
             print(
-                f"== {name}: instructions counted, process {i + 1} of {len(counting)}"
+                f"== {name}: instructions counted, process {i + 1} of {len(self.counting)}"
                 f"{f' ({process.label})' if process.label else ''}, {took:.0f} s in",
                 flush=True,
             )
             return piece
 
-    at_once = min(len(jobs), os.cpu_count() or 1)
-    print(f"== counting instructions under callgrind: {len(jobs)} processes, {at_once} at once")
-    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-    try:
-        futures = [pool.submit(job, i, name) for i, name in jobs]
-        pieces = [f.result() for f in futures]
-    finally:
-        stopping.set()
-        for proc in list(live):
+    def finish(self) -> list[list[Piece]]:
+        out: list[list[Piece]] = [[] for _ in self.counting]
+        for i, job in self._jobs:
+            piece = job.result()
+            if piece is None:
+                raise BenchError("counting stopped before every process ran")
+            out[i].append(piece)
+        return out
+
+    def stop(self) -> None:
+        """Stop every counting process still running (on every exit path)."""
+        self._stopping.set()
+        for proc in list(self._live):
             workers.stop(proc)
-        pool.shutdown(wait=True, cancel_futures=True)
-    out: list[list[Piece]] = [[] for _ in counting]
-    for (i, _), piece in zip(jobs, pieces, strict=True):
-        if piece is None:
-            raise BenchError("counting stopped before every process ran")
-        out[i].append(piece)
-    return out
+        self._pool.shutdown(wait=True, cancel_futures=True)

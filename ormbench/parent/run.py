@@ -56,25 +56,29 @@ def execute_processes(request: RunRequest, processes: Sequence[Process] | Schedu
 def execute_counted(
     request: RunRequest, schedule: Schedule, counting: Sequence[Process]
 ) -> tuple[list[Run], list[Run]]:
-    """The timed processes of `schedule`, database after database; then, while every server is
-    still up and loaded, the `counting` processes (under callgrind), all at once on every
-    core: counts do not depend on the machine's load. A run per process of each."""
+    """The timed processes of `schedule`, database after database; after each database's, while
+    its servers are still up and loaded, the `counting` processes (under callgrind), at once on
+    every core beside the next database's timed ones: counts do not depend on the machine's
+    load. A run per process of each."""
     started = time.time()
     per_process: list[list[Piece]] = []
     tally = Tally(len(request.databases), schedule)
     with workspace("run") as scratch, contextlib.ExitStack() as kept:
-        opened: dict[str, counted.Opened] = {}
-        for name in request.databases:
-            pieces, still_open = _one_database(
-                request, name, scratch, schedule, kept if counting else None, tally
-            )
-            for i, more in enumerate(pieces):
-                if i == len(per_process):
-                    per_process.append([])
-                per_process[i] += more
-            if still_open is not None:
-                opened[name] = still_open
-        counts = counted.run_all(request, opened, counting, scratch)
+        pool = counted.Counting(request, counting, scratch)
+        try:
+            for name in request.databases:
+                pieces, still_open = _one_database(
+                    request, name, scratch, schedule, kept if counting else None, tally
+                )
+                for i, more in enumerate(pieces):
+                    if i == len(per_process):
+                        per_process.append([])
+                    per_process[i] += more
+                if still_open is not None:
+                    pool.start(name, still_open)
+            counts = pool.finish()
+        finally:
+            pool.stop()  # before the servers it counts against are stopped
     runs = [workers.merge(request, pieces, started) for pieces in per_process]
     return runs, [workers.merge(request, pieces, started) for pieces in counts]
 

@@ -309,7 +309,8 @@ class Harness:
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
-            rounds, warmup = COUNTED_CALLS, warmup_calls(self._seconds(case))
+            # the call timed to choose their number is the first of them
+            rounds, warmup = COUNTED_CALLS, warmup_calls(self._seconds(case)) - 1
             call = counter.wrap(call, warmup)
         last = LastRound(
             scenario,
