@@ -35,12 +35,16 @@ WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
 # The least of up to three counted calls: a socket read that came in two pieces shows in one.
 # A counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
 # count varies less from call to call (0.1-0.3% at 100 M instructions, against 1-3% for a query
-# of 0.7 M), and three calls of every loop of a catalogue cost minutes. The rule reads the count
-# itself, so both sides of a comparison count a benchmark the same number of times. Not lower:
-# from 5 M on, the calls of 5-20 M no longer counted their spread into the database's typical
-# floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries alone).
+# of 0.7 M), and three calls of every loop of a catalogue cost minutes. Long by the time of an
+# uncounted call, before any is counted: pytest-benchmark makes as many rounds as it was told
+# to, and two more calls of a loop after its count (when the count itself set the rule) cost a
+# counting process a sixth of its time. Not lower than about 20 M instructions (0.06 s under
+# valgrind here): from 5 M on, the calls of 5-20 M no longer counted their spread into the
+# database's typical floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries
+# alone). Classes of time, so that noise in a call's time rarely changes the number, and a side
+# that counts a call once where the other counts it three times moves it by less than the floor.
 COUNTED_CALLS = 3
-LONG_CALL = 20_000_000  # instructions: after a call this long, the rest run uncounted
+LONG_CALL_SECONDS = 0.06  # a call's time under valgrind, uncounted (about 20 M instructions)
 # Python 3.11 quickens a code object after 8 calls and specialises, deoptimises and specialises
 # again for a while after: one query's count fell 16% over its first six calls after 3 warm-up
 # calls, and varied 0.2% after 30. A long call runs its code many times over (a loop of
@@ -53,6 +57,11 @@ def warmup_calls(seconds: float) -> int:
     """Uncounted calls before the counted ones: many for a short call, a couple for a long one
     (two classes, so that noise in a call's time rarely changes the number)."""
     return SHORT_WARMUP if seconds < SHORT_CALL_SECONDS else LONG_WARMUP
+
+
+def counted_calls(seconds: float) -> int:
+    """Counted calls of a call that took `seconds` under valgrind, uncounted."""
+    return 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
 
 
 THREADS = "not counted: the call starts {} threads, whose interleaving changes its count"
@@ -99,30 +108,25 @@ class Counter:
         self._log.seek(0, os.SEEK_END)
         self._open = False
 
-    def wrap(self, call: Callable[[int], Any], warmup: int) -> Callable[[int], Any]:
-        """`call`, counted from its `warmup + 1`-th call to its `warmup + COUNTED_CALLS`-th, or
-        to its first that reached LONG_CALL instructions (later ones run uncounted)."""
+    def wrap(self, call: Callable[[int], Any], warmup: int, calls: int) -> Callable[[int], Any]:
+        """`call`, counted from its `warmup + 1`-th call to its `warmup + calls`-th."""
         self.instructions, self.cycles = [], []
         made = 0
 
         def counted(n: int) -> Any:
             nonlocal made
             made += 1
-            if made <= warmup or self._enough():
+            if made <= warmup or len(self.instructions) == calls:
                 return call(n)
             if not self._open:
                 self._begin()
             try:
                 return self._count(call, n)
             finally:
-                if self._enough():
+                if len(self.instructions) == calls:
                     self.close()
 
         return counted
-
-    def _enough(self) -> bool:
-        counts = self.instructions
-        return len(counts) == COUNTED_CALLS or bool(counts) and counts[-1] >= LONG_CALL
 
     def close(self) -> None:
         """End the window (after the last counted call, or a call that raised)."""

@@ -25,7 +25,13 @@ from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
 from ormbench.worker.check import Check
-from ormbench.worker.counting import COUNTED_CALLS, THREADS, Counter, threads_started, warmup_calls
+from ormbench.worker.counting import (
+    THREADS,
+    Counter,
+    counted_calls,
+    threads_started,
+    warmup_calls,
+)
 from ormbench.worker.probes import cometrics, heaviest
 from ormbench.worker.probes.effect import (
     CallEffect,
@@ -309,9 +315,10 @@ class Harness:
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
-            # the call timed to choose their number is the first of them
-            rounds, warmup = COUNTED_CALLS, warmup_calls(self._seconds(case)) - 1
-            call = counter.wrap(call, warmup)
+            # the call timed to choose their numbers is the first warm-up
+            seconds = self._seconds(case)
+            rounds, warmup = counted_calls(seconds), warmup_calls(seconds) - 1
+            call = counter.wrap(call, warmup, rounds)
         last = LastRound(
             scenario,
             n,
