@@ -69,6 +69,13 @@ class Dialect:
         """(parent, child) tables whose foreign key has a database ON DELETE rule."""
         raise NotImplementedError
 
+    # The schema fingerprint (`worker.state.isolation`)
+
+    def schema_text(self, cursor: Any, table: str) -> str | None:
+        """The table's definition, indexes included, as the server stores it, when one cheap
+        read says it all; None: Django's introspection lists its constraints instead."""
+        return None
+
     # The restore (`worker.state.restore`)
 
     def update_from(

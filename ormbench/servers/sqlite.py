@@ -49,6 +49,16 @@ class SQLiteDialect(Dialect):
             if row[6] in ("CASCADE", "SET NULL", "SET DEFAULT")
         ]
 
+    def schema_text(self, cursor: Any, table: str) -> str | None:
+        # The table's and its indexes' CREATE statements. Django's introspection parses them
+        # with sqlparse: a tenth of a counting process's time under valgrind, at every
+        # scenario's end.
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s ORDER BY type, name",
+            [table],
+        )
+        return repr(cursor.fetchall())
+
     def reduced_plan(self, cursor: Any, sql: str) -> str:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         return "; ".join(str(row[-1]) for row in cursor.fetchall())

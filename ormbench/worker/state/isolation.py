@@ -52,13 +52,21 @@ def _canonical(value: Any) -> str:
 
 
 def schema_fingerprint() -> str:
-    """SHA-256 over every dataset table's constraints and indexes: names, columns, kinds."""
+    """SHA-256 over every dataset table's constraints and indexes: names, columns, kinds (or
+    the table's stored definition, where the backend reads it in one go)."""
     from django.db import connection
 
+    from ormbench.servers import registry
+
+    dialect = registry.by_vendor(connection.vendor).dialect
     digest = hashlib.sha256()
     with connection.cursor() as cursor:
         for model in models_in_load_order().values():
             table = model._meta.db_table
+            stored = dialect.schema_text(cursor, table)
+            if stored is not None:
+                digest.update(f"{table}|{stored}\n".encode())
+                continue
             constraints = connection.introspection.get_constraints(cursor, table)
             for name in sorted(constraints):
                 found = constraints[name]
