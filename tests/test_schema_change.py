@@ -1,4 +1,4 @@
-"""The schema_change scenario times the migration alone: no database needed to see what it renders."""
+"""schema_change times the migration alone: no database needed to see what it renders."""
 
 from __future__ import annotations
 
