@@ -285,6 +285,13 @@ def _problem(run: Run) -> str | None:
     return None
 
 
+def wrong_by_design(role: str, variant: str, reference: str | None) -> bool:
+    """A naive variant of a scenario whose reference is another variant (`Correct.reference`):
+    it shows what goes wrong (lost updates, say), so it is held against nothing and is no
+    baseline for speedups. The worker's checks and the report's rows both ask this."""
+    return role == "naive" and reference not in (None, variant)
+
+
 def merge(runs: Sequence[Run]) -> Run:
     """One run from several processes of the same code: round times pooled per benchmark.
 

@@ -4,5 +4,5 @@
 backend), `threads` (several clients at once), `catalogue` (the selection as the parent sees it).
 Nothing here touches a database at import time.
 
-May import: ormbench (errors, settings, project), ormbench.dataset.
+May import: ormbench (errors, settings, project, results), ormbench.dataset.
 """

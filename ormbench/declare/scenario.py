@@ -32,6 +32,7 @@ from ormbench import project
 from ormbench.dataset.scales import SCALES
 from ormbench.declare.requires import ANYWHERE, Requires
 from ormbench.errors import BenchError
+from ormbench.results import wrong_by_design
 
 QueryCount = int | Callable[[int], int]
 QuerySpec = QueryCount | Mapping[str, Any]
@@ -78,6 +79,36 @@ _REGISTRY: dict[str, Scenario] = {}
 
 
 @dataclass(frozen=True)
+class Correct:
+    """How a scenario's variants are held correct. Always: each variant's result and its effect
+    on every table it wrote (`ormbench.worker.probes.effect`) against the reference's; what
+    follows adds to that or names the reference.
+
+    reference: the variant every other one must match in result, effect and recorded figures;
+             None means the naive one. Name another only when the naive variant is wrong by
+             design (a race that loses updates): the naive is then held against nothing, is no
+             baseline for speedups, and reports its correctness figures instead of a speedup.
+    state:   reads what a writing variant left behind, so that variants can be checked equal by
+             their effect rather than their return value; runs inside the variant's transaction,
+             after it, and its queries are not counted.
+    record:  reads correctness figures from what a variant did (lost updates, say); stored with
+             the result as `recorded` and held, like the result, against the reference's.
+    unordered: results are compared as multisets (the order is not part of the answer).
+    constant_result: why the reference returns the same thing at every n, where it does; without
+             it such a scenario is refused, since its check could not fail.
+    """
+
+    reference: str | None = None
+    state: Callable[[int], Any] | None = None
+    record: Callable[[int], dict[str, Any]] | None = None
+    unordered: bool = False
+    constant_result: str = ""
+
+
+RESULT_AND_EFFECT = Correct()  # the default: the naive variant is the reference
+
+
+@dataclass(frozen=True)
 class Variant:
     scenario: str
     name: str
@@ -120,22 +151,12 @@ class Scenario:
              its own) and/or "request" (inside one transaction.atomic(), timed with its COMMIT,
              as under ATOMIC_REQUESTS). Each mode is its own benchmark family, named
              `scenario@mode` for every mode but the first.
-    state:   reads what a writing variant left behind, so that variants can be checked equal by
-             their effect rather than their return value; runs inside the variant's transaction,
-             after it, and its queries are not counted.
+    correct: how variants are held correct beyond their result and effect (`Correct`: the
+             reference, the state or figures to compare, unordered results).
     explain: returns the QuerySet whose `explain()` output is stored with the results.
-    record:  reads correctness figures from what a variant did (lost updates, say); stored with
-             the result as `recorded` and held, like the result, against the reference's.
     applies: where the scenario runs (`Requires`: vendors, connection features, Django
              releases, scales, a replica); a variant may narrow it. Elsewhere its cases are
              skipped with the reason.
-    reference: the variant every other one must match in result, effect and recorded figures;
-             None means the naive one. Name another only when the naive variant is wrong by
-             design (a race that loses updates): the naive is then held against nothing and
-             reports its correctness figures instead of a speedup.
-    unordered: results are compared as multisets (the order is not part of the answer).
-    constant_result: why the reference returns the same thing at every n, where it does; without
-             it such a scenario is refused, since its check could not fail.
     memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
              one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
     undo_schema: for a scenario whose variants change the schema (a migration adding an index):
@@ -143,7 +164,7 @@ class Scenario:
              schema, like the rows, must be as found after the scenario
              (`ormbench.worker.state.isolation`).
 
-    Whatever `state` says, the effect of a writing variant on every table it wrote is compared
+    Whatever `correct` says, the effect of a writing variant on every table it wrote is compared
     with the reference's (`ormbench.worker.probes.effect`).
     """
 
@@ -153,13 +174,9 @@ class Scenario:
     effect_from: str = "xs"
     writes: bool = False
     modes: tuple[Mode, ...] = ("autocommit",)
-    state: Callable[[int], Any] | None = None
+    correct: Correct = RESULT_AND_EFFECT
     explain: Callable[[int], Any] | None = None
-    record: Callable[[int], dict[str, Any]] | None = None
     applies: Requires = ANYWHERE
-    reference: str | None = None
-    unordered: bool = False
-    constant_result: str = ""
     memory: bool = False
     undo_schema: Callable[[], None] | None = None
     variants: list[Variant] = field(default_factory=list)
@@ -229,9 +246,9 @@ class Scenario:
     @property
     def reference_variant(self) -> Variant:
         """The variant whose result and effect are the right ones (the naive, unless declared)."""
-        if self.reference is None:
+        if self.correct.reference is None:
             return self.naive_variant
-        return next(v for v in self.variants if v.name == self.reference)
+        return next(v for v in self.variants if v.name == self.correct.reference)
 
     def naive(
         self, *, queries: QuerySpec
@@ -295,7 +312,9 @@ class Case:
     def wrong_by_design(self) -> bool:
         """A naive variant of a scenario with a reference: it shows what goes wrong (lost
         updates, say), so it is neither held against the reference nor a baseline."""
-        return self.scenario.reference is not None and self.variant.role == "naive"
+        return wrong_by_design(
+            self.variant.role, self.variant.name, self.scenario.correct.reference
+        )
 
     def call(self, fn: Callable[[int], Any] | None = None) -> Callable[[int], Any]:
         """What is timed: the variant (or `fn`), inside a request transaction in that mode."""
@@ -348,10 +367,9 @@ def _declaration_problem(scenario: Scenario) -> str | None:
         return "has no naive variant"
     if len(scenario.variants) < 2 and not project.current().external:
         return "has nothing to compare its naive with"
-    if scenario.reference is not None and scenario.reference not in {
-        v.name for v in scenario.variants
-    }:
-        return f"has no variant {scenario.reference!r} (its reference)"
+    reference = scenario.correct.reference
+    if reference is not None and reference not in {v.name for v in scenario.variants}:
+        return f"has no variant {reference!r} (its reference)"
     return None
 
 

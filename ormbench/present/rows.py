@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ormbench.present import numbers
-from ormbench.results import Run
+from ormbench.results import Run, wrong_by_design
 
 NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
 
@@ -108,7 +108,7 @@ def rows(run: Run) -> list[Row]:
         base_stats = naive.get((info.scenario, info.database, info.n))
         base = base_stats["median"] if base_stats else None
         reference = run.meta.scenarios.get(info.scenario, {}).get("reference")
-        wrong = info.role == "naive" and reference not in (None, info.variant)
+        wrong = wrong_by_design(info.role, info.variant, reference)
         valid = info.valid
         low = high = None
         if valid and base_stats and stats.get("q1") and stats.get("q3"):

@@ -47,7 +47,7 @@ from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
 from ormbench.worker.state.restore import Snapshots
 
-# Calls whose correctness figures (`Scenario.record`) are kept: a race's outcome varies from
+# Calls whose correctness figures (`Correct.record`) are kept: a race's outcome varies from
 # call to call (26 of 40 updates lost at n=10 in one call, fewer in the next), so one call
 # is an anecdote. Five give a median and a range, and five chances for a variant that is wrong
 # only now and then to show it. Only the first process of a run pays them, outside the timing.
@@ -123,7 +123,9 @@ class Harness:
             problems.append(f"issued {check.queries} queries, declares {expected}")
         if full and self.references.compared(case):
             problems += self.references.differences(case, check)
-        samples = self._samples(case, check) if full and scenario.record is not None else None
+        samples = (
+            self._samples(case, check) if full and scenario.correct.record is not None else None
+        )
         if samples and (is_reference or self.references.compared(case)):
             problems += _unsteady(samples, self.references.of(case).recorded)
         benchmark.group = f"{self.database}: {case.family} n={n}"
@@ -199,13 +201,13 @@ class Harness:
                 refuse_lazy(scenario.name, fn, result)
                 observed = result.figures if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
-                state = scenario.state(n) if scenario.state is not None else None
-                recorded = scenario.record(n) if scenario.record is not None else {}
+                state = scenario.correct.state(n) if scenario.correct.state is not None else None
+                recorded = scenario.correct.record(n) if scenario.correct.record is not None else {}
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
             statements = [q["sql"] for q in captured.captured_queries + on_replica]
             exact = self._exact(recorder, statements, scenario.writes) if recorder else {}
-        if scenario.state is not None:
+        if scenario.correct.state is not None:
             result = (result, state)
         return Check(
             result,

@@ -158,7 +158,7 @@ def _scenario_info(scenario: Scenario, mode: Mode | None, scale: str) -> Scenari
         "sizes": list(scenario.sizes_at(scale)),
         "mode": mode,
         "effect_from": scenario.effect_from,
-        "reference": scenario.reference,
+        "reference": scenario.correct.reference,
         "variants": {
             v.name: {"role": v.role, "label": v.label, "source": v.source}
             for v in scenario.variants

@@ -55,7 +55,7 @@ class References:
                     f"({', '.join(map(str, sizes))}): a check that cannot fail (declare "
                     "constant_result='why' if that is intended)"
                 ]
-                if same and not scenario.constant_result
+                if same and not scenario.correct.constant_result
                 else []
             )
         return self._problems[case.family]
@@ -68,7 +68,7 @@ class References:
         names = (scenario.reference_variant.name, case.variant.name)
         found = []
         result = first_difference(
-            reference.result, check.result, unordered=scenario.unordered, names=names
+            reference.result, check.result, unordered=scenario.correct.unordered, names=names
         )
         if result:
             found.append(result)

@@ -69,8 +69,8 @@ class LastRound:
     def teardown(self, *_args: Any, **_kwargs: Any) -> None:
         if self._calls == self.calls:
             self.executed.counting = False
-            if self.scenario.state is not None:
-                self.state = self.scenario.state(self.n)
+            if self.scenario.correct.state is not None:
+                self.state = self.scenario.correct.state(self.n)
             self.rows = self.effects.row_counts(self.written)
         self.close()
 
@@ -88,12 +88,12 @@ class LastRound:
                 f"last timed round ran {self.executed.count} statements, the first call "
                 f"{check.executed}"
             )
-        if self.scenario.state is not None:
+        if self.scenario.correct.state is not None:
             result = (result, self.state)
         shown = first_difference(
             check.result,
             result,
-            unordered=self.scenario.unordered,
+            unordered=self.scenario.correct.unordered,
             names=("first call", "last round"),
         )
         if shown:

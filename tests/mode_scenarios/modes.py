@@ -4,14 +4,16 @@ from django.db import connection
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 modes = Scenario(
     "mode_probe",
     sizes=(5, 10),
     writes=True,
     modes=("autocommit", "request"),
-    state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("pages", flat=True)),
+    correct=Correct(
+        state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("pages", flat=True))
+    ),
 )
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Counter
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 from ormbench.declare.threads import at_once
 
 THREADS = 4
@@ -38,8 +38,7 @@ counter_race = Scenario(
     sizes=(10, 100),
     n_of=None,  # n increments per thread, of one counter
     writes=True,
-    record=lost_updates,
-    reference="f_update",
+    correct=Correct(reference="f_update", record=lost_updates),
     applies=Requires(
         vendors=("postgresql", "mysql"),
         why="SQLite serialises writers: concurrent increments fail with 'database is locked'",

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Job
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 from ormbench.declare.threads import at_once
 
 WORKERS = 4
@@ -47,8 +47,7 @@ job_queue = Scenario(
     "job_queue",
     n_of="jobs",
     writes=True,
-    record=claims,
-    reference="skip_locked",
+    correct=Correct(reference="skip_locked", record=claims),
     applies=Requires(
         vendors=("postgresql", "mysql"),
         why="SQLite has no row locks (select_for_update is a no-op): one writer at a time",

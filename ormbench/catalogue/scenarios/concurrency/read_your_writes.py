@@ -15,7 +15,7 @@ from django.db import connections
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.catalogue.models_app.routers import reads_from_replica
-from ormbench.declare.scenario import Observed, Requires, Scenario
+from ormbench.declare.scenario import Correct, Observed, Requires, Scenario
 
 COUNTER = "counter-2"
 LAG_POLL_SECONDS = 0.0005
@@ -31,8 +31,7 @@ read_your_writes = Scenario(
     sizes=(10, 100),
     n_of=None,  # n writes of one counter
     writes=True,
-    record=stale_reads,
-    reference="primary_read",
+    correct=Correct(reference="primary_read", record=stale_reads),
     applies=Requires(
         vendors=("postgresql",),
         replica=True,

@@ -12,7 +12,7 @@ is update_fields. Each thread uses its own connection (declared 0 queries on the
 import threading
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 from ormbench.declare.threads import at_once
 
 BOOK = 1
@@ -46,9 +46,11 @@ update_fields_race = Scenario(
     sizes=(10, 100),
     n_of=None,  # n changes per writer, of one book
     writes=True,
-    record=lambda n: {"lost_changes": lost["changes"]},
-    state=lambda n: list(Book.objects.filter(pk=BOOK).values_list("title", "pages")),
-    reference="update_fields",
+    correct=Correct(
+        reference="update_fields",
+        state=lambda n: list(Book.objects.filter(pk=BOOK).values_list("title", "pages")),
+        record=lambda n: {"lost_changes": lost["changes"]},
+    ),
     applies=Requires(
         vendors=("postgresql", "mysql"),
         why="SQLite serialises writers: concurrent saves fail with 'database is locked'",

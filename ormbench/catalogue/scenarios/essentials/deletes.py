@@ -3,16 +3,18 @@ QuerySet.delete()."""
 
 from ormbench.catalogue.models_app.models import Book, Review
 from ormbench.declare.queries import delete_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 deletes = Scenario(
     "deletes",
     writes=True,
     modes=("autocommit", "request"),
-    state=lambda n: (
-        Book.objects.count(),
-        Review.objects.count(),
-        Book.tags.through.objects.count(),
+    correct=Correct(
+        state=lambda n: (
+            Book.objects.count(),
+            Review.objects.count(),
+            Book.tags.through.objects.count(),
+        )
     ),
 )
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ormbench.catalogue.models_app.models import Review
 from ormbench.declare.queries import bulk_create_queries, insert_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 FIELDS = ["book", "reviewer", "rating", "body", "created"]
 
@@ -43,7 +43,11 @@ def batches(batch_size):
 
 
 inserts = Scenario(
-    "inserts", n_of=None, writes=True, modes=("autocommit", "request"), state=inserted
+    "inserts",
+    n_of=None,
+    writes=True,
+    modes=("autocommit", "request"),
+    correct=Correct(state=inserted),
 )
 
 

@@ -5,13 +5,15 @@ from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Book
 from ormbench.declare.queries import update_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 updates = Scenario(
     "updates",
     writes=True,
     modes=("autocommit", "request"),
-    state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "pages", "title")),
+    correct=Correct(
+        state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "pages", "title"))
+    ),
 )
 
 

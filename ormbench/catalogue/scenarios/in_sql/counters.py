@@ -3,12 +3,14 @@
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 counters = Scenario(
     "counters",
     writes=True,
-    state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "view_count")),
+    correct=Correct(
+        state=lambda n: list(Book.objects.filter(pk__lte=n).values_list("id", "view_count"))
+    ),
 )
 
 

@@ -2,13 +2,15 @@
 
 from ormbench.catalogue.models_app.models import Book, Tag
 from ormbench.declare.queries import bulk_create_queries, insert_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 Through = Book.tags.through
 m2m_add = Scenario(
     "m2m_add",
     writes=True,
-    state=lambda n: sorted(Tag.objects.get(name="bench-new").books.values_list("id", flat=True)),
+    correct=Correct(
+        state=lambda n: sorted(Tag.objects.get(name="bench-new").books.values_list("id", flat=True))
+    ),
 )
 
 

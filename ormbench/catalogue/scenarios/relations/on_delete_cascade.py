@@ -13,13 +13,13 @@ post_delete signals for the books, and any Python-level on_delete below them.
 from ormbench.catalogue.models_app import models
 from ormbench.catalogue.models_app.models import CascadeAuthor, CascadeBook, DatabaseCascadeAuthor
 from ormbench.declare.queries import delete_batches
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 
 on_delete_cascade = Scenario(
     "on_delete_cascade",
     n_of="on_delete_authors",
     writes=True,
-    state=lambda n: (CascadeAuthor.objects.count(), CascadeBook.objects.count()),
+    correct=Correct(state=lambda n: (CascadeAuthor.objects.count(), CascadeBook.objects.count())),
 )
 
 

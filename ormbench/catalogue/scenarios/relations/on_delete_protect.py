@@ -12,13 +12,13 @@ from django.db.models import ProtectedError
 
 from ormbench.catalogue.models_app.models import ProtectAuthor, ProtectBook
 from ormbench.declare.queries import delete_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 on_delete_protect = Scenario(
     "on_delete_protect",
     n_of="on_delete_authors",
     writes=True,
-    state=lambda n: (ProtectAuthor.objects.count(), ProtectBook.objects.count()),
+    correct=Correct(state=lambda n: (ProtectAuthor.objects.count(), ProtectBook.objects.count())),
 )
 
 

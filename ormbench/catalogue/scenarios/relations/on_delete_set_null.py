@@ -8,16 +8,18 @@ an UPDATE of every child row, and the loop pays it once per parent.
 
 from ormbench.catalogue.models_app.models import SetNullAuthor, SetNullBook
 from ormbench.declare.queries import delete_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 on_delete_set_null = Scenario(
     "on_delete_set_null",
     n_of="on_delete_authors",
     writes=True,
-    state=lambda n: (
-        SetNullAuthor.objects.count(),
-        SetNullBook.objects.count(),
-        SetNullBook.objects.filter(author__isnull=True).count(),
+    correct=Correct(
+        state=lambda n: (
+            SetNullAuthor.objects.count(),
+            SetNullBook.objects.count(),
+            SetNullBook.objects.filter(author__isnull=True).count(),
+        )
     ),
 )
 

@@ -6,12 +6,14 @@ yes twice.
 """
 
 from ormbench.catalogue.models_app.models import Book
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 trap_contains = Scenario(
     "trap_contains",
-    constant_result="a yes/no question: each call asks one whose answer is yes (book n) and one "
-    "whose answer is no (book n + 1), at every n",
+    correct=Correct(
+        constant_result="a yes/no question: each call asks one whose answer is yes (book n) and "
+        "one whose answer is no (book n + 1), at every n"
+    ),
 )
 
 

@@ -7,12 +7,14 @@ first n books.
 """
 
 from ormbench.catalogue.models_app.models import Review
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 trap_truthiness = Scenario(
     "trap_truthiness",
-    constant_result="a yes/no question: each call asks one whose answer is yes and one whose "
-    "answer is no, at every n",
+    correct=Correct(
+        constant_result="a yes/no question: each call asks one whose answer is yes and one whose "
+        "answer is no, at every n"
+    ),
 )
 
 

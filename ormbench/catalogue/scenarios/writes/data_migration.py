@@ -9,16 +9,18 @@ from django.apps import apps as project_apps
 from django.db.models.functions import Upper
 
 from ormbench.declare.queries import update_batches
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 data_migration = Scenario(
     "data_migration",
     writes=True,
     modes=("autocommit", "request"),
-    state=lambda n: list(
-        project_apps.get_model("models_app", "Book")
-        .objects.filter(pk__lte=n)
-        .values_list("id", "language")
+    correct=Correct(
+        state=lambda n: list(
+            project_apps.get_model("models_app", "Book")
+            .objects.filter(pk__lte=n)
+            .values_list("id", "language")
+        )
     ),
 )
 

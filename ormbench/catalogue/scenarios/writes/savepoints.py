@@ -10,9 +10,14 @@ every save by habit; under latency the savepoints cost as much as the INSERTs.
 from django.db import transaction
 
 from ormbench.catalogue.scenarios.writes.transactions import save_reviews, saved_reviews
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
-savepoints = Scenario("savepoints", writes=True, n_of=None, state=saved_reviews)
+savepoints = Scenario(
+    "savepoints",
+    writes=True,
+    n_of=None,
+    correct=Correct(state=saved_reviews),
+)
 
 
 @savepoints.naive(queries=lambda n: 3 * n + 2)

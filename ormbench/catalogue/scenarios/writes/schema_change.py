@@ -25,7 +25,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from ormbench.catalogue.models_app.models import Visit
 from ormbench.catalogue.writer import busy_writer
-from ormbench.declare.scenario import Observed, Requires, Scenario
+from ormbench.declare.scenario import Correct, Observed, Requires, Scenario
 
 INDEX = models.Index(fields=["day", "hits"], name="visit_day_hits_idx")
 LAST_MIGRATION = ("models_app", "0005_visits")
@@ -49,9 +49,11 @@ schema_change = Scenario(
     n_of=None,  # n: rows each write of the writer inserts
     writes=True,
     effect_from="l",
-    state=lambda n: index_names(),
-    constant_result="every variant adds the same index whatever the writer's batch (n); the check "
-    "that can fail is the state: the index is there, and the writer left no row behind",
+    correct=Correct(
+        state=lambda n: index_names(),
+        constant_result="every variant adds the same index whatever the writer's batch (n); the "
+        "check that can fail is the state: the index is there, and the writer left no row behind",
+    ),
     undo_schema=drop_index,
     applies=Requires(
         vendors=("postgresql", "mysql"),

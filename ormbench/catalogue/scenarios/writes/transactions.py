@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import transaction
 
 from ormbench.catalogue.models_app.models import Review
-from ormbench.declare.scenario import Scenario
+from ormbench.declare.scenario import Correct, Scenario
 
 PREFIX = "tx-"
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -32,7 +32,12 @@ def saved_reviews(n):
     )
 
 
-transactions = Scenario("transactions", writes=True, n_of=None, state=saved_reviews)
+transactions = Scenario(
+    "transactions",
+    writes=True,
+    n_of=None,
+    correct=Correct(state=saved_reviews),
+)
 
 
 @transactions.naive(queries=lambda n: n)

@@ -7,7 +7,7 @@ variant it supports and the other is skipped with the reason.
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.declare.queries import bulk_create_queries
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 
 EXISTING = 10  # counter-1 .. counter-10 are in the dataset
 
@@ -27,7 +27,9 @@ upsert = Scenario(
     "upsert",
     n_of=None,  # counters by name: those beyond the 10 in the dataset are created
     writes=True,
-    state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value")),
+    correct=Correct(
+        state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value"))
+    ),
 )
 
 

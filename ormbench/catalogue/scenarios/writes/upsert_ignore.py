@@ -3,7 +3,7 @@ bulk_create(ignore_conflicts=True)."""
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.declare.queries import bulk_create_queries
-from ormbench.declare.scenario import Requires, Scenario
+from ormbench.declare.scenario import Correct, Requires, Scenario
 
 EXISTING = 10
 
@@ -18,7 +18,9 @@ upsert_ignore = Scenario(
     "upsert_ignore",
     n_of=None,  # counters by name: those beyond the 10 in the dataset are created
     writes=True,
-    state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value")),
+    correct=Correct(
+        state=lambda n: list(Counter.objects.order_by("name").values_list("name", "value"))
+    ),
 )
 
 
