@@ -26,9 +26,9 @@ from ormbench.worker.counting import (
     LONG_WARMUP,
     SHORT_WARMUP,
     counted_calls,
-    threads_started,
     warmup_calls,
 )
+from ormbench.worker.probes.call import threads_started
 from tests import factory
 from tests.conftest import bench
 

@@ -37,7 +37,7 @@ class Check:
     observed: dict[str, Any] = field(default_factory=dict)
     """What the variant measured about its own call (`ormbench.declare.scenario.Observed`)."""
     threads: int = 0
-    """Threads the call started (`ormbench.worker.counting.threads_started`)."""
+    """Threads the call started (`ormbench.worker.probes.call.Threads`)."""
 
     @property
     def evidence(self) -> tuple[Any, ...]:

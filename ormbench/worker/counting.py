@@ -17,12 +17,10 @@ closed.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,31 +62,8 @@ def counted_calls(seconds: float) -> int:
     return 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
 
 
+# A call that starts threads (`ormbench.worker.probes.call.Threads`) is not counted.
 THREADS = "not counted: the call starts {} threads, whose interleaving changes its count"
-
-
-@dataclass
-class Started:
-    count: int = 0
-
-
-@contextlib.contextmanager
-def threads_started() -> Iterator[Started]:
-    """Counts the threads started inside (a pool's, an executor's, a scenario's own clients):
-    the instructions of a call that starts threads depend on how they interleave, so such a
-    call is not counted. Each thread start passes through `threading.Thread.start`."""
-    started = Started()
-    original = threading.Thread.start
-
-    def start(thread: threading.Thread) -> None:
-        started.count += 1
-        original(thread)
-
-    threading.Thread.start = start  # type: ignore[method-assign,assignment]
-    try:
-        yield started
-    finally:
-        threading.Thread.start = original  # type: ignore[method-assign]
 
 
 @dataclass

@@ -25,14 +25,9 @@ from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
 from ormbench.worker.check import Check
-from ormbench.worker.counting import (
-    THREADS,
-    Counter,
-    counted_calls,
-    threads_started,
-    warmup_calls,
-)
+from ormbench.worker.counting import THREADS, Counter, counted_calls, warmup_calls
 from ormbench.worker.probes import cometrics, heaviest
+from ormbench.worker.probes.call import Clock, Probe, Queries, Statements, Threads, Wire
 from ormbench.worker.probes.effect import (
     CallEffect,
     Effects,
@@ -40,9 +35,9 @@ from ormbench.worker.probes.effect import (
     logging_sql,
 )
 from ormbench.worker.probes.equivalence import refuse_lazy
-from ormbench.worker.probes.roundtrips import RoundTrips, connections_opened, queries_on_replica
+from ormbench.worker.probes.roundtrips import RoundTrips
 from ormbench.worker.reference import References
-from ormbench.worker.rounds import LastRound, StatementCounter, nothing, rounds_for, then
+from ormbench.worker.rounds import LastRound, nothing, rounds_for, then
 from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
 from ormbench.worker.state.restore import Snapshots
@@ -174,55 +169,47 @@ class Harness:
         return [check.recorded, *more]
 
     def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
+        """One call of `fn`, under every probe (`ormbench.worker.probes.call`), its writes
+        digested and undone: what it returned and showed."""
         from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
         scenario, n, call = case.scenario, case.n, case.call(fn)
-        wire = self.round_trips
+        wire, correct = self.round_trips, scenario.correct
+        queries = Queries()
+        probes: list[Probe] = [queries, Statements(), Wire(wire), Threads(), Clock()]
         with wire.connection() if wire else contextlib.nullcontext():
             # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more,
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
-            executed = StatementCounter()
             recorder = None if self.policy.timing_only else cometrics.Recorder(self.dialect)
             with self.undone(case) as undo:
-                with (
-                    recorder.measuring() if recorder else contextlib.nullcontext(),
-                    CaptureQueriesContext(connection) as captured,
-                    queries_on_replica() as on_replica,
-                    connection.execute_wrapper(executed),
-                    wire.counting() if wire else connections_opened() as trips,
-                    threads_started() as threads,
-                ):
-                    started, cpu = time.perf_counter(), time.process_time()
+                with contextlib.ExitStack() as probing:
+                    if recorder is not None:  # the server's work: outside the other probes
+                        probing.enter_context(recorder.measuring())
+                    for probe in probes:
+                        probing.enter_context(probe)
                     result = call(n)
-                    seconds = time.perf_counter() - started
-                    cpu = time.process_time() - cpu
                 refuse_lazy(scenario.name, fn, result)
                 observed = result.figures if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
-                state = scenario.correct.state(n) if scenario.correct.state is not None else None
-                recorded = scenario.correct.record(n) if scenario.correct.record is not None else {}
+                state = correct.state(n) if correct.state is not None else None
+                recorded = correct.record(n) if correct.record is not None else {}
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
-            statements = [q["sql"] for q in captured.captured_queries + on_replica]
-            exact = self._exact(recorder, statements, scenario.writes) if recorder else {}
-        if scenario.correct.state is not None:
+            figures = {name: value for probe in probes for name, value in probe.figures().items()}
+            exact = self._exact(recorder, queries.statements, scenario.writes) if recorder else {}
+        if queries.on_replica:
+            figures["round_trips"] = None  # the replica's wire is not watched
+        if correct.state is not None:
             result = (result, state)
         return Check(
-            result,
-            len(statements),
-            executed.count,
-            seconds,
-            recorded,
-            effect,
-            undo.dirty,
-            None if on_replica else trips.trips,  # the replica's wire is not watched
-            exact,
-            min(1.0, cpu / seconds) if seconds > 0 else None,
-            trips.connects,
-            observed,
-            threads.count,
+            result=result,
+            recorded=recorded,
+            effect=effect,
+            dirty=undo.dirty,
+            exact=exact,
+            observed=observed,
+            **figures,
         )
 
     def _exact(

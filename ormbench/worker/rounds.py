@@ -12,6 +12,7 @@ from typing import Any
 from ormbench.declare.scenario import Scenario
 from ormbench.worker import speed
 from ormbench.worker.check import Check
+from ormbench.worker.probes.call import StatementCounter
 from ormbench.worker.probes.effect import Effects
 from ormbench.worker.probes.equivalence import first_difference
 
@@ -105,18 +106,6 @@ class LastRound:
                 f"first call {counts}"
             )
         return problems
-
-
-@dataclass
-class StatementCounter:
-    """A Django execute wrapper counting statements: a function call, nothing logged."""
-
-    count: int = 0
-    counting: bool = True
-
-    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
-        self.count += self.counting
-        return execute(*args)
 
 
 def nothing() -> None:
