@@ -64,6 +64,9 @@ class WorkerSpec:
     replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
     policy: Policy = Policy()
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
+    # a counting process's warm-ups and counted calls per case (`worker.counting.Schedule`),
+    # one file for both sides of a comparison
+    count_plan: str | None = None
     parent: int = 0  # the process that started it (`start` sets it): the worker dies with it
     shared: bool = False  # a user's server: nothing server-wide is done to it (a CHECKPOINT)
     project: dict[str, Any] | None = None  # a user's project (`ormbench.project.Project`)

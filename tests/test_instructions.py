@@ -18,15 +18,16 @@ from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
 from ormbench.analysis.exact import exact_changes
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind
-from ormbench.protocol import SPEC_BLOCK, Policy, WorkerSpec
+from ormbench.parent.counted import seconds_per_case
+from ormbench.parent.workers import Piece
+from ormbench.protocol import SPEC_BLOCK, Policy, WorkerAnswer, WorkerSpec
 from ormbench.results import Run, attach_counts
 from ormbench.worker import counting
 from ormbench.worker.counting import (
     COUNTED_CALLS,
     LONG_WARMUP,
     SHORT_WARMUP,
-    counted_calls,
-    warmup_calls,
+    schedule,
 )
 from ormbench.worker.probes.call import threads_started
 from tests import factory
@@ -147,8 +148,36 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
     with threads_started() as none:
         sum(range(10))
     assert none.count == 0
-    assert warmup_calls(0.001) == SHORT_WARMUP and warmup_calls(1.0) == LONG_WARMUP
-    assert counted_calls(0.001) == COUNTED_CALLS and counted_calls(1.0) == 1
+    assert schedule(0.001) == (SHORT_WARMUP, COUNTED_CALLS)
+    assert schedule(0.005) == (LONG_WARMUP, COUNTED_CALLS)
+    assert schedule(1.0) == (LONG_WARMUP, 1)
+    assert schedule(None) == (SHORT_WARMUP, COUNTED_CALLS)  # not timed: taken as short
+
+
+def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
+    """The first timed process that measured a case sets its figure; a later one (the other
+    side's, timed under other load) does not move it."""
+
+    def piece(*cases: tuple[str, str, int, float]) -> Piece:
+        document = {
+            "benchmarks": [
+                {"extra_info": {"scenario": s, "variant": v, "n": n}, "stats": {"median": t}}
+                for s, v, n, t in cases
+            ]
+        }
+        return Piece({"database": "sqlite"}, WorkerAnswer("sqlite", benchmarks=document))
+
+    first = piece(
+        ("fk_access", "lazy_loop", 100, 0.012), ("updates@request", "save_loop", 10, 0.002)
+    )
+    second = piece(("fk_access", "lazy_loop", 100, 0.002), ("fk_id", "follow_relation", 10, 0.004))
+    plan = seconds_per_case([[first], [second], [Piece({"database": "sqlite"})]])
+    assert plan == {
+        "fk_access-lazy_loop-n100": 0.012,
+        "updates@request-save_loop-n10": 0.002,
+        "fk_id-follow_relation-n10": 0.004,
+    }
+    assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)
 
 
 def _status(threads: list[str]) -> str:

@@ -75,7 +75,7 @@ def execute_counted(
                         per_process.append([])
                     per_process[i] += more
                 if still_open is not None:
-                    pool.start(name, still_open)
+                    pool.start(name, still_open, pieces)
             counts = pool.finish()
         finally:
             pool.stop()  # before the servers it counts against are stopped

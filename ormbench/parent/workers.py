@@ -42,6 +42,7 @@ def start(
     latency_ms: float | None = None,
     replica: Database | None = None,
     stdout: Any = None,
+    count_plan: Path | None = None,
 ) -> tuple[WorkerSpec, subprocess.Popen[bytes]]:
     counting = process.policy.measure == "instructions"
     spec = WorkerSpec(
@@ -60,6 +61,7 @@ def start(
         replica={**replica.django, "NAME": db.django["NAME"]} if replica else None,
         policy=dataclasses.replace(process.policy, rounds=request.rounds),
         callgrind_helper=str(callgrind.helper()) if counting else None,
+        count_plan=str(count_plan) if counting and count_plan else None,
         shared=db.origin == USERS_SERVER,
         project=project.current().at(process.tree or Path.cwd()).as_dict(),
     )

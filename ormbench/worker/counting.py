@@ -30,36 +30,31 @@ from ormbench.errors import BenchError
 # Estimated cycles as iai-callgrind and CodSpeed weigh callgrind's cache simulation: an L1 hit
 # costs 1, a last-level hit 5, a trip to memory 35.
 WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
-# The least of up to three counted calls: a socket read that came in two pieces shows in one.
-# A counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
+# The least of three counted calls: a socket read that came in two pieces shows in one. A
+# counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
 # count varies less from call to call (0.1-0.3% at 100 M instructions, against 1-3% for a query
-# of 0.7 M), and three calls of every loop of a catalogue cost minutes. Long by the time of an
-# uncounted call, before any is counted: pytest-benchmark makes as many rounds as it was told
-# to, and two more calls of a loop after its count (when the count itself set the rule) cost a
-# counting process a sixth of its time. Not lower than about 20 M instructions (0.06 s under
-# valgrind here): from 5 M on, the calls of 5-20 M no longer counted their spread into the
-# database's typical floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries
-# alone). Classes of time, so that noise in a call's time rarely changes the number, and a side
-# that counts a call once where the other counts it three times moves it by less than the floor.
+# of 0.7 M), and three calls of every loop of a catalogue cost minutes. Long by its time in the
+# timed processes (about 20 M instructions): the counting processes of both sides read the same
+# times (`Counter.plan`), so they count a benchmark the same number of times whatever the load.
+# Not lower: from 5 M on, the calls of 5-20 M no longer counted their spread into the database's
+# typical floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries alone).
 COUNTED_CALLS = 3
-LONG_CALL_SECONDS = 0.06  # a call's time under valgrind, uncounted (about 20 M instructions)
+LONG_CALL_SECONDS = 0.008  # a call's median time in the timed processes
 # Python 3.11 quickens a code object after 8 calls and specialises, deoptimises and specialises
 # again for a while after: one query's count fell 16% over its first six calls after 3 warm-up
 # calls, and varied 0.2% after 30. A long call runs its code many times over (a loop of
 # queries), so it needs no more than a couple.
 SHORT_WARMUP, LONG_WARMUP = 20, 2
-SHORT_CALL_SECONDS = 0.03  # a call's time under valgrind, uncounted (about 3 ms natively)
+SHORT_CALL_SECONDS = 0.003  # a call's median time in the timed processes
 
 
-def warmup_calls(seconds: float) -> int:
-    """Uncounted calls before the counted ones: many for a short call, a couple for a long one
-    (two classes, so that noise in a call's time rarely changes the number)."""
-    return SHORT_WARMUP if seconds < SHORT_CALL_SECONDS else LONG_WARMUP
-
-
-def counted_calls(seconds: float) -> int:
-    """Counted calls of a call that took `seconds` under valgrind, uncounted."""
-    return 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
+def schedule(seconds: float | None) -> tuple[int, int]:
+    """(uncounted warm-up calls, counted calls) of a call that took `seconds` in the timed
+    processes; a call they did not time (None) is taken as short."""
+    if seconds is None:
+        return SHORT_WARMUP, COUNTED_CALLS
+    warmup = SHORT_WARMUP if seconds < SHORT_CALL_SECONDS else LONG_WARMUP
+    return warmup, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
 
 
 # A call that starts threads (`ormbench.worker.probes.call.Threads`) is not counted.
@@ -72,6 +67,7 @@ class Counter:
 
     helper: str  # the compiled helper (ormbench.parent.callgrind.helper)
     out: str  # the folder of valgrind's log (`--log-file=<out>/valgrind.<pid>.log`)
+    plan: dict[str, float] = field(default_factory=dict)  # case id: seconds in the timed ones
     instructions: list[int] = field(default_factory=list)
     cycles: list[int] = field(default_factory=list)
 
@@ -82,6 +78,10 @@ class Counter:
         self._log = open(Path(self.out) / f"valgrind.{os.getpid()}.log", "rb")  # noqa: SIM115
         self._log.seek(0, os.SEEK_END)
         self._open = False
+
+    def schedule(self, case: str) -> tuple[int, int]:
+        """(warm-up calls, counted calls) of a case, by the plan both sides share."""
+        return schedule(self.plan.get(case))
 
     def wrap(self, call: Callable[[int], Any], warmup: int, calls: int) -> Callable[[int], Any]:
         """`call`, counted from its `warmup + 1`-th call to its `warmup + calls`-th."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-import time
 import tracemalloc
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
 from ormbench.worker.check import Check
-from ormbench.worker.counting import THREADS, Counter, counted_calls, warmup_calls
+from ormbench.worker.counting import THREADS, Counter
 from ormbench.worker.probes import cometrics, heaviest
 from ormbench.worker.probes.call import Clock, Probe, Queries, Statements, Threads, Wire
 from ormbench.worker.probes.effect import (
@@ -269,13 +268,6 @@ class Harness:
         and the schema too."""
         isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
 
-    def _seconds(self, case: Case) -> float:
-        """One more call's time, undone: the check's first call also timed translating it."""
-        with self.undone(case):
-            started = time.perf_counter()
-            case.call()(case.n)
-            return time.perf_counter() - started
-
     def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
         with self.undone(case):
@@ -304,9 +296,7 @@ class Harness:
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
-            # the call timed to choose their numbers is the first warm-up
-            seconds = self._seconds(case)
-            rounds, warmup = counted_calls(seconds), warmup_calls(seconds) - 1
+            warmup, rounds = counter.schedule(case.id)
             call = counter.wrap(call, warmup, rounds)
         last = LastRound(
             scenario,

@@ -172,7 +172,8 @@ def _counter(spec: WorkerSpec) -> Any:
     from ormbench.worker.counting import Counter
 
     assert spec.callgrind_helper is not None, "the parent builds the helper"
-    return Counter(spec.callgrind_helper, spec.out)
+    plan = json.loads(Path(spec.count_plan).read_text()) if spec.count_plan else {}
+    return Counter(spec.callgrind_helper, spec.out, plan)
 
 
 def run_cases(
