@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -171,6 +172,31 @@ def newest_runs(results: Path, count: int) -> list[Path]:
 
 
 BUILT_MARK = ".django-ormbench"  # in every folder the suite builds and may replace
+
+
+# What a build or a write leaves in a results folder while it works, named by its process:
+# `.report-<pid>-<hex>` (a report being built), `.<stamp>-<pid>-<hex>.tmp` (a run file being
+# written), `.<name>.<pid>-<hex>.tmp`, and `.report-old-<hex>` (the report a swap moved aside).
+STAGING = re.compile(r"\.(?:.+?)[-.](?P<pid>\d+)-[0-9a-f]{8}(?:\.tmp)?|\.[a-z]+-old-[0-9a-f]{8}")
+
+
+def reap_staging(results: Path) -> list[Path]:
+    """Remove what builds and writes killed half-way (SIGKILL) left in `results` and its runs/:
+    only the suite's own staging names, and only where the process that made it is gone."""
+    from ormbench.servers.base import alive
+
+    reaped = []
+    for folder in (results, results / "runs"):
+        for path in folder.glob(".*") if folder.is_dir() else ():
+            found = STAGING.fullmatch(path.name)
+            if found is None or (found["pid"] and alive(int(found["pid"]))):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            reaped.append(path)
+    return reaped
 
 
 def swap_in(staging: Path, target: Path) -> Path:

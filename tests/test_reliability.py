@@ -290,3 +290,68 @@ def test_the_replica_is_stopped_and_removed_on_every_exit_path(ending: str, tmp_
     assert code == expected, run.output[-3000:]
     assert "Traceback" not in run.output
     assert left_behind(processes, folders) == (set(), set())
+
+
+SIGKILL_PHASES = {
+    # phase: (the run's arguments, what it printed before the kill, seconds after that)
+    "server start": (("--db", "postgresql"), None, 0.0),
+    "dataset load": (("--db", "postgresql"), "== postgresql: postgresql://", 0.1),
+    "timing": (("--db", "postgresql"), "== postgresql: postgresql://", 5.0),
+    "counting": (
+        ("--db", "sqlite", "--measure", "instructions", "-k", "fk_access"),
+        "== counting instructions under callgrind",
+        3.0,
+    ),
+    "report": (("--db", "sqlite", "-k", "fk_access or columns"), "results: ", 0.0),
+}
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("phase", list(SIGKILL_PHASES))
+def test_sigkill_at_every_phase_loses_nothing_and_clean_leaves_nothing(
+    phase: str, tmp_path: Path
+) -> None:
+    """SIGKILL gives the run no time to clean up: whatever it left (a server, its folder, a
+    valgrind worker) `ormbench clean` removes, and the user's files in the results folder are
+    as they were; a run file, if one was stored, is whole."""
+    folders = set(ormbench_folders())
+    mine = tmp_path / "runs" / "mine.json"
+    mine.parent.mkdir()
+    mine.write_text('{"my": "own file"}')
+    arguments, marker, wait = SIGKILL_PHASES[phase]
+    run = BenchProcess(*arguments, "--scale", "xs", "--rounds", "1", results=tmp_path)
+    if marker is None:  # as soon as its folder names its owner (before that, clean waits 60 s)
+        started = new_folder("postgresql", folders)
+        while not (started / "owner.json").exists():
+            time.sleep(0.001)
+    else:
+        run.wait_for(marker, timeout=300)
+        time.sleep(wait)
+    run.signal_group(signal.SIGKILL)
+    run.finish(30)
+    # its own folders (another run on this machine may have some of its own meanwhile)
+    ours = [f for f in set(ormbench_folders()) - folders if _owner(f) == run.proc.pid]
+    if phase != "report":  # by then the run has stopped its servers
+        assert ours, "precondition: SIGKILL left the run's folders behind"
+    cleaned = in_process("clean", "--results", str(tmp_path))
+    assert cleaned.returncode == 0 and "Traceback" not in cleaned.stdout + cleaned.stderr
+    deadline = time.monotonic() + 10
+    while any(str(f) in p for p in ormbench_processes() for f in ours):
+        assert time.monotonic() < deadline, "a server of the killed run still runs"
+        time.sleep(0.2)
+    assert not [f for f in ours if f.exists()]
+    assert mine.read_text() == '{"my": "own file"}'
+    stored = set(run_files(tmp_path)) - {mine}
+    for path in stored:
+        assert json.loads(path.read_text())["benchmarks"], f"{path.name} is whole"
+    if phase == "report":
+        assert stored, "the run was stored before its report"
+        half = [p for p in tmp_path.rglob("*") if ".tmp" in p.name or p.name.startswith(".")]
+        assert half == [], f"half-written files: {half}"
+
+
+def _owner(folder: Path) -> int | None:
+    try:
+        return int(json.loads((folder / "owner.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return None

@@ -57,3 +57,33 @@ def test_unwritable_results_folder_is_refused_before_any_work(tmp_path: Path) ->
     blocker.write_text("a file where the folder should be")
     with pytest.raises(BenchError, match="not writable"):
         store.ensure_writable(blocker)
+
+
+def test_half_written_results_of_dead_processes_are_reaped_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    dead, live = ended.pid, os.getpid()
+    (tmp_path / "runs").mkdir()
+    killed = [
+        tmp_path / f".report-{dead}-0011aabb",
+        tmp_path / "runs" / f".20261206T124718Z_ed8fcbd1_xs-{dead}-abcdef01.tmp",
+        tmp_path / ".report-old-0011aabb",
+    ]
+    kept = [
+        tmp_path / f".report-{live}-0011aabb",  # a build still going on
+        tmp_path / ".gitignore",  # the user's own
+        tmp_path / "runs" / "20261206T124718Z_ed8fcbd1_xs.json",
+    ]
+    for path in killed + kept:
+        if path.suffix in (".tmp", ".json") or path.name == ".gitignore":
+            path.write_text("x")
+        else:
+            path.mkdir()
+            (path / "index.html").write_text("half")
+    assert sorted(store.reap_staging(tmp_path)) == sorted(killed)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in killed)

@@ -2,7 +2,8 @@
 carries the suite's own mark: servers and their folders (`/tmp/ormbench-*` with an owner file
 whose process is gone), git's records of the suite's worktrees in this repository, venvs whose
 build was cut short, cache files written half-way, and, given the server's URL, the databases
-the ledger records the suite making on a user's server (`ormbench.servers.url`)."""
+the ledger records the suite making on a user's server (`ormbench.servers.url`), and in the
+results folder, reports and run files whose writing was cut short (`ormbench.store`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ormbench import store
 from ormbench.dataset import cache
 from ormbench.parent import djangos, worktrees
 from ormbench.servers import registry
@@ -30,14 +32,21 @@ def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: igno
         metavar="URL",
         help="your server: drop the databases killed runs recorded making there (and only those)",
     )
+    clean.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="the results folder whose half-built reports and run files to remove "
+        "(default: results)",
+    )
     clean.set_defaults(
         handler=lambda args: main(
-            Path.cwd(), args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split()
+            Path.cwd(), args.db_url + os.environ.get("ORMBENCH_DB_URLS", "").split(), args.results
         )
     )
 
 
-def main(repo: Path, urls: Sequence[str] = ()) -> int:
+def main(repo: Path, urls: Sequence[str] = (), results: Path = Path("results")) -> int:
     dropped = [_drop(line, server) for server in map(parse, urls)
                for line in recorded_left(server)]  # fmt: skip
     found: dict[str, list[Any]] = {
@@ -45,6 +54,7 @@ def main(repo: Path, urls: Sequence[str] = ()) -> int:
         "worktree record": worktrees.forget_orphans(repo),
         "unfinished venv": djangos.reap_unfinished(),
         "partial cache file": cache.reap_partial(),
+        "half-written result": store.reap_staging(results),
         "database on your server": dropped,
     }
     others = [line for line in recorded_left() if shown(line) not in dropped]

@@ -32,6 +32,7 @@ def build(run_path: Path, results: Path) -> Path:
     """Write results/report/index.html, the chart bundle beside it and the PNG and SVG
     exports for one stored run; return the index."""
     run = store.load_run(run_path)
+    store.reap_staging(results)  # what a build killed half-way left
     staging = results / f".report-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     try:
