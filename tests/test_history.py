@@ -9,6 +9,7 @@ import multiprocessing
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,32 @@ def test_an_index_from_before_instruction_counts_opens_and_takes_them(tmp_path: 
     [point, *_] = history.points()
     history.close()
     assert point.instructions and point.instructions_machine == "x86_64-py3.11-abc"
+
+
+@pytest.mark.servers  # real processes, killed: the slow layer
+@pytest.mark.parametrize("moment", ["importing", "building the site"])
+def test_a_history_killed_outright_loses_nothing_and_the_next_one_completes(
+    tmp_path: Path, moment: str
+) -> None:
+    """SIGKILL while runs are imported (the index is written in transactions) or while the site
+    is built (in a staging folder beside results/history): the run files are untouched, the
+    next history imports what is missing and builds the site, and no staging folder stays."""
+    results = _stored(tmp_path / "results", 1)
+    before = {p: p.read_bytes() for p in store.runs_dir(results).glob("*.json")}
+    command = [sys.executable, "-u", "-m", "ormbench", "history", "--results", str(results)]
+    killed = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if moment == "building the site":
+        assert killed.stdout is not None
+        for line in killed.stdout:
+            if line.startswith("What changed lately"):
+                break
+    else:
+        time.sleep(1.0)  # the interpreter and its imports: about a second; then the index
+    killed.kill()
+    killed.wait()
+    assert {p: p.read_bytes() for p in store.runs_dir(results).glob("*.json")} == before
+    again = in_process("history", "--results", str(results))
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "Traceback" not in again.stdout + again.stderr
+    assert (results / "history" / "index.html").exists()
+    assert not [p for p in results.glob(".*") if "-" in p.name], "a staging folder stayed"

@@ -49,6 +49,7 @@ def bisect_command(change: Change) -> str:
 
 def build(all_series: Sequence[Series], changes: Sequence[Change], folder: Path) -> Path:
     """Write the site into `folder` (replacing the one there); return its index."""
+    store.reap_staging(folder.parent)  # what a build killed half-way left
     staging = folder.with_name(f".{folder.name}-{os.getpid()}-{secrets.token_hex(4)}")
     staging.mkdir(parents=True)
     try:
