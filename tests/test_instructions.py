@@ -155,26 +155,32 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
 
 
 def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
-    """The first timed process that measured a case sets its figure; a later one (the other
-    side's, timed under other load) does not move it."""
+    """The first timed process that measured a case sets its figure, its CPU time; a later one
+    (the other side's, timed under other load) does not move it."""
 
-    def piece(*cases: tuple[str, str, int, float]) -> Piece:
+    def piece(*cases: tuple[str, str, int, float, float | None]) -> Piece:
         document = {
             "benchmarks": [
-                {"extra_info": {"scenario": s, "variant": v, "n": n}, "stats": {"median": t}}
-                for s, v, n, t in cases
+                {
+                    "extra_info": {"scenario": s, "variant": v, "n": n, "cpu_share": share},
+                    "stats": {"median": t},
+                }
+                for s, v, n, t, share in cases
             ]
         }
         return Piece({"database": "sqlite"}, WorkerAnswer("sqlite", benchmarks=document))
 
     first = piece(
-        ("fk_access", "lazy_loop", 100, 0.012), ("updates@request", "save_loop", 10, 0.002)
+        ("fk_access", "lazy_loop", 100, 0.012, None),
+        ("updates@request", "save_loop", 10, 0.01, 0.2),
     )
-    second = piece(("fk_access", "lazy_loop", 100, 0.002), ("fk_id", "follow_relation", 10, 0.004))
+    second = piece(
+        ("fk_access", "lazy_loop", 100, 0.002, 1.0), ("fk_id", "follow_relation", 10, 0.004, 1.0)
+    )
     plan = seconds_per_case([[first], [second], [Piece({"database": "sqlite"})]])
     assert plan == {
         "fk_access-lazy_loop-n100": 0.012,
-        "updates@request-save_loop-n10": 0.002,
+        "updates@request-save_loop-n10": 0.002,  # 10 ms, four fifths of it waiting on commits
         "fk_id-follow_relation-n10": 0.004,
     }
     assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)

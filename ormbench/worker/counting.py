@@ -33,19 +33,19 @@ WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
 # The least of three counted calls: a socket read that came in two pieces shows in one. A
 # counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
 # count varies less from call to call (0.1-0.3% at 100 M instructions, against 1-3% for a query
-# of 0.7 M), and three calls of every loop of a catalogue cost minutes. Long by its time in the
-# timed processes (about 20 M instructions): the counting processes of both sides read the same
+# of 0.7 M), and three calls of every loop of a catalogue cost minutes. Long by its CPU time in
+# the timed processes (about 20 M instructions): the counting processes of both sides read the same
 # times (`Counter.plan`), so they count a benchmark the same number of times whatever the load.
 # Not lower: from 5 M on, the calls of 5-20 M no longer counted their spread into the database's
 # typical floor, which rose from 0.6% to 1.1% (median over the 0.7-5 M queries alone).
 COUNTED_CALLS = 3
-LONG_CALL_SECONDS = 0.008  # a call's median time in the timed processes
+LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.counted`)
 # Python 3.11 quickens a code object after 8 calls and specialises, deoptimises and specialises
 # again for a while after: one query's count fell 16% over its first six calls after 3 warm-up
 # calls, and varied 0.2% after 30. A long call runs its code many times over (a loop of
 # queries), so it needs no more than a couple.
 SHORT_WARMUP, LONG_WARMUP = 20, 2
-SHORT_CALL_SECONDS = 0.003  # a call's median time in the timed processes
+SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 
 
 def schedule(seconds: float | None) -> tuple[int, int]:
