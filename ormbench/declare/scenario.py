@@ -306,7 +306,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.family}-{self.variant.name}-n{self.n}"
+        return case_id(self.family, self.variant.name, self.n)
 
     @property
     def wrong_by_design(self) -> bool:
@@ -332,6 +332,11 @@ class Case:
 
 
 DEFAULT_PACKAGES = ("ormbench.catalogue.scenarios",)
+
+
+def case_id(family: str, variant: str, n: int) -> str:
+    """A case's name, as the worker's pytest items and the parent's counting plan know it."""
+    return f"{family}-{variant}-n{n}"
 
 
 def discover(packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, Scenario]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ormbench.declare.scenario import case_id
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind, workers
 from ormbench.parent.workers import Piece
@@ -55,9 +56,9 @@ def seconds_per_case(timed: Sequence[Sequence[Piece]]) -> dict[str, float]:
             document = piece.answer.benchmarks if piece.answer else {}
             for bench in document.get("benchmarks", []):
                 info = bench.get("extra_info", {})
-                case = f"{info.get('scenario')}-{info.get('variant')}-n{info.get('n')}"
-                share = info.get("cpu_share") or 1.0
-                found.setdefault(case, bench["stats"]["median"] * share)
+                case = case_id(info.get("scenario"), info.get("variant"), info.get("n"))
+                share = info.get("cpu_share")
+                found.setdefault(case, bench["stats"]["median"] * (1.0 if share is None else share))
     return found
 
 
@@ -90,7 +91,8 @@ class Counting:
 
     def start(self, name: str, opened: Opened, timed: Sequence[Sequence[Piece]]) -> None:
         """Count `name`'s selection in each counting process; its servers stay up until then.
-        `timed`: its timed processes' pieces, whose times plan the counting (`plan`)."""
+        `timed`: its timed processes' pieces, whose times plan the counting
+        (`seconds_per_case`)."""
         if not self.counting:
             return
         plan = self.scratch / f"count-plan-{name}.json"
