@@ -27,6 +27,8 @@ PROTOCOL = 2  # 2: one WorkerAnswer file (1: three files, meta, benchmarks and o
 EXIT_SETUP_FAILED = 3
 SPEC_BLOCK = 4096
 TASKS = ("bench", "load")  # time the cases; time the loader (`ormbench.parent.perf`)
+# Why a case has no instruction count (`ormbench.parent.counted.count_plan`).
+THREADS = "not counted: the call starts {} threads, whose interleaving changes its count"
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,8 @@ class WorkerSpec:
     replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
     policy: Policy = Policy()
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
-    # a counting process's warm-ups and counted calls per case (`worker.counting.Schedule`),
-    # one file for both sides of a comparison
+    # what a counting process counts, how often, and what it leaves out
+    # (`parent.counted.count_plan`), one file for both sides of a comparison
     count_plan: str | None = None
     parent: int = 0  # the process that started it (`start` sets it): the worker dies with it
     shared: bool = False  # a user's server: nothing server-wide is done to it (a CHECKPOINT)

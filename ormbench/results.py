@@ -70,6 +70,7 @@ class Figures:
     observed: dict[str, Any] | None = None  # what a variant measured of its own call: shown
     latency_ms: float | None = None
     cpu_share: float | None = None  # the checked call's CPU time over its wall time
+    threads: int | None = None  # threads the checked call started (None: none)
     rows: int | None = None
     server_work: dict[str, int] | None = None
     sql_shapes: list[list[Any]] | None = None  # [shape, times sent] per statement shape
@@ -108,6 +109,7 @@ class Figures:
             "recorded_samples",
             *COUNT_FIELDS,
             "instructions_error",
+            "threads",
         }
         return {
             k: v

@@ -18,9 +18,9 @@ from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
 from ormbench.analysis.exact import exact_changes
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind
-from ormbench.parent.counted import seconds_per_case
+from ormbench.parent.counted import attach, count_plan
 from ormbench.parent.workers import Piece
-from ormbench.protocol import SPEC_BLOCK, Policy, WorkerAnswer, WorkerSpec
+from ormbench.protocol import SPEC_BLOCK, THREADS, Policy, WorkerAnswer, WorkerSpec
 from ormbench.results import Run, attach_counts
 from ormbench.worker import counting
 from ormbench.worker.counting import (
@@ -135,6 +135,18 @@ def test_counts_of_several_processes_attach_to_the_timed_run() -> None:
     assert again.benchmarks[0].figures.process_instructions == [200, 210]
 
 
+def test_a_case_whose_call_started_threads_has_the_reason_instead_of_a_count() -> None:
+    """The counting processes leave it out (`count_plan`): the timed run says why."""
+    timed = factory.run([factory.benchmark("v"), factory.benchmark("race", threads=4)])
+    attach(timed, [factory.run([counted("v", [[300, 200, 250]])])])
+    v, race = (b.figures for b in timed.benchmarks)
+    assert v.instructions == 200 and v.instructions_error is None
+    assert race.instructions is None
+    assert race.instructions_error == THREADS.format(4)
+    again = Run.read(json.loads(json.dumps(timed.as_dict())))
+    assert again.benchmarks[1].figures.threads == 4
+
+
 def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() -> None:
     original = threading.Thread.start
     with threads_started() as started:
@@ -156,34 +168,45 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
 
 def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
     """The first timed process that measured a case sets its figure, its CPU time; a later one
-    (the other side's, timed under other load) does not move it."""
+    (the other side's, timed under other load) does not move it. A case whose call started
+    threads is left out of the counting processes."""
 
-    def piece(*cases: tuple[str, str, int, float, float | None]) -> Piece:
+    def piece(*cases: tuple[str, str, int, float, float | None, int | None]) -> Piece:
         document = {
             "benchmarks": [
                 {
-                    "extra_info": {"scenario": s, "variant": v, "n": n, "cpu_share": share},
+                    "extra_info": {
+                        "scenario": s,
+                        "variant": v,
+                        "n": n,
+                        "cpu_share": share,
+                        "threads": threads,
+                    },
                     "stats": {"median": t},
                 }
-                for s, v, n, t, share in cases
+                for s, v, n, t, share, threads in cases
             ]
         }
         return Piece({"database": "sqlite"}, WorkerAnswer("sqlite", benchmarks=document))
 
     first = piece(
-        ("fk_access", "lazy_loop", 100, 0.012, None),
-        ("updates@request", "save_loop", 10, 0.01, 0.2),
+        ("fk_access", "lazy_loop", 100, 0.012, None, None),
+        ("updates@request", "save_loop", 10, 0.01, 0.2, None),
+        ("counter_race", "f_update", 10, 0.01, 0.5, 4),
     )
     second = piece(
-        ("fk_access", "lazy_loop", 100, 0.002, 1.0), ("fk_id", "follow_relation", 10, 0.004, 1.0)
+        ("fk_access", "lazy_loop", 100, 0.002, 1.0, None),
+        ("fk_id", "follow_relation", 10, 0.004, 1.0, None),
     )
-    plan = seconds_per_case([[first], [second], [Piece({"database": "sqlite"})]])
-    assert plan == {
+    plan = count_plan([[first], [second], [Piece({"database": "sqlite"})]])
+    assert plan["seconds"] == {
         "fk_access-lazy_loop-n100": 0.012,
         "updates@request-save_loop-n10": 0.002,  # 10 ms, four fifths of it waiting on commits
+        "counter_race-f_update-n10": 0.005,
         "fk_id-follow_relation-n10": 0.004,
     }
-    assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)
+    assert plan["threads"] == {"counter_race-f_update-n10": 4}
+    assert schedule(plan["seconds"]["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)
 
 
 def _status(threads: list[str]) -> str:

@@ -26,6 +26,7 @@ from ormbench.declare.scenario import case_id
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind, workers
 from ormbench.parent.workers import Piece
+from ormbench.protocol import THREADS
 from ormbench.results import Run, attach_counts
 from ormbench.servers.base import Database
 
@@ -41,16 +42,23 @@ class Opened:
     replica: Database | None
 
 
-def seconds_per_case(timed: Sequence[Sequence[Piece]]) -> dict[str, float]:
-    """Each case's CPU time in the first timed process that measured it (its median times the
-    share of it the process spent on the CPU, not waiting on a server): the counting processes
-    of both sides choose their warm-ups and counted calls by these same figures
-    (`ormbench.worker.counting.schedule`). Chosen by each process's own clock, a call near a
-    class's edge took 20 warm-ups on one side and 2 on the other, or was counted once against
-    three times: 17 false verdicts in an A/A of the catalogue, under load. By wall time, a
-    PostgreSQL write of 6 M instructions waiting 8 ms on commits was counted once, as a loop
-    is, and one call's noise (1%) gave 2 false verdicts."""
-    found: dict[str, float] = {}
+def count_plan(timed: Sequence[Sequence[Piece]]) -> dict[str, Any]:
+    """What both sides' counting processes read (`ormbench.worker.counting.Counter`):
+
+    - "seconds": each case's CPU time in the first timed process that measured it (its median
+      times the share of it the process spent on the CPU, not waiting on a server), which sets
+      its warm-ups and counted calls (`ormbench.worker.counting.schedule`). Chosen by each
+      process's own clock, a call near a class's edge took 20 warm-ups on one side and 2 on
+      the other, or was counted once against three times: 17 false verdicts in an A/A of the
+      catalogue, under load. By wall time, a PostgreSQL write of 6 M instructions waiting 8 ms
+      on commits was counted once, as a loop is, and one call's noise (1%) gave 2 false
+      verdicts.
+    - "threads": the cases whose call started threads, by how many. Their interleaving changes
+      their own count, and run in a counting process they leave its heap in a state that
+      depends on it, which moved the counts of later cases of the same code by up to 1% from
+      one process to the other; the counting processes leave them out (`attach` says why)."""
+    seconds: dict[str, float] = {}
+    threads: dict[str, int] = {}
     for pieces in timed:
         for piece in pieces:
             document = piece.answer.benchmarks if piece.answer else {}
@@ -58,8 +66,12 @@ def seconds_per_case(timed: Sequence[Sequence[Piece]]) -> dict[str, float]:
                 info = bench.get("extra_info", {})
                 case = case_id(info.get("scenario"), info.get("variant"), info.get("n"))
                 share = info.get("cpu_share")
-                found.setdefault(case, bench["stats"]["median"] * (1.0 if share is None else share))
-    return found
+                seconds.setdefault(
+                    case, bench["stats"]["median"] * (1.0 if share is None else share)
+                )
+                if info.get("threads"):
+                    threads.setdefault(case, info["threads"])
+    return {"seconds": seconds, "threads": threads}
 
 
 def machine() -> dict[str, Any]:
@@ -71,6 +83,9 @@ def attach(run: Run, counts: Sequence[Run]) -> None:
     if not counts:
         return
     attach_counts(run, counts)
+    for bench in run.benchmarks:
+        if bench.figures.threads and bench.figures.instructions is None:
+            bench.figures.instructions_error = THREADS.format(bench.figures.threads)
     run.meta.measure = "instructions"
     run.meta.instructions_machine = machine()
 
@@ -91,12 +106,11 @@ class Counting:
 
     def start(self, name: str, opened: Opened, timed: Sequence[Sequence[Piece]]) -> None:
         """Count `name`'s selection in each counting process; its servers stay up until then.
-        `timed`: its timed processes' pieces, whose times plan the counting
-        (`seconds_per_case`)."""
+        `timed`: its timed processes' pieces, which plan the counting (`count_plan`)."""
         if not self.counting:
             return
         plan = self.scratch / f"count-plan-{name}.json"
-        plan.write_text(json.dumps(seconds_per_case(timed)))
+        plan.write_text(json.dumps(count_plan(timed)))
         if not self._jobs:
             callgrind.helper()
             at_once = min(os.cpu_count() or 1, len(self.counting) * len(self.request.databases))

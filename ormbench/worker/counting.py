@@ -57,17 +57,13 @@ def schedule(seconds: float | None) -> tuple[int, int]:
     return warmup, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
 
 
-# A call that starts threads (`ormbench.worker.probes.call.Threads`) is not counted.
-THREADS = "not counted: the call starts {} threads, whose interleaving changes its count"
-
-
 @dataclass
 class Counter:
     """Counts the calls it wraps; `instructions` and `cycles` hold one figure per call."""
 
     helper: str  # the compiled helper (ormbench.parent.callgrind.helper)
     out: str  # the folder of valgrind's log (`--log-file=<out>/valgrind.<pid>.log`)
-    plan: dict[str, float] = field(default_factory=dict)  # case id: seconds in the timed ones
+    plan: dict[str, Any] = field(default_factory=dict)  # `ormbench.parent.counted.count_plan`
     instructions: list[int] = field(default_factory=list)
     cycles: list[int] = field(default_factory=list)
 
@@ -81,7 +77,11 @@ class Counter:
 
     def schedule(self, case: str) -> tuple[int, int]:
         """(warm-up calls, counted calls) of a case, by the plan both sides share."""
-        return schedule(self.plan.get(case))
+        return schedule(self.plan.get("seconds", {}).get(case))
+
+    def counts(self, case: str) -> bool:
+        """Whether the case is run at all: not if its call started threads when timed."""
+        return case not in self.plan.get("threads", {})
 
     def wrap(self, call: Callable[[int], Any], warmup: int, calls: int) -> Callable[[int], Any]:
         """`call`, counted from its `warmup + 1`-th call to its `warmup + calls`-th."""

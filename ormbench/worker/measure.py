@@ -19,12 +19,12 @@ from typing import Any
 from ormbench.dataset import tables as dataset
 from ormbench.declare.scenario import Case, Observed
 from ormbench.errors import ScenarioMismatch
-from ormbench.protocol import Policy
+from ormbench.protocol import THREADS, Policy
 from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
 from ormbench.worker.check import Check
-from ormbench.worker.counting import THREADS, Counter
+from ormbench.worker.counting import Counter
 from ormbench.worker.probes import cometrics, heaviest
 from ormbench.worker.probes.call import Clock, Probe, Queries, Statements, Threads, Wire
 from ormbench.worker.probes.effect import (
@@ -142,6 +142,7 @@ class Harness:
             observed=check.observed or None,
             latency_ms=self.latency_ms,
             cpu_share=check.cpu_share,
+            threads=check.threads or None,
             **check.exact,
         )
         if full and scenario.explain is not None and variant.role == "naive":

@@ -115,6 +115,7 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         for s in scenarios.values()
         for mode in s.run_modes
     }
+    counter = _counter(spec)
     harness = Harness(
         spec.database,
         connection.vendor,
@@ -123,9 +124,12 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         spec.policy,
         spec.latency_ms,
         spec.shared,
-        counter=_counter(spec),
+        counter=counter,
     )
-    return harness, cases(scenarios, size.name, spec.policy.flip)
+    selected = cases(scenarios, size.name, spec.policy.flip)
+    if counter is not None:  # a counting process leaves out what its plan says
+        selected = [case for case in selected if counter.counts(case.id)]
+    return harness, selected
 
 
 def _load(size: Scale, seed: int) -> dict[str, Any]:
