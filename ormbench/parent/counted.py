@@ -43,9 +43,10 @@ class Opened:
 
 
 def count_plan(timed: Sequence[Sequence[Piece]]) -> dict[str, Any]:
-    """What both sides' counting processes read (`ormbench.worker.counting.Counter`):
+    """What both sides' counting processes read (`ormbench.worker.counting.Counter`), keyed as
+    the workers of earlier revisions read it (a comparison may count one of them):
 
-    - "seconds": each case's CPU time in the first timed process that measured it (its median
+    - each case id: its CPU time in the first timed process that measured it (its median
       times the share of it the process spent on the CPU, not waiting on a server), which sets
       its warm-ups and counted calls (`ormbench.worker.counting.schedule`). Chosen by each
       process's own clock, a call near a class's edge took 20 warm-ups on one side and 2 on
@@ -53,10 +54,11 @@ def count_plan(timed: Sequence[Sequence[Piece]]) -> dict[str, Any]:
       catalogue, under load. By wall time, a PostgreSQL write of 6 M instructions waiting 8 ms
       on commits was counted once, as a loop is, and one call's noise (1%) gave 2 false
       verdicts.
-    - "threads": the cases whose call started threads, by how many. Their interleaving changes
-      their own count, and run in a counting process they leave its heap in a state that
-      depends on it, which moved the counts of later cases of the same code by up to 1% from
-      one process to the other; the counting processes leave them out (`attach` says why)."""
+    - "threads" (never a case id): the cases whose call started threads, by how many. Their
+      interleaving changes their own count, and run in a counting process they leave its heap
+      in a state that depends on it, which moved the counts of later cases of the same code by
+      up to 1% from one process to the other; the counting processes leave them out
+      (`attach` says why)."""
     seconds: dict[str, float] = {}
     threads: dict[str, int] = {}
     for pieces in timed:
@@ -71,7 +73,7 @@ def count_plan(timed: Sequence[Sequence[Piece]]) -> dict[str, Any]:
                 )
                 if info.get("threads"):
                     threads.setdefault(case, info["threads"])
-    return {"seconds": seconds, "threads": threads}
+    return {**seconds, "threads": threads}
 
 
 def machine() -> dict[str, Any]:

@@ -83,7 +83,7 @@ class Counter:
 
     def schedule(self, case: str) -> tuple[int, int]:
         """(warm-up calls, counted calls) of a case, by the plan both sides share."""
-        return schedule(self.plan.get("seconds", {}).get(case))
+        return schedule(self.plan.get(case))
 
     def counts(self, case: str) -> bool:
         """Whether the case is run at all: not if its call started threads when timed."""
