@@ -210,6 +210,18 @@ def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
     assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)
 
 
+def test_counting_processes_run_glibc_without_its_caches_after_the_users_tunables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    assert callgrind.environment() == {"GLIBC_TUNABLES": callgrind.ALLOCATOR}
+    assert "tcache_count=0" in callgrind.ALLOCATOR and "mxfast=0" in callgrind.ALLOCATOR
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.check=0")
+    assert callgrind.environment() == {
+        "GLIBC_TUNABLES": f"glibc.malloc.check=0:{callgrind.ALLOCATOR}"
+    }
+
+
 def _status(threads: list[str]) -> str:
     """callgrind's answer to `status internal`, as valgrind 3.19 writes it to its log."""
     lines = ["instrumentation: on", "executed-bbs: 1764404", "distinct-bbs: 6132"]

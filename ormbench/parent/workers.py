@@ -70,6 +70,8 @@ def start(
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
     if request.measure == "instructions":
         env |= callgrind.bytecode_cache()
+    if counting:
+        env |= callgrind.environment()
     django = process.django or request.django
     prefix = callgrind.argv(Path(spec.out), spec.policy.cache_sim) if counting else ()
     python = django.python if django else None

@@ -30,12 +30,6 @@ from ormbench.errors import BenchError
 # Estimated cycles as iai-callgrind and CodSpeed weigh callgrind's cache simulation: an L1 hit
 # costs 1, a last-level hit 5, a trip to memory 35.
 WEIGHTS = {"l1": 1, "ll": 5, "ram": 35}
-# glibc's malloc_trim, before each counted call: it merges the small freed blocks glibc keeps
-# (fastbins), whose number depends on everything the process did before, into its free lists.
-# Without it, a bulk INSERT counted 0.9% apart in two processes of the same code (both
-# repeating to 0.1%); with it, the largest gap in a PostgreSQL A/A of the catalogue fell from
-# 0.93% to 0.69% and the 90th percentile from 0.15% to 0.13%. Not glibc (musl): nothing to merge.
-_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)
 # The least of three counted calls: a socket read that came in two pieces shows in one. A
 # counted call runs 50 to 100 times slower than natively, so a long one is counted once: its
 # count varies less from call to call (0.1-0.3% at 100 M instructions, against 1-3% for a query
@@ -124,8 +118,6 @@ class Counter:
 
     def _count(self, call: Callable[[int], Any], n: int) -> Any:
         gc.collect()  # every call starts with no garbage and the same collection counters
-        if _MALLOC_TRIM is not None:  # and glibc's free blocks merged, whatever came before
-            _MALLOC_TRIM(0)
         self._lib.ormbench_status()  # read after the call: reading it now would count the read
         try:
             return call(n)
