@@ -5,7 +5,8 @@ processes sees a 2-10% change. The instructions the CPU executes for the same ca
 with the machine's load: a worker started under callgrind (`argv`) counts them around each
 measured call only, switched on and off by a small compiled helper (`helper`) that issues
 callgrind's client requests. What stays variable is removed at the source: ASLR off (setarch
--R), one hash seed, garbage collected before each call (`ormbench.worker.counting`).
+-R), one hash seed, glibc's allocator without its caches (`ALLOCATOR`), garbage collected before
+each call (`ormbench.worker.counting`).
 
 Counted: the Python, Django and driver side of a call, and on SQLite the database engine too
 (it runs in the process). Not counted: time blocked on a socket or a disk, and the CPU of a
