@@ -1,9 +1,10 @@
 """`clean`: remove what runs killed without a chance to clean up left behind, and only what
 carries the suite's own mark: servers and their folders (`/tmp/ormbench-*` with an owner file
 whose process is gone), git's records of the suite's worktrees in this repository, venvs whose
-build was cut short, cache files written half-way, and, given the server's URL, the databases
-the ledger records the suite making on a user's server (`ormbench.servers.url`), and in the
-results folder, reports and run files whose writing was cut short (`ormbench.store`)."""
+build was cut short, cache files written half-way, Docker containers of this host's dead runs,
+and, given the server's URL, the databases the ledger records the suite making on a user's
+server (`ormbench.servers.url`), and in the results folder, reports and run files whose writing
+was cut short (`ormbench.store`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 from ormbench import store
 from ormbench.dataset import cache
 from ormbench.parent import djangos, worktrees
-from ormbench.servers import registry
+from ormbench.servers import docker, registry
 from ormbench.servers.base import ServerURL, reap_orphans
 from ormbench.servers.url import forget, parse, recorded_left, shown
 
@@ -51,6 +52,7 @@ def main(repo: Path, urls: Sequence[str] = (), results: Path = Path("results")) 
                for line in recorded_left(server)]  # fmt: skip
     found: dict[str, list[Any]] = {
         "server folder": reap_orphans(),
+        "container": docker.reap_orphans(),
         "worktree record": worktrees.forget_orphans(repo),
         "unfinished venv": djangos.reap_unfinished(),
         "partial cache file": cache.reap_partial(),
