@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ormbench.errors import BenchError
 from tests.conftest import git_repo, in_process
 
 KILLED_RUN = """
@@ -62,10 +63,10 @@ def test_clean_removes_what_a_killed_run_left_and_nothing_of_the_users(
     dead = _dead_pid()
     half = cache / "venvs" / "django-5.2-py3.11-suiteabc"
     half.mkdir(parents=True)
-    (half / ".ormbench-building").write_text(str(dead))
+    half.with_name(f"{half.name}.ormbench-building").write_text(str(dead))
     going = cache / "venvs" / "django-6.0-py3.12-suiteabc"
     going.mkdir()
-    (going / ".ormbench-building").write_text(str(os.getpid()))
+    going.with_name(f"{going.name}.ormbench-building").write_text(str(os.getpid()))
     partial = cache / f".dataset-v5-xs-1-faker40.pickle.{dead}.tmp"
     partial.write_bytes(b"half")
     monkeypatch.chdir(repo)
@@ -145,3 +146,86 @@ def _databases(server: Any) -> set[str]:
     finally:
         connection.close()
     return {name for (name,) in rows}
+
+
+BUILDING_VENV = """
+import signal, sys, time
+from pathlib import Path
+from ormbench.parent import djangos
+
+def interrupt(signum, frame):  # as the command line has it (ormbench.cli)
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)
+stall = sys.argv[1]
+
+def uv(*args):
+    if args[0] == "venv":  # uv's first file is the interpreter
+        Path(args[-1], "bin").mkdir(parents=True)
+        Path(args[-1], "bin", "python").write_text("")
+    if args[0] == stall:
+        print("stalled", flush=True)
+        time.sleep(300)
+
+djangos._uv = uv
+djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"])
+"""
+
+
+@pytest.mark.parametrize("stall", ["venv", "pip"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_django_venv_build_cut_short_is_never_reused_and_clean_removes_it(
+    stall: str, sig: signal.Signals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM unwinds the build and removes the venv; SIGKILL leaves it, named as unfinished
+    beside it, and `clean` or the next build removes it. Killed while uv made the interpreter,
+    the venv once looked finished and was reused without Django in it."""
+    monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
+    build = subprocess.Popen(
+        [sys.executable, "-c", BUILDING_VENV, stall], stdout=subprocess.PIPE, text=True
+    )
+    assert build.stdout is not None and build.stdout.readline() == "stalled\n"
+    build.send_signal(sig)
+    assert build.wait(timeout=30) != 0
+    from ormbench.parent import djangos
+
+    venvs = tmp_path / "venvs"
+    if sig == signal.SIGTERM:
+        assert list(venvs.iterdir()) == []
+        return
+    [half] = [p for p in venvs.iterdir() if p.is_dir()]
+    assert (half / "bin" / "python").is_file(), "precondition: the interpreter was made"
+    monkeypatch.chdir(tmp_path)
+    done = in_process("clean", "--results", str(tmp_path / "results"))
+    assert f"removed unfinished venv: {half}\n" in done.stdout
+    assert list(venvs.iterdir()) == []
+    assert djangos.reap_unfinished() == []
+
+
+def test_the_next_build_rebuilds_a_venv_whose_builder_was_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ormbench.parent import djangos
+
+    monkeypatch.setenv("ORMBENCH_CACHE", str(tmp_path))
+    calls: list[str] = []
+
+    def uv(*args: str) -> None:
+        calls.append(args[0])
+        if args[0] == "venv":
+            Path(args[-1], "bin").mkdir(parents=True)
+            Path(args[-1], "bin", "python").write_text("")
+
+    monkeypatch.setattr(djangos, "_uv", uv)
+    built = djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"])
+    assert calls == ["venv", "pip"]
+    marker = built.parent.parent.with_name(f"{built.parent.parent.name}.ormbench-building")
+    assert not marker.exists()
+    assert djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"]) == built
+    assert calls == ["venv", "pip"], "a finished venv is reused"
+    marker.write_text(str(_dead_pid()))  # its builder killed before it ended
+    assert djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"]) == built
+    assert calls == ["venv", "pip", "venv", "pip"] and not marker.exists()
+    marker.write_text(str(os.getppid()))  # another run, building it now
+    with pytest.raises(BenchError, match="is building django-5.2"):
+        djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"])

@@ -36,7 +36,7 @@ PACKAGE = Path(__file__).resolve().parents[1]  # the ormbench package, where it 
 # runs from an installed wheel (its package is copied into each venv, its requirements installed).
 CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
 DISTRIBUTION = "django-ormbench"
-BUILDING = ".ormbench-building"  # in a venv until its build is done: the builder's pid
+BUILDING = ".ormbench-building"  # beside a venv until its build is done: the builder's pid
 RELEASE = re.compile(r"^(\d+)\.(\d+)(\.\d+)?((a|b|rc)\d+)?$")
 OLDEST = (4, 2)
 
@@ -177,19 +177,21 @@ def _python_for_checkout(spec: str, checkout: Path) -> Path:
 
 def _venv(name: str, python: Path, django: list[str], fresh: bool = False) -> Path:
     """A venv holding the suite and `django`, built once and reused; `fresh` reinstalls Django
-    into it every time (an editable checkout whose metadata may change)."""
+    into it every time (an editable checkout whose metadata may change). Until its build ends,
+    a file beside it names the builder: a build cut short by a signal removes the venv, and one
+    killed outright is built again by the next run (or removed by `ormbench clean`)."""
     folder = cache_dir() / "venvs" / f"{name}-py{_minor(python)}-suite{_suite_key()}"
     interpreter = folder / "bin" / "python"
-    building = folder / BUILDING
-    if building.exists():  # a build that was killed half-way: built again
-        shutil.rmtree(folder, ignore_errors=True)
+    building = folder.with_name(folder.name + BUILDING)
+    _take_over(building)
     if interpreter.is_file() and not fresh:
         return interpreter
     mysql = bool(importlib.util.find_spec("MySQLdb"))
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building.write_text(str(os.getpid()))  # before uv makes the interpreter
         if not interpreter.is_file():
             _uv("venv", "-q", "--python", str(python), str(folder))
-        building.write_text(str(os.getpid()))
         if CHECKOUT is not None:
             suite = ["-e", f"{CHECKOUT}{'[mysql]' if mysql else ''}"]
         else:
@@ -197,24 +199,42 @@ def _venv(name: str, python: Path, django: list[str], fresh: bool = False) -> Pa
         _uv("pip", "install", "-q", "--python", str(interpreter), *suite, *django)
         if CHECKOUT is None:
             shutil.copytree(PACKAGE, _site_packages(interpreter) / PACKAGE.name, dirs_exist_ok=True)
-    except BenchError:
+    except BaseException:  # a failed install, Ctrl-C, SIGTERM: nothing half-built is kept
         shutil.rmtree(folder, ignore_errors=True)
+        building.unlink(missing_ok=True)
         raise
     building.unlink()
     return interpreter
 
 
+def _take_over(building: Path) -> None:
+    """Clear the leftovers of a build killed half-way; refuse while another run builds it."""
+    try:
+        builder = int(building.read_text())
+    except (OSError, ValueError):
+        if not building.exists():
+            return
+        builder = 0
+    if builder and builder != os.getpid() and alive(builder):
+        raise BenchError(
+            f"another run (pid {builder}) is building {building.name.removesuffix(BUILDING)}: "
+            "try again when it ends"
+        )
+    shutil.rmtree(building.with_name(building.name.removesuffix(BUILDING)), ignore_errors=True)
+    building.unlink(missing_ok=True)
+
+
 def reap_unfinished() -> list[Path]:
     """Venvs whose build was killed half-way (their builder is gone): removed."""
     gone = []
-    for marker in (cache_dir() / "venvs").glob(f"*/{BUILDING}"):
+    for marker in (cache_dir() / "venvs").glob(f"*{BUILDING}"):
         with contextlib.suppress(OSError, ValueError):
             if not alive(int(marker.read_text())):
-                shutil.rmtree(marker.parent, ignore_errors=True)
-                gone.append(marker.parent)
+                folder = marker.with_name(marker.name.removesuffix(BUILDING))
+                shutil.rmtree(folder, ignore_errors=True)
+                marker.unlink()
+                gone.append(folder)
     return gone
-
-    return True
 
 
 def _suite_requires_python() -> str:
