@@ -7,6 +7,7 @@ import json
 import math
 import multiprocessing
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -378,13 +379,22 @@ def test_an_index_from_before_instruction_counts_opens_and_takes_them(tmp_path: 
 
 
 @pytest.mark.servers  # real processes, killed: the slow layer
-@pytest.mark.parametrize("moment", ["importing", "building the site"])
-def test_a_history_killed_outright_loses_nothing_and_the_next_one_completes(
-    tmp_path: Path, moment: str
+@pytest.mark.parametrize(
+    ("moment", "sig"),
+    [
+        ("importing", signal.SIGKILL),
+        ("building the site", signal.SIGKILL),
+        ("building the site", signal.SIGTERM),
+    ],
+    ids=["SIGKILL-importing", "SIGKILL-building", "SIGTERM-building"],
+)
+def test_a_history_killed_loses_nothing_and_the_next_one_completes(
+    tmp_path: Path, moment: str, sig: signal.Signals
 ) -> None:
     """SIGKILL while runs are imported (the index is written in transactions) or while the site
     is built (in a staging folder beside results/history): the run files are untouched, the
-    next history imports what is missing and builds the site, and no staging folder stays."""
+    next history imports what is missing and builds the site, and no staging folder stays.
+    SIGTERM unwinds: one line, no traceback, its staging folder removed at once."""
     results = _stored(tmp_path / "results", 1)
     before = {p: p.read_bytes() for p in store.runs_dir(results).glob("*.json")}
     command = [sys.executable, "-u", "-m", "ormbench", "history", "--results", str(results)]
@@ -396,8 +406,11 @@ def test_a_history_killed_outright_loses_nothing_and_the_next_one_completes(
                 break
     else:
         time.sleep(1.0)  # the interpreter and its imports: about a second; then the index
-    killed.kill()
-    killed.wait()
+    killed.send_signal(sig)
+    said = killed.communicate(timeout=60)[0]
+    if sig == signal.SIGTERM:
+        assert killed.returncode == 130 and "Traceback" not in said, said[-2000:]
+        assert not [p for p in results.glob(".*") if "-" in p.name], "a staging folder stayed"
     assert {p: p.read_bytes() for p in store.runs_dir(results).glob("*.json")} == before
     again = in_process("history", "--results", str(results))
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
