@@ -216,6 +216,43 @@ def test_concurrent_counter_records_lost_updates_and_f_loses_none(xs_run: dict[s
     )
 
 
+def test_bulk_create_misses_every_post_save_signal_and_the_batch_count_none(
+    xs_run: dict[str, Any],
+) -> None:
+    found = of_scenario(xs_run, "bulk_create_signals")
+    assert {info["database"] for info in found} == {"sqlite", "postgresql", "mysql"}
+    for info in found:
+        missed = info["recorded"]["signals_missed"]
+        samples = {sample["signals_missed"] for sample in info.get("recorded_samples") or []}
+        if info["variant"] == "bulk_create_alone":
+            assert missed == info["n"] and samples == {info["n"]}, info
+        else:
+            assert missed == 0 and samples == {0} and info["valid"], info
+
+
+def test_update_fields_without_the_auto_now_field_leaves_every_timestamp_stale(
+    xs_run: dict[str, Any],
+) -> None:
+    found = of_scenario(xs_run, "auto_now_fields")
+    assert len(found) == 3 * 2 * 4  # three databases, two sizes, four variants
+    for info in found:
+        stale = info["recorded"]["stale_timestamps"]
+        if info["variant"] == "update_fields_only":
+            assert stale == info["n"], info
+        else:
+            assert stale == 0 and info["valid"], info
+
+
+def test_a_template_over_a_lazy_queryset_queries_once_per_row_while_it_renders(
+    xs_run: dict[str, Any],
+) -> None:
+    found = of_scenario(xs_run, "template_queries")
+    assert len(found) == 3 * 2 * 3  # three databases, two sizes, three variants
+    for info in found:
+        lazy = info["variant"] == "lazy_queryset"
+        assert info["queries"] == (info["n"] + 1 if lazy else 1) and info["valid"], info
+
+
 def of_scenario(xs_run: dict[str, Any], scenario: str) -> list[dict[str, Any]]:
     return [
         b["extra_info"]

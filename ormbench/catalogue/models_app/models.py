@@ -103,7 +103,8 @@ class Article(models.Model):
     score = models.IntegerField()
     is_featured = models.BooleanField()
     published = models.DateTimeField()
-    updated = models.DateTimeField()
+    # Set on every save() (the dataset's values are loaded as they are): see auto_now_fields.
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
