@@ -209,6 +209,18 @@ def best_speedups(rows: list[Row]) -> dict[tuple[str, str], Row | None]:
     return best
 
 
+LOSS_BELOW = 0.9  # a speedup under 0.9x is a loss worth naming; closer to 1 is within noise
+
+
+def loses(row: Row) -> bool:
+    """A valid optimized variant slower than the baseline beyond noise: even the two ends of the
+    interquartile ranges that favour it (`speedup_high`) give under 0.9x. By the medians alone,
+    two variants sending the same SQL (annotate_position) were listed as a loss at 0.86x."""
+    if not row.valid or row.role != "optimized" or row.baseline or row.speedup is None:
+        return False
+    return (row.speedup_high if row.speedup_high is not None else row.speedup) < LOSS_BELOW
+
+
 def headline(row: Row) -> str:
     """ "12x (9.5x-15x)": the speedup with its interquartile range; for a naive variant that is
     wrong by design, what it got wrong."""

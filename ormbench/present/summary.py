@@ -6,11 +6,10 @@ from collections import defaultdict
 
 from ormbench.analysis.stats import crossover
 from ormbench.present import numbers, plans
-from ormbench.present.rows import Row, best_speedups, headline, rows
+from ormbench.present.rows import Row, best_speedups, headline, loses, rows
 from ormbench.results import Run
 
 WINS_SHOWN = 3
-LOSS_BELOW = 0.9  # a speedup under 0.9x is a loss worth naming; closer to 1 is within noise
 
 
 def render(run: Run) -> str:
@@ -76,7 +75,7 @@ def _losses(found: list[Row]) -> list[str]:
     out = []
     for (scenario, variant), points in sorted(series.items()):
         points.sort(key=lambda r: r.n)
-        losing = [r for r in points if (r.speedup or 1) < LOSS_BELOW]
+        losing = [r for r in points if loses(r)]
         if not losing:
             continue
         shown = ", ".join(f"{numbers.ratio(r.speedup or 0)} at n={r.n}" for r in losing)

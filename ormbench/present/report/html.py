@@ -11,8 +11,8 @@ from ormbench.analysis.stats import crossover, growth
 from ormbench.dataset import scales
 from ormbench.present import numbers, plans, web
 from ormbench.present.report import specs
-from ormbench.present.rows import Row, unmeasured
-from ormbench.present.summary import LOSS_BELOW, machine_steadiness
+from ormbench.present.rows import Row, loses, unmeasured
+from ormbench.present.summary import machine_steadiness
 from ormbench.results import Run, RunMeta
 
 
@@ -163,10 +163,10 @@ def _scenario(
     name: str, info: dict[str, Any], rows: list[Row], spec: dict[str, Any], run: Run
 ) -> tuple[str, dict[str, Any]]:
     """One scenario's section and its chart. Its `data-verdict` says whether a variant of it
-    is invalid somewhere, or an optimized one loses to the naive one (under 0.9x)."""
+    is invalid somewhere, or an optimized one loses to the naive one beyond noise (`loses`)."""
     doc_text = info.get("doc", info.get("label", ""))
     verdicts = [v for v, found in (("invalid", any(not r.valid for r in rows)),
-                                   ("loses", any(_loses(r) for r in rows))) if found]  # fmt: skip
+                                   ("loses", any(loses(r) for r in rows))) if found]  # fmt: skip
     names = " ".join([name, *sorted({r.variant for r in rows})])
     multiple_n = len({r.n for r in rows}) > 1
     figure, charts = web.chart(
@@ -191,10 +191,6 @@ def _scenario(
         "</section>",
     ]
     return "\n".join(parts), charts
-
-
-def _loses(row: Row) -> bool:
-    return row.valid and row.role == "optimized" and (row.speedup or 1) < LOSS_BELOW
 
 
 def crossovers(rows: list[Row]) -> list[str]:
@@ -309,7 +305,7 @@ def _table(scenario: str, rows: list[Row]) -> str:
         )
         if r.noisy:
             status += " <span class='badge noisy'>noisy</span>"
-        verdict = "invalid" if not r.valid else "loses" if _loses(r) else "none"
+        verdict = "invalid" if not r.valid else "loses" if loses(r) else "none"
         body.append(
             f"<tr id='{escape(specs.row_id(r))}' data-database='{escape(r.database)}' "
             f"data-name='{escape(f'{r.database}/{r.scenario}/{r.variant}/n={r.n}')}' "
