@@ -13,6 +13,7 @@ import pytest
 
 from ormbench.protocol import PROTOCOL, Policy, WorkerAnswer, WorkerSpec
 from ormbench.servers import provide
+from tests.conftest import ROOT
 
 
 def test_an_answer_reads_back_as_it_was_dumped(tmp_path: Path) -> None:
@@ -74,6 +75,25 @@ def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
     assert variants == set(answer.scenarios[scenario]["variants"])
     assert {b["stats"]["rounds"] for b in timed} == {1}, "the policy's rounds reached the timer"
     assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
+
+
+def test_an_observed_figure_given_as_a_function_is_read_after_the_checked_call(
+    tmp_path: Path,
+) -> None:
+    """Its query is not the call's (each variant declares one, and the check counts one), it is
+    stored as its value, and the timed rounds never read it (they would fail to store it)."""
+    with provide("sqlite") as db:
+        spec = WorkerSpec(
+            "bench", "sqlite", db.django, "xs", str(tmp_path), policy=Policy(rounds=3),
+            packages=("tests.observed_scenarios",),
+        )  # fmt: skip
+        assert spec.start(cwd=ROOT).wait() == 0
+    answer = WorkerAnswer.read(spec.answer_path, "sqlite")
+    found = [b["extra_info"] for b in answer.benchmarks["benchmarks"]]
+    assert len(found) == 4 and answer.failed == []
+    for info in found:
+        assert info["valid"] and info["queries"] == 1, info
+        assert info["observed"] == {"books_in_table": 250}
 
 
 PARENT = """

@@ -48,7 +48,9 @@ class Observed:
     """What a variant returns when it also measures something about its own call that is not
     its answer (a writer thread's worst stall during a migration): `result` is checked like any
     result; `figures` are stored and shown beside the time, never compared (they differ by
-    variant, which is the point). Only the checked call's figures are kept."""
+    variant, which is the point). Only the checked call's figures are kept. A figure given as a
+    function of no arguments is read after the call, outside its probes, and never in the timed
+    rounds: what takes waiting to know (how long a replica takes to show the last write)."""
 
     result: Any
     figures: dict[str, Any]

@@ -48,9 +48,15 @@ from ormbench.worker.state.restore import Snapshots
 RECORD_SAMPLES = 5
 
 
+def _read(figures: dict[str, Any]) -> dict[str, Any]:
+    """An `Observed` call's figures, those given as functions read now: after the call and its
+    probes, in the checked call only (a replica's lag, polled until it shows the last write)."""
+    return {name: value() if callable(value) else value for name, value in figures.items()}
+
+
 def _unsteady(samples: list[dict[str, Any]], reference: dict[str, Any]) -> list[str]:
     """A correct variant's figures are the reference's in every call (no lost update, ever)."""
-    for i, recorded in enumerate(samples[1:], 2):
+    for i, recorded in enumerate(samples, 1):
         if recorded != reference:
             return [f"recorded figures of call {i} of {len(samples)}: {recorded}, the "
                     f"reference's: {reference}"]  # fmt: skip
@@ -117,9 +123,7 @@ class Harness:
             problems.append(f"issued {check.queries} queries, declares {expected}")
         if full and self.references.compared(case):
             problems += self.references.differences(case, check)
-        samples = (
-            self._samples(case, check) if full and scenario.correct.record is not None else None
-        )
+        samples = self._samples(case) if full and scenario.correct.record is not None else None
         if samples and (is_reference or self.references.compared(case)):
             problems += _unsteady(samples, self.references.of(case).recorded)
         benchmark.group = f"{self.database}: {case.family} n={n}"
@@ -137,7 +141,7 @@ class Harness:
             connects=check.connects or None,
             expected_queries=expected,
             peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
-            recorded=check.recorded,
+            recorded=samples[0] if samples else check.recorded,
             recorded_samples=samples,
             observed=check.observed or None,
             latency_ms=self.latency_ms,
@@ -162,11 +166,18 @@ class Harness:
         if problems:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
-    def _samples(self, case: Case, check: Check) -> list[dict[str, Any]]:
-        """A correctness figure (lost updates, claims twice) of a race is one outcome among
-        many: RECORD_SAMPLES calls give it a spread. Each call is restored, outside any timing."""
-        more = [self.check(case, case.variant.fn).recorded for _ in range(RECORD_SAMPLES - 1)]
-        return [check.recorded, *more]
+    def _samples(self, case: Case) -> list[dict[str, Any]]:
+        """A correctness figure (lost updates, claims twice, stale reads) of a race is one
+        outcome among many: RECORD_SAMPLES calls give it a spread. Each call is restored,
+        outside any timing, and runs as the timed rounds do, on the direct connection: through
+        the round-trip proxy of the checked call, a write reached the server later, which gave
+        a replica more time to catch up and made fewer reads stale."""
+        record = case.scenario.correct.record
+        assert record is not None
+        return [
+            self.inside(case, case.variant.fn, lambda: record(case.n))
+            for _ in range(RECORD_SAMPLES)
+        ]
 
     def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
         """One call of `fn`, under every probe (`ormbench.worker.probes.call`), its writes
@@ -190,7 +201,7 @@ class Harness:
                         probing.enter_context(probe)
                     result = call(n)
                 refuse_lazy(scenario.name, fn, result)
-                observed = result.figures if isinstance(result, Observed) else {}
+                observed = _read(result.figures) if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
                 state = correct.state(n) if correct.state is not None else None
                 recorded = correct.record(n) if correct.record is not None else {}
