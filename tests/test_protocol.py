@@ -77,11 +77,12 @@ def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
     assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
 
 
-def test_an_observed_figure_given_as_a_function_is_read_after_the_checked_call(
-    tmp_path: Path,
-) -> None:
-    """Its query is not the call's (each variant declares one, and the check counts one), it is
-    stored as its value, and the timed rounds never read it (they would fail to store it)."""
+def test_what_a_variant_needs_beside_its_calls_stays_outside_them(tmp_path: Path) -> None:
+    """An observed figure given as a function is read after the checked call: its query is not
+    the call's (each variant declares one, and the check counts one), and it is stored as its
+    value. A variant's `around` is entered around its checked call and its timed rounds (the
+    last round's result, held against the check's, says it ran inside), and the thread it
+    started is the case's."""
     with provide("sqlite") as db:
         spec = WorkerSpec(
             "bench", "sqlite", db.django, "xs", str(tmp_path), policy=Policy(rounds=3),
@@ -89,11 +90,17 @@ def test_an_observed_figure_given_as_a_function_is_read_after_the_checked_call(
         )  # fmt: skip
         assert spec.start(cwd=ROOT).wait() == 0
     answer = WorkerAnswer.read(spec.answer_path, "sqlite")
-    found = [b["extra_info"] for b in answer.benchmarks["benchmarks"]]
-    assert len(found) == 4 and answer.failed == []
-    for info in found:
+    found = {
+        (b["extra_info"]["scenario"], b["extra_info"]["variant"], b["extra_info"]["n"]):
+        b["extra_info"] for b in answer.benchmarks["benchmarks"]
+    }  # fmt: skip
+    assert len(found) == 8 and answer.failed == []
+    for (scenario, _, _), info in found.items():
         assert info["valid"] and info["queries"] == 1, info
-        assert info["observed"] == {"books_in_table": 250}
+        if scenario == "observed_later":
+            assert info["observed"] == {"books_in_table": 250}
+        else:  # its last round ran in the block too (its result says so), and the thread shows
+            assert info["threads"] == 1 and not info.get("observed"), info
 
 
 PARENT = """

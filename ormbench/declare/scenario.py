@@ -25,6 +25,7 @@ import inspect
 import pkgutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -109,6 +110,12 @@ class Correct:
 
 RESULT_AND_EFFECT = Correct()  # the default: the naive variant is the reference
 
+Around = Callable[[], AbstractContextManager[Any]] | None
+"""What a variant needs running or ready that is not its call's own work, as a context the
+harness enters around each of its calls' blocks (the checked call, the samples, the timed
+rounds), outside any timing: a writer busy on the primary, a connection pool a server opens
+once. Threads it starts are the variant's: its instructions are not counted."""
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -118,6 +125,7 @@ class Variant:
     fn: Callable[[int], Any]
     queries: QuerySpec
     applies: Requires = ANYWHERE  # the scenario's requirements with the variant's own
+    around: Around = None
 
     @property
     def label(self) -> str:
@@ -253,23 +261,25 @@ class Scenario:
         return next(v for v in self.variants if v.name == self.correct.reference)
 
     def naive(
-        self, *, queries: QuerySpec
+        self, *, queries: QuerySpec, around: Around = None
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         if any(v.role == "naive" for v in self.variants):
             raise ValueError(f"scenario {self.name!r} already has a naive variant")
-        return self._register("naive", queries, ANYWHERE)
+        return self._register("naive", queries, ANYWHERE, around)
 
     def optimized(
         self,
         *,
         queries: QuerySpec,
         applies: Requires = ANYWHERE,
+        around: Around = None,
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
-        """An optimized variant; `applies` narrows where it runs within the scenario."""
-        return self._register("optimized", queries, applies)
+        """An optimized variant; `applies` narrows where it runs within the scenario, `around`
+        is what it needs ready outside its timing (`Around`)."""
+        return self._register("optimized", queries, applies, around)
 
     def _register(
-        self, role: Role, queries: QuerySpec, applies: Requires
+        self, role: Role, queries: QuerySpec, applies: Requires, around: Around
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
         def decorate(fn: Callable[[int], Any]) -> Callable[[int], Any]:
             if any(v.name == fn.__name__ for v in self.variants):
@@ -282,6 +292,7 @@ class Scenario:
                     fn,
                     queries,
                     applies.under(self.applies),
+                    around,
                 )
             )
             return fn

@@ -26,7 +26,15 @@ from ormbench.worker import speed
 from ormbench.worker.check import Check
 from ormbench.worker.counting import Counter
 from ormbench.worker.probes import cometrics, heaviest
-from ormbench.worker.probes.call import Clock, Probe, Queries, Statements, Threads, Wire
+from ormbench.worker.probes.call import (
+    Clock,
+    Probe,
+    Queries,
+    Statements,
+    Threads,
+    Wire,
+    threads_started,
+)
 from ormbench.worker.probes.effect import (
     CallEffect,
     Effects,
@@ -153,7 +161,8 @@ class Harness:
             figures.explain = scenario.explain(n).explain()
         benchmark.extra_info.update(figures.as_extra_info())  # kept if a timed round raises
         self._written.update(check.dirty)
-        problems += self._time(benchmark, case, check, figures)
+        with self.prepared(case, variant.fn):
+            problems += self._time(benchmark, case, check, figures)
         figures.valid, figures.error = not problems, "; ".join(problems)
         benchmark.extra_info.update(figures.as_extra_info())
         if scenario.writes and self._written:
@@ -188,7 +197,9 @@ class Harness:
         wire, correct = self.round_trips, scenario.correct
         queries = Queries()
         probes: list[Probe] = [queries, Statements(), Wire(wire), Threads(), Clock()]
-        with wire.connection() if wire else contextlib.nullcontext():
+        # the variant's `around` inside the proxy's swap: what it opens, the call finds there
+        proxied = wire.connection() if wire else contextlib.nullcontext()
+        with proxied, self.prepared(case, fn) as around_threads:
             # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more,
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
@@ -208,6 +219,7 @@ class Harness:
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
             figures = {name: value for probe in probes for name, value in probe.figures().items()}
+            figures["threads"] += around_threads  # running beside the call, counted with it
             exact = self._exact(recorder, queries.statements, scenario.writes) if recorder else {}
         if queries.on_replica:
             figures["round_trips"] = None  # the replica's wire is not watched
@@ -238,7 +250,7 @@ class Harness:
 
     def peak_memory(self, case: Case) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
-        with self.undone(case):
+        with self.prepared(case, case.variant.fn), self.undone(case):
             tracemalloc.start()
             try:
                 case.call()(case.n)
@@ -282,9 +294,22 @@ class Harness:
 
     def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
-        with self.undone(case):
+        with self.prepared(case, fn), self.undone(case):
             case.call(fn)(case.n)
             return probe()
+
+    @contextlib.contextmanager
+    def prepared(self, case: Case, fn: Callable[[int], Any]) -> Iterator[int]:
+        """The `around` of the variant whose function is `fn` (a reference's check runs at
+        another variant's case), entered outside any timing; yields the threads it started."""
+        around = next((v.around for v in case.scenario.variants if v.fn is fn), None)
+        if around is None:
+            yield 0
+            return
+        with contextlib.ExitStack() as stack:
+            with threads_started() as started:
+                stack.enter_context(around())
+            yield started.count
 
     def _time(self, benchmark: Any, case: Case, check: Check, figures: Figures) -> list[str]:
         """Time the case; hold its last timed round to the same checks as its first call.
