@@ -139,3 +139,24 @@ def test_a_replica_is_asked_for_only_when_a_selected_case_reads_from_one() -> No
 
     assert wanted("read_your_writes") and wanted("replica_reads or fk_access")
     assert not wanted("fk_access") and not wanted("not replica and not read_your_writes")
+
+
+def test_async_requests_hands_its_calls_to_one_event_loop_as_an_asgi_server_does() -> None:
+    """Inside its `around`, async_to_sync starts no thread and no event loop per call (left to
+    itself it started both in every call, which the timing then paid)."""
+    from django.conf import settings
+
+    from ormbench.settings import configure
+
+    if not settings.configured:
+        configure({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
+    from ormbench.catalogue.scenarios.concurrency import async_requests as scenario
+    from ormbench.worker.probes.call import threads_started
+
+    variant = next(v for v in scenario.async_requests.variants if v.name == "async_gather")
+    assert variant.around is not None
+    with threads_started() as alone:
+        assert scenario.async_gather(0) == []  # no request: no database either
+    with variant.around(), threads_started() as around:
+        assert scenario.async_gather(0) == [] and scenario.async_gather(0) == []
+    assert alone.count == 1 and around.count == 0

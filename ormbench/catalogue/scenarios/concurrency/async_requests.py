@@ -8,13 +8,18 @@ so the queries of all the requests still run one after another, on one thread an
 connection, with the cost of handing each one to that thread and back on top. What to take from
 it: async views pay off when a request waits on something other than this database (an HTTP
 API, a second service); gathering ORM calls does not parallelise them. As in an ASGI server, the
-event loop runs beside the thread that owns the connection (`async_to_sync` from here), so the
-queries are the main connection's and are counted.
+event loop runs for the whole block of calls in a thread of its own, beside the thread that owns
+the connection (`around`): `async_to_sync` hands each call's coroutine to it and the queries
+come back to the main connection, where they are counted. Left to itself, async_to_sync would
+start a thread and a new event loop in every call.
 """
 
 import asyncio
+import contextlib
+import os
+import threading
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 
 from ormbench.catalogue.models_app.models import Book, Review
 from ormbench.declare.scenario import Scenario
@@ -46,7 +51,27 @@ async def gathered(n):
     return await asyncio.gather(*(arequest(pk) for pk in range(1, n + 1)))
 
 
-@async_requests.optimized(queries=lambda n: 3 * n)
+@contextlib.contextmanager
+def event_loop_running():
+    """An event loop in a thread of its own, named as this thread's (asgiref reads it from
+    SyncToAsync.threadlocal, where its SyncToAsync puts it for the sync code it runs), so that
+    async_to_sync runs the coroutine there, as under an ASGI server, and the thread-sensitive
+    ORM calls come back here."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="ormbench-event-loop")
+    thread.start()
+    local = SyncToAsync.threadlocal
+    local.main_event_loop, local.main_event_loop_pid = loop, os.getpid()
+    try:
+        yield
+    finally:
+        del local.main_event_loop, local.main_event_loop_pid
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+@async_requests.optimized(queries=lambda n: 3 * n, around=event_loop_running)
 def async_gather(n):
     """asyncio.gather() of the n requests with aget(), acount() and async for: the same 3n
     queries, each handed to the connection's thread and back."""
