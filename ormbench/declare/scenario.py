@@ -49,9 +49,8 @@ class Observed:
     """What a variant returns when it also measures something about its own call that is not
     its answer (a writer thread's worst stall during a migration): `result` is checked like any
     result; `figures` are stored and shown beside the time, never compared (they differ by
-    variant, which is the point). Only the checked call's figures are kept. A figure given as a
-    function of no arguments is read after the call, outside its probes, and never in the timed
-    rounds: what takes waiting to know (how long a replica takes to show the last write)."""
+    variant, which is the point). Only the checked call's figures are kept; one given as a
+    function is read after that call and its probes (a replica's lag, polled)."""
 
     result: Any
     figures: dict[str, Any]
@@ -111,10 +110,9 @@ class Correct:
 RESULT_AND_EFFECT = Correct()  # the default: the naive variant is the reference
 
 Around = Callable[[], AbstractContextManager[Any]] | None
-"""What a variant needs running or ready that is not its call's own work, as a context the
-harness enters around each of its calls' blocks (the checked call, the samples, the timed
-rounds), outside any timing: a writer busy on the primary, a connection pool a server opens
-once. Threads it starts are the variant's: its instructions are not counted."""
+"""What a variant needs running or ready beside its calls (a writer busy on the primary, a pool
+a server opens once): entered around each block of its calls, outside any timing; threads it
+starts are the case's, whose instructions are not counted."""
 
 
 @dataclass(frozen=True)
@@ -170,12 +168,8 @@ class Scenario:
     memory:  peak Python memory is part of the point (iterator, wide rows): each variant gets
              one more call under tracemalloc, outside the timing. Elsewhere it is not measured.
     undo_schema: for a scenario whose variants change the schema (a migration adding an index):
-             undoes that after every call, outside the timing, as the rows are restored. The
-             schema, like the rows, must be as found after the scenario
-             (`ormbench.worker.state.isolation`).
-
-    Whatever `correct` says, the effect of a writing variant on every table it wrote is compared
-    with the reference's (`ormbench.worker.probes.effect`).
+             undoes that after every call, outside the timing; the schema, like the rows, must
+             be as found after the scenario (`ormbench.worker.state.isolation`).
     """
 
     name: str
@@ -274,8 +268,7 @@ class Scenario:
         applies: Requires = ANYWHERE,
         around: Around = None,
     ) -> Callable[[Callable[[int], Any]], Callable[[int], Any]]:
-        """An optimized variant; `applies` narrows where it runs within the scenario, `around`
-        is what it needs ready outside its timing (`Around`)."""
+        """An optimized variant; `applies` narrows where it runs within the scenario."""
         return self._register("optimized", queries, applies, around)
 
     def _register(
