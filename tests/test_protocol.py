@@ -80,9 +80,10 @@ def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
 def test_what_a_variant_needs_beside_its_calls_stays_outside_them(tmp_path: Path) -> None:
     """An observed figure given as a function is read after the checked call: its query is not
     the call's (each variant declares one, and the check counts one), and it is stored as its
-    value. A variant's `around` is entered around its checked call and its timed rounds (the
-    last round's result, held against the check's, says it ran inside), and the thread it
-    started is the case's."""
+    value; the others are the last timed round's, which ran without probes or proxy. A
+    variant's `around` is entered around its checked call and its timed rounds (the last
+    round's result, held against the check's, says it ran inside), and the thread it started
+    is the case's."""
     with provide("sqlite") as db:
         spec = WorkerSpec(
             "bench", "sqlite", db.django, "xs", str(tmp_path), policy=Policy(rounds=3),
@@ -97,8 +98,8 @@ def test_what_a_variant_needs_beside_its_calls_stays_outside_them(tmp_path: Path
     assert len(found) == 8 and answer.failed == []
     for (scenario, _, _), info in found.items():
         assert info["valid"] and info["queries"] == 1, info
-        if scenario == "observed_later":
-            assert info["observed"] == {"books_in_table": 250}
+        if scenario == "observed_later":  # the checked call, then three timed rounds
+            assert info["observed"] == {"books_in_table": 250, "call": 4}
         else:  # its last round ran in the block too (its result says so), and the thread shows
             assert info["threads"] == 1 and not info.get("observed"), info
 

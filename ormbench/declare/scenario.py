@@ -49,8 +49,8 @@ class Observed:
     """What a variant returns when it also measures something about its own call that is not
     its answer (a writer thread's worst stall during a migration): `result` is checked like any
     result; `figures` are stored and shown beside the time, never compared (they differ by
-    variant, which is the point). Only the checked call's figures are kept; one given as a
-    function is read after that call and its probes (a replica's lag, polled)."""
+    variant, which is the point). The last timed round's are kept (it ran without probes or
+    proxy); one given as a function is read after the checked call (a replica's lag, polled)."""
 
     result: Any
     figures: dict[str, Any]

@@ -3,7 +3,8 @@ primary, against the streaming replica through the guides' PrimaryReplicaRouter.
 
 The writer runs for the whole of each variant's block of calls (`around`: started, in its
 stride, and stopped outside the timing), so the time is the n reads' alone; `observed` gives
-the slowest single read and what the writer managed meanwhile, in the checked call. On this
+the slowest single read and what the writer managed meanwhile, in the last timed call (the
+checked one reads the primary through the round-trip proxy, which would favour the replica). On this
 machine both servers share the same two cores, so the replica cannot add capacity here: what
 shows is the cost of the other connection and of a standby replaying WAL while it answers.
 What to take from it: a replica moves read load off the primary; it does not make a read
