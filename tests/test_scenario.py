@@ -160,3 +160,36 @@ def test_async_requests_hands_its_calls_to_one_event_loop_as_an_asgi_server_does
     with variant.around(), threads_started() as around:
         assert scenario.async_gather(0) == [] and scenario.async_gather(0) == []
     assert alone.count == 1 and around.count == 0
+
+
+def test_clients_are_up_before_the_calls_and_the_same_threads_serve_each() -> None:
+    """The race scenarios' threads start, and open their connections, once for a block of calls
+    (they were started, connected and closed inside every timed call); what a client raises
+    reaches the caller."""
+    from django.conf import settings
+
+    from ormbench.settings import configure
+    from ormbench.worker.probes.call import threads_started
+
+    if not settings.configured:
+        configure({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
+    import threading
+
+    from ormbench.declare.threads import at_once, clients
+
+    def where() -> None:
+        seen.append(threading.current_thread().name)
+
+    seen: list[str] = []
+    with threads_started() as alone:
+        at_once(where, where)
+    assert alone.count == 2
+    with clients(3), threads_started() as block:
+        at_once(where, where, where)
+        first, seen[:] = sorted(seen[2:]), []
+        at_once(where, where, where)
+        assert sorted(seen) == first == [f"ormbench-client-{i}" for i in range(3)]
+        with pytest.raises(ValueError, match="refused"):
+            at_once(where, where, lambda: (_ for _ in ()).throw(ValueError("refused")))
+    assert block.count == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("ormbench-client")]

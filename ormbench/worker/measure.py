@@ -203,15 +203,16 @@ class Harness:
         wire, correct = self.round_trips, scenario.correct
         queries = Queries()
         probes: list[Probe] = [queries, Statements(), Wire(wire), Threads(), Clock()]
-        # the variant's `around` inside the proxy's swap: what it opens, the call finds there
-        proxied = wire.connection() if wire else contextlib.nullcontext()
-        with proxied, self.prepared(case, fn) as around_threads:
+        with wire.connection() if wire else contextlib.nullcontext():
             # Django keeps the last 9 000 queries only (a deque); a naive loop can issue more,
             # and a full log makes CaptureQueriesContext count 0. An unbounded log counts all.
             connection.queries_log = deque()
             recorder = None if self.policy.timing_only else cometrics.Recorder(self.dialect)
             with self.undone(case) as undo:
-                with contextlib.ExitStack() as probing:
+                # the variant's `around` inside the proxy's swap (what it opens, the call finds
+                # there) and inside the SQL log (connections it opens are logged)
+                around = self.prepared(case, fn)
+                with around as around_threads, contextlib.ExitStack() as probing:
                     if recorder is not None:  # the server's work: outside the other probes
                         probing.enter_context(recorder.measuring())
                     for probe in probes:
@@ -256,7 +257,7 @@ class Harness:
 
     def peak_memory(self, case: Case) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
-        with self.prepared(case, case.variant.fn), self.undone(case):
+        with self.undone(case), self.prepared(case, case.variant.fn):
             tracemalloc.start()
             try:
                 case.call()(case.n)
@@ -300,8 +301,9 @@ class Harness:
 
     def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
         """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
-        with self.prepared(case, fn), self.undone(case):
-            case.call(fn)(case.n)
+        with self.undone(case):
+            with self.prepared(case, fn):
+                case.call(fn)(case.n)
             return probe()
 
     @contextlib.contextmanager

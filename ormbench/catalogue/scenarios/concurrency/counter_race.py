@@ -5,17 +5,21 @@ Correctness is the result here: `recorded.lost_updates` says how many increments
 naive variant is wrong by design, so the reference is `f_update`: every other variant must leave
 the counter where it does and lose nothing; the naive one reports what it lost instead of a
 speedup. Each thread uses its own connection, so queries are not visible to the harness's count
-(declared 0 on the main connection); threads and their connections end inside the variant.
+(declared 0 on the main connection); the threads and their connections are up before the calls
+and end after them, as an application server's workers (`clients`, the variants' `around`).
 """
+
+import functools
 
 from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Counter
 from ormbench.declare.scenario import Correct, Requires, Scenario
-from ormbench.declare.threads import at_once
+from ormbench.declare.threads import at_once, clients
 
 THREADS = 4
+CLIENTS = functools.partial(clients, THREADS)  # up before the calls
 COUNTER = "counter-1"
 
 
@@ -63,19 +67,19 @@ def f_increment():
     Counter.objects.filter(name=COUNTER).update(value=F("value") + 1)
 
 
-@counter_race.naive(queries=0)
+@counter_race.naive(queries=0, around=CLIENTS)
 def python_increment(n):
     """get(), value += 1, save(): two threads that read the same value write the same value."""
     in_threads(read_modify_write, n)
 
 
-@counter_race.optimized(queries=0)
+@counter_race.optimized(queries=0, around=CLIENTS)
 def f_update(n):
     """update(value=F("value") + 1): the database serialises the increments; none is lost."""
     in_threads(f_increment, n)
 
 
-@counter_race.optimized(queries=0)
+@counter_race.optimized(queries=0, around=CLIENTS)
 def select_for_update(n):
     """get() under select_for_update() in atomic(), value += 1, save(): the row lock makes the
     others wait for the COMMIT, so none is lost, at the price of a transaction and a lock wait

@@ -6,17 +6,20 @@ would both have run). Without a lock, two workers that read the same oldest job 
 select_for_update() claims each job once, but every worker queues for the lock on the same
 oldest row, so they take turns. skip_locked=True lets each worker take the oldest row nobody
 holds: the workers run side by side. That is the reference; each worker uses its own connection
-(queries are not counted on the main one, declared 0) and closes it at the end.
+(queries are not counted on the main one, declared 0), open before the calls (`clients`).
 """
+
+import functools
 
 from django.db import transaction
 from django.db.models import F
 
 from ormbench.catalogue.models_app.models import Job
 from ormbench.declare.scenario import Correct, Requires, Scenario
-from ormbench.declare.threads import at_once
+from ormbench.declare.threads import at_once, clients
 
 WORKERS = 4
+CLIENTS = functools.partial(clients, WORKERS)  # up before the calls
 QUEUED, DONE = "queued", "done"
 
 
@@ -83,19 +86,19 @@ def claim_skipping(n):
         return True
 
 
-@job_queue.naive(queries=0)
+@job_queue.naive(queries=0, around=CLIENTS)
 def no_lock(n):
     """Read the oldest queued job, then UPDATE it to done: two workers can take the same one."""
     drain(claim_unlocked, n)
 
 
-@job_queue.optimized(queries=0)
+@job_queue.optimized(queries=0, around=CLIENTS)
 def for_update_waits(n):
     """select_for_update() in atomic(): each job claimed once, the workers queue for one row."""
     drain(claim_waiting, n)
 
 
-@job_queue.optimized(queries=0)
+@job_queue.optimized(queries=0, around=CLIENTS)
 def skip_locked(n):
     """select_for_update(skip_locked=True): each worker takes the oldest job nobody holds."""
     drain(claim_skipping, n)

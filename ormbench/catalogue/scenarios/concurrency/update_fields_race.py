@@ -9,13 +9,15 @@ figure, like lost_updates in counter_race. The naive variant is wrong by design;
 is update_fields. Each thread uses its own connection (declared 0 queries on the main one).
 """
 
+import functools
 import threading
 
 from ormbench.catalogue.models_app.models import Book
 from ormbench.declare.scenario import Correct, Requires, Scenario
-from ormbench.declare.threads import at_once
+from ormbench.declare.threads import at_once, clients
 
 BOOK = 1
+CLIENTS = functools.partial(clients, 2)  # the writers, up before the calls
 lost = {"changes": 0}
 
 
@@ -58,13 +60,13 @@ update_fields_race = Scenario(
 )
 
 
-@update_fields_race.naive(queries=0)
+@update_fields_race.naive(queries=0, around=CLIENTS)
 def full_save(n):
     """get(), change one field, save(): every column written, the other writer's included."""
     race(n, update_fields=False)
 
 
-@update_fields_race.optimized(queries=0)
+@update_fields_race.optimized(queries=0, around=CLIENTS)
 def update_fields(n):
     """get(), change one field, save(update_fields=[field]): only that column written."""
     race(n, update_fields=True)
