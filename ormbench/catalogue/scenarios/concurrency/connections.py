@@ -22,7 +22,10 @@ from django.db import connection
 from ormbench.catalogue.models_app.models import Book
 from ormbench.declare.scenario import Requires, Scenario
 
-connections = Scenario("connections", sizes=(10, 50))
+# 200 requests from m on, where a persistent connection's one connect is spread the thinnest
+connections = Scenario(
+    "connections", sizes={"xs": (10, 50), "s": (10, 50), "m": (10, 50, 200), "l": (10, 50, 200)}
+)
 
 POOL = {"min_size": 1, "max_size": 1}  # one worker thread: a pool of one, as a persistent one
 
