@@ -231,15 +231,22 @@ def alive(pid: int) -> bool:
 
 
 def _server_pids(folder: Path) -> list[int]:
-    """Pids recorded in a server folder whose command line names that folder."""
-    pids = []
+    """Pids recorded in a server folder whose command line names that folder, and any other
+    process naming it: a setup command (pg_basebackup filling a replica's folder) runs in the
+    servers' session, so a SIGKILL of the run spares it, and it wrote on after the folder went."""
+    pids = set()
     for pidfile in (*folder.glob("**/postmaster.pid"), *folder.glob("*.pid")):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            pid = int(pidfile.read_text().split()[0])
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-            if str(folder).encode() in cmdline:
-                pids.append(pid)
-    return pids
+            pids.add(int(pidfile.read_text().split()[0]))
+    pids.update(int(p.name) for p in Path("/proc").glob("[0-9]*"))
+    named = (f"{folder}/".encode(), f"{folder}\0".encode())
+    found = []
+    for pid in sorted(pids - {os.getpid()}):
+        with contextlib.suppress(OSError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes() + b"\0"
+            if any(name in cmdline for name in named):
+                found.append(pid)
+    return found
 
 
 def _kill_and_wait(pid: int) -> None:
