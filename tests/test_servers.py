@@ -211,3 +211,19 @@ def test_nothing_server_wide_is_done_to_a_users_server(postgresql_server, tmp_pa
     quiet = store.load_run(path).meta.databases["postgresql"]["quiet"]
     assert "CHECKPOINT" in quiet["not_applied"] and "CHECKPOINT" not in quiet["applied"]
     assert "VACUUM ANALYZE" in quiet["applied"]  # the run's own tables are still quieted
+
+
+@pytest.mark.servers
+def test_mariadb_servers_started_at_once_each_keep_their_temporary_files_apart() -> None:
+    # MariaDB removes the `#sql` files it finds in its tmpdir at start-up: sharing /tmp, one
+    # run's install-db deleted another's temporary tables (3 of 24 trios of installs failed).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start() -> tuple[str, str]:
+        with provide("mysql", sources=("local",)) as db:
+            return db.extra["folder"], query(db.django, "SELECT @@tmpdir")[0][0]
+
+    with ThreadPoolExecutor(3) as pool:
+        started = list(pool.map(lambda _: start(), range(3)))
+    for folder, tmpdir in started:
+        assert Path(tmpdir).parent == Path(folder)

@@ -44,8 +44,12 @@ def throwaway(
     started = time.monotonic()
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     with workspace("mysql") as folder:
-        data = folder / "data"
-        _install_datadir(install, data, as_root)
+        data, scratch = folder / "data", folder / "tmp"
+        # Its own tmpdir: at start-up MariaDB removes the `#sql` files it finds in its tmpdir, so
+        # two runs sharing /tmp had one install-db delete the other's temporary tables mid-way
+        # ("Unknown table 'mysql.tmp_user_sys'", 3 of 24 trios of concurrent installs here).
+        scratch.mkdir()
+        _install_datadir(install, data, scratch, as_root)
         password = new_password()
         # Run before the server accepts a connection, at every start: root gets a password only
         # the run knows (install-db leaves it with none), so no other account can log in.
@@ -61,6 +65,7 @@ def throwaway(
                 "--no-defaults",
                 *as_root,
                 f"--datadir={data}",
+                f"--tmpdir={scratch}",
                 f"--socket={folder}/mysqld.sock",
                 f"--port={port}",
                 "--bind-address=127.0.0.1",
@@ -98,13 +103,14 @@ def throwaway(
             )
 
 
-def _install_datadir(install: Path, data: Path, as_root: list[str]) -> None:
+def _install_datadir(install: Path, data: Path, scratch: Path, as_root: list[str]) -> None:
     # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
     run_quietly(
         [
             str(install),
             "--no-defaults",
             f"--datadir={data}",
+            f"--tmpdir={scratch}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",

@@ -186,4 +186,6 @@ def run_quietly(
         raise
     if proc.returncode != 0:
         output = (err or out).strip().splitlines() or ["(no output)"]
-        raise BenchError(f"{what} failed (exit {proc.returncode}): {output[-1]}")
+        # MariaDB ends on a bare "[ERROR] Aborting": the line that says why comes before it.
+        telling = [line for line in output if not line.rstrip().endswith("Aborting")] or output
+        raise BenchError(f"{what} failed (exit {proc.returncode}): {telling[-1]}")
