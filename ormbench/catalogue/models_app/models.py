@@ -8,7 +8,11 @@ composite-index pair), per on_delete rule a pair of tables of authors and their 
 
 from __future__ import annotations
 
+import django
 from django.db import models
+
+# Django 5.1 renamed CheckConstraint's `check` to `condition`; 6.0 removed `check`.
+CONDITION = "condition" if django.VERSION >= (5, 1) else "check"
 
 
 class Publisher(models.Model):
@@ -83,6 +87,9 @@ class Review(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["book", "reviewer"], name="one_review_per_reviewer"),
+            models.CheckConstraint(
+                **{CONDITION: models.Q(rating__gte=1, rating__lte=5)}, name="rating_one_to_five"
+            ),
         ]
 
     def __str__(self) -> str:
