@@ -29,7 +29,7 @@ def test_the_timed_migration_renders_only_the_model_it_changes(
 
     from ormbench.catalogue.scenarios.writes import schema_change
 
-    schema_change.models_state()  # read once, outside any timing, as the first call does
+    schema_change.migration_state()  # read once, outside any timing, as the first call does
     rendered: list[int] = []
     render = StateApps.render_multiple
 
@@ -61,7 +61,7 @@ def test_the_timed_migration_renders_only_the_model_it_changes(
     monkeypatch.setattr(StateApps, "render_multiple", counted)
     monkeypatch.setattr(schema_change, "busy_writer", no_writer)
     monkeypatch.setattr(connection, "schema_editor", lambda atomic=True: Editor())
-    every_model = len(schema_change.models_state().models)
+    every_model = len(schema_change.migration_state().models)
     observed = schema_change.migrate_with(
         migrations.AddIndex("visit", schema_change.INDEX), True, 1
     )
