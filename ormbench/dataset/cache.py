@@ -14,7 +14,7 @@ from pathlib import Path
 from ormbench.dataset.scales import DEFAULT_SEED, Scale, cache_dir
 from ormbench.dataset.tables import Dataset, generate
 
-DATASET_VERSION = 5  # bump when generate() changes: cached datasets of other versions are ignored
+DATASET_VERSION = 6  # bump when generate() changes: cached datasets of other versions are ignored
 
 
 def generate_cached(size: Scale, seed: int = DEFAULT_SEED) -> tuple[Dataset, bool]:

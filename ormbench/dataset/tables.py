@@ -19,7 +19,6 @@ from ormbench import project
 from ormbench.dataset.scales import DEFAULT_SEED, JOBS, Scale, progress
 
 COUNTERS = 10
-VISITS_PER_BOOK = 4  # a million visits at scale l: the schema change's large table
 BOOKS_PER_ON_DELETE_AUTHOR = (1, 5)
 ON_DELETE_RULES = ("cascade", "set_null", "protect")
 
@@ -287,12 +286,12 @@ def _posts(size: Scale, seed: int, title: Callable[[int], str]) -> list[Row]:
 
 
 def _visits(size: Scale, seed: int) -> list[Row]:
-    """VISITS_PER_BOOK days of hits per book; from a generator of their own."""
+    """Days of hits, the books taken in turn; from a generator of their own."""
     rng = random.Random(seed + 3)
     first = dt.date(2024, 1, 1)
     return [
-        (i, (i - 1) // VISITS_PER_BOOK + 1, first + dt.timedelta(days=rng.randrange(700)), i % 997)
-        for i in progress(range(1, size.books * VISITS_PER_BOOK + 1), "generate visits")
+        (i, (i - 1) % size.books + 1, first + dt.timedelta(days=rng.randrange(700)), i % 997)
+        for i in progress(range(1, size.visits + 1), "generate visits")
     ]
 
 
