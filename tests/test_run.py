@@ -92,7 +92,7 @@ def test_terminal_table_lists_every_scenario_per_database(xs_run: dict[str, Any]
     for scenario in catalogue.scenarios():
         assert f"\n{scenario}: " in out
     # one that runs at other scales only is listed with why, not left out
-    assert "\n  skipped on mysql: runs at scale m and l only (this run: xs)" in out
+    assert "\n  skipped on mysql: runs at scale s, m and l only (this run: xs)" in out
     header = next(line for line in out.splitlines() if line.strip().startswith("n  variant"))
     assert all(database in header for database in DATABASES)
 
@@ -307,11 +307,11 @@ def test_the_connections_a_request_loop_opens_are_counted(xs_run: dict[str, Any]
 
 @pytest.mark.servers
 def test_a_migration_under_a_writer_is_timed_with_what_the_writer_saw(tmp_path: Path) -> None:
-    """schema_change at m (its smallest scale): every variant valid, the writer's figures kept
+    """schema_change at s (its smallest scale): every variant valid, the writer's figures kept
     beside the time, the index dropped after every call (the run checks the schema after the
     scenario and would fail otherwise)."""
     done = bench(
-        *("--db", "postgresql", "--db", "mysql", "--scale", "m", "--rounds", "1"),
+        *("--db", "postgresql", "--db", "mysql", "--scale", "s", "--rounds", "1"),
         *("-k", "schema_change"),
         results=tmp_path,
         timeout=900,
@@ -344,7 +344,7 @@ def test_backend_limits_are_recorded_as_skips_with_reasons(xs_run: dict[str, Any
     assert "database is locked" in skipped[("sqlite", "counter_race", "python_increment")]
     for database in DATABASES:  # a scenario that declares its scales says so at the others
         reason = skipped[(database, "schema_change", "add_index")]
-        assert reason == "runs at scale m and l only (this run: xs)"
+        assert reason == "runs at scale s, m and l only (this run: xs)"
 
 
 def test_explain_output_is_stored_on_each_database(xs_run: dict[str, Any]) -> None:

@@ -46,7 +46,9 @@ class Requires:
         if self.replica and not replica:
             return "needs a streaming replica: the suite starts one beside a throwaway PostgreSQL"
         if self.scales is not None and scale not in self.scales:
-            return f"runs at scale {' and '.join(self.scales)} only (this run: {scale})"
+            *rest, last = self.scales
+            named = f"{', '.join(rest)} and {last}" if rest else last
+            return f"runs at scale {named} only (this run: {scale})"
         if self.django:
             import django
             from packaging.specifiers import SpecifierSet
