@@ -44,12 +44,7 @@ def throwaway(
     started = time.monotonic()
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     with workspace("mysql") as folder:
-        data, scratch = folder / "data", folder / "tmp"
-        # Its own tmpdir: at start-up MariaDB removes the `#sql` files it finds in its tmpdir, so
-        # two runs sharing /tmp had one install-db delete the other's temporary tables mid-way
-        # ("Unknown table 'mysql.tmp_user_sys'", 3 of 24 trios of concurrent installs here).
-        scratch.mkdir()
-        _install_datadir(install, data, scratch, as_root)
+        data, scratch = _install_datadir(install, folder, as_root)
         password = new_password()
         # Run before the server accepts a connection, at every start: root gets a password only
         # the run knows (install-db leaves it with none), so no other account can log in.
@@ -103,7 +98,12 @@ def throwaway(
             )
 
 
-def _install_datadir(install: Path, data: Path, scratch: Path, as_root: list[str]) -> None:
+def _install_datadir(install: Path, folder: Path, as_root: list[str]) -> tuple[Path, Path]:
+    """The data folder, and a tmpdir of the server's own: at start-up MariaDB removes the `#sql`
+    files it finds in its tmpdir, so two runs sharing /tmp had one install-db delete the other's
+    temporary tables ("Unknown table 'mysql.tmp_user_sys'", 3 of 24 trios of installs here)."""
+    data, scratch = folder / "data", folder / "tmp"
+    scratch.mkdir()
     # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
     run_quietly(
         [
@@ -119,6 +119,7 @@ def _install_datadir(install: Path, data: Path, scratch: Path, as_root: list[str
         ],
         "MariaDB install-db",
     )
+    return data, scratch
 
 
 def _set_root_password(password: str) -> str:
