@@ -93,8 +93,8 @@ class Correct:
     state:   reads what a writing variant left behind, so that variants can be checked equal by
              their effect rather than their return value; runs inside the variant's transaction,
              after it, and its queries are not counted.
-    record:  reads correctness figures from what a variant did (lost updates, say); stored with
-             the result as `recorded` and held, like the result, against the reference's.
+    record:  record(n, result): correctness figures from what a variant did and returned (lost
+             updates, wrong counts); kept as `recorded`, held like the result to the reference's.
     unordered: results are compared as multisets (the order is not part of the answer).
     constant_result: why the reference returns the same thing at every n, where it does; without
              it such a scenario is refused, since its check could not fail.
@@ -102,7 +102,7 @@ class Correct:
 
     reference: str | None = None
     state: Callable[[int], Any] | None = None
-    record: Callable[[int], dict[str, Any]] | None = None
+    record: Callable[[int, Any], dict[str, Any]] | None = None
     unordered: bool = False
     constant_result: str = ""
 

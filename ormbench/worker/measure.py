@@ -190,7 +190,7 @@ class Harness:
         record = case.scenario.correct.record
         assert record is not None
         return [
-            self.inside(case, case.variant.fn, lambda: record(case.n))
+            self.inside(case, case.variant.fn, lambda result: record(case.n, result))
             for _ in range(RECORD_SAMPLES)
         ]
 
@@ -222,7 +222,7 @@ class Harness:
                 observed = _read(result.figures) if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
                 state = correct.state(n) if correct.state is not None else None
-                recorded = correct.record(n) if correct.record is not None else {}
+                recorded = correct.record(n, result) if correct.record is not None else {}
                 effect = undo.effect()
             # Inside the swap: the captured queries are read from the connection they ran on.
             figures = {name: value for probe in probes for name, value in probe.figures().items()}
@@ -299,12 +299,12 @@ class Harness:
         and the schema too."""
         isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
 
-    def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[], Any]) -> Any:
-        """Run `fn(n)`, read `probe()` before its writes are undone, undo them."""
+    def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[Any], Any]) -> Any:
+        """Run `fn(n)`, read `probe(what it returned)` before its writes are undone, undo them."""
         with self.undone(case):
             with self.prepared(case, fn):
-                case.call(fn)(case.n)
-            return probe()
+                result = case.call(fn)(case.n)
+            return probe(result.result if isinstance(result, Observed) else result)
 
     @contextlib.contextmanager
     def prepared(self, case: Case, fn: Callable[[int], Any]) -> Iterator[int]:

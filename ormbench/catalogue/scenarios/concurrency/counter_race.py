@@ -33,7 +33,7 @@ def in_threads(increment, n):
     at_once(*[work] * THREADS)
 
 
-def lost_updates(n):
+def lost_updates(n, result):
     return {"lost_updates": THREADS * n - Counter.objects.get(name=COUNTER).value}
 
 

@@ -24,7 +24,7 @@ LAG_POLL_SECONDS = 0.0005
 last_call = {"stale_reads": 0}  # what the variant saw, read by `record` after it
 
 
-def stale_reads(n):
+def stale_reads(n, result):
     return dict(last_call)
 
 

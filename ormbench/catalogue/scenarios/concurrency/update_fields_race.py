@@ -51,7 +51,7 @@ update_fields_race = Scenario(
     correct=Correct(
         reference="update_fields",
         state=lambda n: list(Book.objects.filter(pk=BOOK).values_list("title", "pages")),
-        record=lambda n: {"lost_changes": lost["changes"]},
+        record=lambda n, result: {"lost_changes": lost["changes"]},
     ),
     applies=Requires(
         vendors=("postgresql", "mysql"),

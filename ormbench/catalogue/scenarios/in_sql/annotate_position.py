@@ -3,9 +3,8 @@ annotate(), the guides' "annotate after filtering".
 
 On a filter of the book's own columns the two send the same SQL: Django puts the WHERE before
 the GROUP BY whichever comes first in the code, and the plans in the report are the same. What
-to take from it: the order matters only when the filter crosses the relation being counted
-(filter(reviews__rating=5) before annotate counts only five-star reviews; after it, it filters
-on the joined rows and counts differently): a question of meaning, not of speed.
+to take from it: the order matters only when the filter crosses the relation being counted,
+and then it changes the answer: `annotate_across` times that case.
 """
 
 from django.db.models import Count

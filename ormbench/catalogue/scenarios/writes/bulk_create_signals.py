@@ -38,7 +38,7 @@ def receiver_connected():
         post_save.disconnect(sender=Review, dispatch_uid=RECEIVER)
 
 
-def signals_missed(n):
+def signals_missed(n, result):
     return {"signals_missed": n - Counter.objects.get(name=COUNTER).value}
 
 
