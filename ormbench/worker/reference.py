@@ -14,7 +14,7 @@ from ormbench.worker.probes.effect import Effects, differing_tables, first_row_d
 from ormbench.worker.probes.equivalence import first_difference
 
 CheckCall = Callable[[Case, Callable[[int], Any]], Check]
-Inside = Callable[[Case, Callable[[int], Any], Callable[[], Any]], Any]
+Inside = Callable[[Case, Callable[[int], Any], Callable[[Any], Any]], Any]
 
 
 class References:
@@ -87,13 +87,13 @@ class References:
         digested by the database, then the rows of one bucket. Runs each side again."""
         scenario, table = case.scenario, tables[0]
         sides = (scenario.reference_variant.fn, case.variant.fn)
-        buckets = [self._inside(case, fn, lambda: self.effects.buckets(table)) for fn in sides]
+        buckets = [self._inside(case, fn, lambda _: self.effects.buckets(table)) for fn in sides]
         keys = sorted(set(buckets[0]) | set(buckets[1]))
         bucket = next((k for k in keys if buckets[0].get(k) != buckets[1].get(k)), None)
         row = None
         if bucket is not None:
             rows = [
-                self._inside(case, fn, lambda: self.effects.rows(table, bucket)) for fn in sides
+                self._inside(case, fn, lambda _: self.effects.rows(table, bucket)) for fn in sides
             ]
             pk = self.effects.primary_key(table)
             row = first_row_difference(table, pk, rows[0], rows[1], names=names)
