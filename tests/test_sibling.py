@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ormbench.servers import Database
+from ormbench.servers import Database, sibling
 from ormbench.servers.base import ServerURL
-from ormbench.servers.sibling import sibling
 
 
 def _databases(db: Database) -> set[str]:

@@ -24,9 +24,8 @@ from ormbench.parent.request import COUNTING, Process, RunRequest, Schedule
 from ormbench.parent.workers import Piece
 from ormbench.present import numbers, progress
 from ormbench.results import Run
-from ormbench.servers import Database, ServerUnavailable, provide, proxy, registry
+from ormbench.servers import Database, ServerUnavailable, provide, proxy, registry, sibling
 from ormbench.servers.base import workspace
-from ormbench.servers.sibling import sibling
 
 
 def execute(request: RunRequest, selected_ids: list[str]) -> tuple[int, Path | None, Run]:
@@ -162,7 +161,7 @@ def _one_database(
 
 
 def _replica(request: RunRequest, db: Database, stack: contextlib.ExitStack) -> Database | None:
-    """The streaming replica a selected scenario reads from, where the backend starts one."""
+    """The replica a selected scenario reads from, where the backend starts one."""
     found = registry.backend(db.name).replica(db) if request.replica else None
     if found is None:  # the scenarios that need one are skipped, each with the reason
         return None

