@@ -176,7 +176,8 @@ def newest_run(results: Path) -> dict[str, Any]:
 
 def ormbench_processes() -> list[str]:
     """Database servers whose data folder is one of ours (the check the CI box also runs)."""
-    out = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout
+    # -ww: the whole command line, whatever the terminal width (pytest runs ps at 80 columns)
+    out = subprocess.run(["ps", "-ww", "-eo", "args="], capture_output=True, text=True).stdout
     return [
         line
         for line in out.splitlines()
