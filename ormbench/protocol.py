@@ -63,7 +63,7 @@ class WorkerSpec:
     latency_ms: float | None = None  # what a proxy in front of the server adds per round trip
     verbose: bool = False  # pytest's own line per case
     django_source: dict[str, Any] | None = None  # spec, commit, dirty of a Django under test
-    replica: dict[str, Any] | None = None  # the DATABASES entry of a streaming replica, if any
+    replica: dict[str, Any] | None = None  # the DATABASES entry of a replica, if any
     policy: Policy = Policy()
     callgrind_helper: str | None = None  # the compiled helper (`parent.callgrind.helper`)
     # what a counting process counts, how often, and what it leaves out

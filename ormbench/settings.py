@@ -8,7 +8,7 @@ CATALOGUE_APP = "ormbench.catalogue.models_app"  # the bundled bookshop
 
 
 def configure(database: dict[str, Any], replica: dict[str, Any] | None = None) -> None:
-    """Point Django at one database, as the `default` alias, and set it up; a streaming replica
+    """Point Django at one database, as the `default` alias, and set it up; a replica
     of it, if given, is the `replica` alias, with the guides' router (which sends reads there
     only inside `models_app.routers.reads_from_replica()`, so the harness reads the primary).
 

@@ -262,20 +262,35 @@ def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path
     assert set(ormbench_folders()) == folders
 
 
+REPLICA_PIDFILE = {"postgresql": "data/postmaster.pid", "mysql": "mysqld.pid"}
+
+
 @pytest.mark.servers
-@pytest.mark.parametrize("ending", ["success", "failure", "Ctrl-C"])
-def test_the_replica_is_stopped_and_removed_on_every_exit_path(ending: str, tmp_path: Path) -> None:
-    """A run that reads from a replica starts one beside its PostgreSQL; whether the run ends
+@pytest.mark.parametrize(
+    ("database", "ending"),
+    [
+        ("postgresql", "success"),
+        ("postgresql", "failure"),
+        ("postgresql", "Ctrl-C"),
+        ("mysql", "success"),
+        ("mysql", "failure"),
+    ],
+)
+def test_the_replica_is_stopped_and_removed_on_every_exit_path(
+    database: str, ending: str, tmp_path: Path
+) -> None:
+    """A run that reads from a replica starts one beside its PostgreSQL (streaming) or MariaDB
+    (binary-log replication); its reads are held to the primary's answers; whether the run ends
     well, fails (the replica killed under it) or is interrupted, neither server nor folder
     stays."""
     processes, folders = set(ormbench_processes()), set(ormbench_folders())
     run = BenchProcess(
-        *("--db", "postgresql", "--scale", "xs", "--rounds", "1"),
+        *("--db", database, "--scale", "xs", "--rounds", "1"),
         *("-k", "read_your_writes or replica_reads"),
         results=tmp_path,
     )
     run.wait_for("(replica), ready")
-    replica = new_folder("postgresql-replica", folders)
+    replica = new_folder(f"{database}-replica", folders)
     assert any(str(replica) in p for p in ormbench_processes()), "the replica runs"
     expected = 0
     if ending == "Ctrl-C":
@@ -283,13 +298,20 @@ def test_the_replica_is_stopped_and_removed_on_every_exit_path(ending: str, tmp_
         run.signal_group(signal.SIGINT)
         expected = 130
     elif ending == "failure":
-        standby = int((replica / "data" / "postmaster.pid").read_text().split()[0])
+        standby = int((replica / REPLICA_PIDFILE[database]).read_text().split()[0])
         os.kill(standby, signal.SIGKILL)
         expected = 1
     code = run.finish(300)
     assert code == expected, run.output[-3000:]
     assert "Traceback" not in run.output
     assert left_behind(processes, folders) == (set(), set())
+    if ending == "success":
+        found = [
+            b["extra_info"] for b in json.loads(run_files(tmp_path)[-1].read_text())["benchmarks"]
+        ]
+        assert len(found) == 8 and all(info["valid"] for info in found), found
+        routed = [i for i in found if i["variant"] == "router_read"]
+        assert all(i["recorded"]["stale_reads"] >= 0 for i in routed)
 
 
 SIGKILL_PHASES = {

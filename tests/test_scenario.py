@@ -124,7 +124,7 @@ def test_where_a_case_applies_is_one_declaration_read_by_one_checker() -> None:
     bare = Requires(features=("has_native_uuid_field",))
     assert bare.unmet("mysql", Features(), "xs", False) == "mysql lacks has_native_uuid_field"
     large = Requires(scales=("m", "l"), replica=True)
-    assert "streaming replica" in str(large.unmet("postgresql", Features(), "m", False))
+    assert "needs a replica" in str(large.unmet("postgresql", Features(), "m", False))
     assert large.unmet("postgresql", Features(), "xs", True) == (
         "runs at scale m and l only (this run: xs)"
     )

@@ -15,7 +15,7 @@ class Requires:
     features: names of `connection.features` flags it needs.
     django:   the Django releases it needs, as a version specifier (">=6.1").
     scales:   the scales it runs at (None: all): for a pattern only a large table shows.
-    replica:  its reads go to a streaming replica (the "replica" alias, routed by
+    replica:  its reads go to a replica (the "replica" alias, routed by
               models_app.routers.PrimaryReplicaRouter inside `reads_from_replica()`): the run
               starts one where the backend can (a throwaway PostgreSQL).
     why:      why it does not apply to the other vendors (default: "not applicable to ...").
@@ -44,7 +44,7 @@ class Requires:
         """Why a case with these requirements cannot run here (None: it can): on `vendor`, with
         these `connection.features`, at `scale`, with or without a `replica`."""
         if self.replica and not replica:
-            return "needs a streaming replica: the suite starts one beside a throwaway PostgreSQL"
+            return "needs a replica: the suite starts one beside a throwaway PostgreSQL or MariaDB"
         if self.scales is not None and scale not in self.scales:
             *rest, last = self.scales
             named = f"{', '.join(rest)} and {last}" if rest else last

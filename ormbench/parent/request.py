@@ -55,7 +55,7 @@ class RunRequest:
     latencies: tuple[float | None, ...] = (None,)  # None: straight to the server, no proxy
     verbose: bool = False
     django: DjangoEnv | None = None  # None: the Django installed beside the suite
-    replica: bool = False  # start a streaming replica beside each server that can have one
+    replica: bool = False  # start a replica beside each server that can have one
     measure: str = "time"  # or "instructions": counted beside the timing (`parent.counted`)
     machine: str = ""  # the user's name for this machine (`--machine`); "": host name and CPU
 

@@ -1,142 +1,17 @@
-"""MariaDB (or MySQL): throwaway servers from local binaries, a user's server by URL."""
+"""MariaDB (or MySQL): the backend, its dialect, a user's server by URL; the servers the suite
+starts are in `mysql_servers`."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import os
-import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager as ContextManager
-from pathlib import Path
 from typing import Any
 
+from ormbench.servers import mysql_servers
 from ormbench.servers.backend import Backend, Description, Dialect, Query, Quieting, Quote
-from ormbench.servers.base import Database, ServerURL, applied, find_binary, workspace
-from ormbench.servers.process import new_password, private_file, run_quietly, running
-
-DATABASE_NAME = "ormbench"
-SBIN = [Path("/usr/sbin"), Path("/usr/local/sbin"), Path("/usr/local/mysql/bin")]
-
-# Durability off: less disk noise, but commits stop paying for an fsync. Opt-in, recorded.
-NO_FSYNC_SETTINGS = {
-    "innodb-flush-log-at-trx-commit": "0",
-    "innodb-doublewrite": "0",
-    "innodb-flush-method": "nosync",
-}
-
-
-def local_binaries() -> tuple[Path, Path] | None:
-    """(install-db, server) for MariaDB, or None when they are not installed."""
-    server = find_binary("mariadbd", SBIN) or find_binary("mysqld", SBIN)
-    install = find_binary("mariadb-install-db", SBIN) or find_binary("mysql_install_db", SBIN)
-    if server is None or install is None:
-        return None
-    return install, server
-
-
-@contextlib.contextmanager
-def throwaway(
-    install: Path, server: Path, *, no_fsync: bool = False, buffer_mb: int | None = None
-) -> Iterator[Database]:
-    """Start MariaDB in a temporary folder on a free loopback port; stop and remove it after."""
-    started = time.monotonic()
-    as_root = ["--user=root"] if os.geteuid() == 0 else []
-    with workspace("mysql") as folder:
-        data, scratch = _install_datadir(install, folder, as_root)
-        password = new_password()
-        # Run before the server accepts a connection, at every start: root gets a password only
-        # the run knows (install-db leaves it with none), so no other account can log in.
-        init = private_file(folder, "init.sql", _set_root_password(password), None)
-        settings = dict(NO_FSYNC_SETTINGS) if no_fsync else {}
-        if buffer_mb:
-            settings["innodb_buffer_pool_size"] = f"{buffer_mb}M"
-
-        def command(port: int) -> tuple[list[str], Path]:
-            log = folder / f"error-{port}.log"
-            return [
-                str(server),
-                "--no-defaults",
-                *as_root,
-                f"--datadir={data}",
-                f"--tmpdir={scratch}",
-                f"--socket={folder}/mysqld.sock",
-                f"--port={port}",
-                "--bind-address=127.0.0.1",
-                f"--pid-file={folder}/mysqld.pid",
-                f"--log-error={log}",
-                "--skip-log-bin",
-                "--skip-name-resolve",
-                "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci",
-                "--local-infile=1",
-                f"--init-file={init}",
-                *(f"--{key}={value}" for key, value in settings.items()),
-            ], log
-
-        with running(
-            command,
-            lambda port: _connect(port, password).close(),
-            what="MariaDB",
-            stop_signal=signal.SIGTERM,
-            bind_error="Address already in use",
-        ) as (proc, port):
-            BACKEND.execute_admin(
-                ServerURL("mysql", "127.0.0.1", port, "root", password, ""),
-                f"CREATE DATABASE {BACKEND.quote(DATABASE_NAME)} {BACKEND.create_options}",
-            )
-            yield Database(
-                name="mysql",
-                vendor="mysql",
-                django=BACKEND.settings(DATABASE_NAME, "127.0.0.1", port, "root", password),
-                origin=f"throwaway server ({server})",
-                display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME}",
-                startup_seconds=time.monotonic() - started,
-                extra={"server_pid": proc.pid, "folder": str(folder)},
-                setup=applied(data, no_fsync, buffer_mb),
-            )
-
-
-def _install_datadir(install: Path, folder: Path, as_root: list[str]) -> tuple[Path, Path]:
-    """The data folder, and a tmpdir of the server's own: at start-up MariaDB removes the `#sql`
-    files it finds in its tmpdir, so two runs sharing /tmp had one install-db delete the other's
-    temporary tables ("Unknown table 'mysql.tmp_user_sys'", 3 of 24 trios of installs here)."""
-    data, scratch = folder / "data", folder / "tmp"
-    scratch.mkdir()
-    # --no-defaults must come first, or Debian's /etc/mysql settings leak in.
-    run_quietly(
-        [
-            str(install),
-            "--no-defaults",
-            f"--datadir={data}",
-            f"--tmpdir={scratch}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-            "--skip-name-resolve",
-            "--innodb-log-file-size=16M",
-            *as_root,
-        ],
-        "MariaDB install-db",
-    )
-    return data, scratch
-
-
-def _set_root_password(password: str) -> str:
-    """SQL giving every root account install-db may create this password."""
-    hosts = ("localhost", "127.0.0.1", "::1", "%")
-    return "".join(
-        f"ALTER USER IF EXISTS 'root'@'{host}' IDENTIFIED BY '{password}';\n" for host in hosts
-    )
-
-
-def _connect(port: int, password: str):  # type: ignore[no-untyped-def]
-    import MySQLdb
-
-    return MySQLdb.connect(
-        host="127.0.0.1", port=port, user="root", password=password, connect_timeout=2
-    )
-
+from ormbench.servers.base import Database, ServerURL
 
 SETTINGS = (
     "innodb_flush_log_at_trx_commit",
@@ -299,10 +174,20 @@ class MySQL(Backend):
     def throwaway(
         self, source: str, *, no_fsync: bool, buffer_mb: int | None
     ) -> ContextManager[Database] | None:
-        binaries = local_binaries() if source == "local" else None
+        binaries = mysql_servers.local_binaries() if source == "local" else None
         if binaries is None:
             return None
-        return throwaway(*binaries, no_fsync=no_fsync, buffer_mb=buffer_mb)
+        return mysql_servers.throwaway(self, *binaries, no_fsync=no_fsync, buffer_mb=buffer_mb)
+
+    def replica(self, primary: Database) -> ContextManager[Database] | None:
+        return mysql_servers.replica_of(self, primary) if "binaries" in primary.extra else None
+
+    def replica_caught_up(self, primary: Any, replica: Any, timeout: float) -> bool:
+        (position := primary.cursor()).execute("SELECT @@gtid_binlog_pos")
+        (wait := replica.cursor()).execute(
+            "SELECT MASTER_GTID_WAIT(%s, %s)", (position.fetchone()[0], timeout)
+        )
+        return bool(wait.fetchone()[0] == 0)
 
     def quote(self, name: str) -> str:
         return f"`{name}`"
@@ -329,12 +214,8 @@ class MySQL(Backend):
         cursor.execute("SELECT VERSION(), @@version_comment")
         version = " ".join(cursor.fetchone())
         # SHOW VARIABLES skips names a server lacks (MariaDB < 11.1 has tx_isolation).
-        cursor.execute(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ("
-            + ", ".join(["%s"] * len(SETTINGS))
-            + ")",
-            SETTINGS,
-        )
+        marks = ", ".join(["%s"] * len(SETTINGS))
+        cursor.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({marks})", SETTINGS)
         settings = dict(cursor.fetchall())
         # Django sets READ COMMITTED per session; the global default says otherwise.
         cursor.execute("SHOW SESSION VARIABLES LIKE %s", ["%isolation"])

@@ -328,6 +328,16 @@ class PostgreSQL(Backend):
     def replica(self, primary: Database) -> ContextManager[Database] | None:
         return replica_of(primary) if "bindir" in primary.extra else None
 
+    def replica_caught_up(self, primary: Any, replica: Any, timeout: float) -> bool:
+        (lsn,) = primary.execute("SELECT pg_current_wal_lsn()").fetchone()
+        deadline = time.monotonic() + timeout
+        check = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+        while not replica.execute(check, [lsn]).fetchone()[0]:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
     def execute_admin(self, server: ServerURL, sql: str) -> None:
         kwargs: dict[str, Any] = {}
         if server.password:

@@ -49,6 +49,7 @@ from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
 from ormbench.worker.state.restore import Snapshots
 
+REPLICA_WAIT = 60.0  # seconds a replica may take to replay what the primary has
 # Calls whose correctness figures (`Correct.record`) are kept: a race's outcome varies from
 # call to call (26 of 40 updates lost at n=10 in one call, fewer in the next), so one call
 # is an anecdote. Five give a median and a range, and five chances for a variant that is wrong
@@ -124,9 +125,24 @@ class Harness:
         replica = "replica" in connections.databases
         return case.variant.applies.unmet(self.vendor, connection.features, self.scale, replica)
 
+    def replica_caught_up(self, case: Case) -> None:
+        """Before a case that reads the replica: wait until it has what the primary has (the
+        dataset just loaded, the last restore), or the case would be held to another answer."""
+        from django.db import connections
+
+        ends = [connections[alias] for alias in ("default", "replica")]
+        for end in ends:
+            end.ensure_connection()
+        primary, replica = (end.connection for end in ends)
+        if not registry.by_vendor(self.vendor).replica_caught_up(primary, replica, REPLICA_WAIT):
+            why = f"the replica did not catch up with the primary in {REPLICA_WAIT:.0f} s"
+            raise ScenarioMismatch(case.family, case.variant.name, self.database, why)
+
     def measure(self, benchmark: Any, case: Case) -> None:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
+        if variant.applies.replica:
+            self.replica_caught_up(case)
         expected = variant.expected_queries(n, self.vendor, case.mode)
         full = not self.policy.timing_only
         problems = list(self.references.problems_of(case)) if full else []

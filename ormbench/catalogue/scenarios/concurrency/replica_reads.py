@@ -1,12 +1,14 @@
 """n reads of a book with its author while a writer keeps committing on the primary: on the
-primary, against the streaming replica through the guides' PrimaryReplicaRouter.
+primary, against the replica through the guides' PrimaryReplicaRouter (PostgreSQL streaming
+replication, MariaDB's binary-log replication).
 
 The writer runs for the whole of each variant's block of calls (`around`: started, in its
 stride, and stopped outside the timing), so the time is the n reads' alone; `observed` gives
 the slowest single read and what the writer managed meanwhile, in the last timed call (the
 checked one reads the primary through the round-trip proxy, which would favour the replica). On this
 machine both servers share the same two cores, so the replica cannot add capacity here: what
-shows is the cost of the other connection and of a standby replaying WAL while it answers.
+shows is the cost of the other connection and of a replica replaying the primary's log while
+it answers.
 What to take from it: a replica moves read load off the primary; it does not make a read
 faster, and every read there may be stale (see read_your_writes). Measure on separate hosts
 before counting on the capacity.
@@ -26,9 +28,9 @@ replica_reads = Scenario(
     "replica_reads",
     sizes=(10, 100),  # the writer deletes what it inserted when stopped: the call only reads
     applies=Requires(
-        vendors=("postgresql",),
+        vendors=("postgresql", "mysql"),
         replica=True,
-        why="the suite starts a streaming replica for PostgreSQL only",
+        why="SQLite has no replica: one file, one server-less process",
     ),
 )
 
