@@ -136,3 +136,34 @@ def test_a_loss_is_named_only_beyond_the_noise_of_both_ranges() -> None:
     rendered = summary.render(doc)
     assert "loses: s/slower_everywhere 0.5x" in rendered
     assert "filter_then_annotate" not in rendered
+
+
+def test_a_speedup_of_cpu_bound_variants_is_in_units_of_the_machines_speed() -> None:
+    """The naive variant's rounds ran while the VM was twice as slow (its speed reference took
+    0.2 ms against 0.1 ms): 4 ms against 1 ms is a 2x speedup, not 4x. A pair mostly waiting
+    on a server keeps its measured ratio: the reference times Python, not the server."""
+
+    def pair(cpu_share: float) -> list[dict]:
+        return [
+            _bench(
+                "loop", "naive", 4.0, 3.9, 4.1, cpu_share=cpu_share, speed_reference_seconds=0.0002
+            ),
+            _bench(
+                "bulk",
+                "optimized",
+                1.0,
+                0.99,
+                1.01,
+                cpu_share=cpu_share,
+                speed_reference_seconds=0.0001,
+            ),
+        ]
+
+    found = {r.variant: r for r in rows(factory.run(pair(0.95)))}
+    assert found["bulk"].speedup == 2.0
+    assert (
+        found["bulk"].speedup_low == 3.9 / 2 / 1.01 and found["bulk"].speedup_high == 4.1 / 2 / 0.99
+    )
+    assert found["loop"].speedup == 1.0
+    waiting = {r.variant: r for r in rows(factory.run(pair(0.3)))}
+    assert waiting["bulk"].speedup == 4.0

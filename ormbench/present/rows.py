@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ormbench.analysis.compare import CPU_BOUND
 from ormbench.present import numbers
-from ormbench.results import Run, wrong_by_design
+from ormbench.results import Benchmark, Run, wrong_by_design
 
 NOISY_IQR_RATIO = 0.25  # an IQR above a quarter of the median: the figure is flagged noisy
 
@@ -94,26 +95,24 @@ def _is_baseline(run: Run, scenario: str, variant: str, role: str) -> bool:
 def rows(run: Run) -> list[Row]:
     """Every benchmark of a run, with its speedup against its scenario's baseline: the naive
     variant, or the reference where the naive one is wrong by design."""
-    naive: dict[tuple[str, str, int], dict[str, float]] = {}
+    naive: dict[tuple[str, str, int], Benchmark] = {}
     naive_counts: dict[tuple[str, str, int], int] = {}
     for b in run.benchmarks:
         info = b.figures
         if _is_baseline(run, info.scenario, info.variant, info.role) and info.valid:
-            naive[(info.scenario, info.database, info.n)] = b.stats
+            naive[(info.scenario, info.database, info.n)] = b
             if info.instructions:
                 naive_counts[(info.scenario, info.database, info.n)] = info.instructions
     out = []
     for b in run.benchmarks:
         info, stats = b.figures, b.stats
-        base_stats = naive.get((info.scenario, info.database, info.n))
-        base = base_stats["median"] if base_stats else None
+        baseline = naive.get((info.scenario, info.database, info.n))
+        base_stats = baseline.stats if baseline else None
+        base = baseline.stats["median"] * _machine_speed(baseline, b) if baseline else None
         reference = run.meta.scenarios.get(info.scenario, {}).get("reference")
         wrong = wrong_by_design(info.role, info.variant, reference)
         valid = info.valid
-        low = high = None
-        if valid and base_stats and stats.get("q1") and stats.get("q3"):
-            low = base_stats.get("q1", base) / stats["q3"]
-            high = base_stats.get("q3", base) / stats["q1"]
+        low, high = _interval(base, base_stats, stats) if valid else (None, None)
         out.append(
             Row(
                 scenario=info.scenario,
@@ -151,6 +150,31 @@ def rows(run: Run) -> list[Row]:
             )
         )
     return out
+
+
+def _interval(
+    base: float | None, base_stats: dict[str, float] | None, stats: dict[str, float]
+) -> tuple[float | None, float | None]:
+    """The speedup's range: the baseline's quartiles (scaled as its median) over this one's."""
+    if not (base and base_stats and stats.get("q1") and stats.get("q3")):
+        return None, None
+    scaled = base / base_stats["median"]
+    low = base_stats.get("q1", base) * scaled / stats["q3"]
+    return low, base_stats.get("q3", base) * scaled / stats["q1"]
+
+
+def _machine_speed(baseline: Benchmark, other: Benchmark) -> float:
+    """How much faster the machine ran `other` than `baseline`, for two CPU-bound benchmarks
+    with the speed reference timed beside their rounds (`ormbench.worker.speed`), else 1: the
+    baseline's times are scaled by it, so a speedup is not a slow spell of this VM (1.7-1.8x
+    for seconds at a time) landing on one variant's rounds. A benchmark mostly waiting on a
+    server is left as measured: the reference times this process's Python, not the server."""
+    pair = (baseline.figures, other.figures)
+    if not all((f.cpu_share or 0) >= CPU_BOUND and f.speed_reference_seconds for f in pair):
+        return 1.0
+    return (other.figures.speed_reference_seconds or 1) / (
+        baseline.figures.speed_reference_seconds or 1
+    )
 
 
 def _ratio(base: int | None, value: int | None) -> float | None:

@@ -61,7 +61,8 @@ def _problems(meta: RunMeta) -> list[str]:
     lines = [
         "",
         "median time, speedup against the naive variant (against the reference where the "
-        "naive one is wrong by design), queries (/round trips on the wire "
+        "naive one is wrong by design; between CPU-bound variants in units of the machine's "
+        "speed, timed beside their rounds), queries (/round trips on the wire "
         "where they differ; +Nc: connections the call opened); ~ marks a noisy figure (IQR "
         "above 25% of the median)",
     ]
