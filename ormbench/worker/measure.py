@@ -44,7 +44,7 @@ from ormbench.worker.probes.effect import (
 from ormbench.worker.probes.equivalence import refuse_lazy
 from ormbench.worker.probes.roundtrips import RoundTrips
 from ormbench.worker.reference import References
-from ormbench.worker.rounds import LastRound, nothing, rounds_for, then
+from ormbench.worker.rounds import WARMUP_ROUNDS, LastRound, nothing, rounds_for, then
 from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
 from ormbench.worker.state.restore import Snapshots
@@ -353,7 +353,8 @@ class Harness:
         undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
         if scenario.undo_schema is not None:
             undo = then(undo, scenario.undo_schema)
-        call, warmup, counter = case.call(), 0, self.counter
+        call, counter = case.call(), self.counter
+        warmup = WARMUP_ROUNDS if policy.min_rounds is None else 0  # a run's, not a comparison's
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
@@ -367,6 +368,7 @@ class Harness:
             tuple(check.effect),
             undo,
             measure_speed=self.counter is None,
+            warmup=warmup,
         )
         try:
             result = benchmark.pedantic(

@@ -16,8 +16,14 @@ from ormbench.worker.probes.call import StatementCounter
 from ormbench.worker.probes.effect import Effects
 from ormbench.worker.probes.equivalence import first_difference
 
-# No warm-up round: the checked call just before the timing fills Django's connection, model and
-# statement caches, as a warm-up would.
+# One warm-up round in a run, untimed, on the connection the rounds use: the checked call before
+# it runs through the round-trip proxy on another connection, and then come the correctness
+# samples and the effect digests. Without it the first timed round was slower than the rest by
+# a median 16% (SQLite), 21% (PostgreSQL), 16% (MariaDB) over the xs catalogue, and 42-51% of
+# benchmarks had it 20% slower: one round in three of a slow call. A comparison's processes go
+# without: a side's cold round is the other side's too, and a warm-up would double a slow call's
+# timed work there.
+WARMUP_ROUNDS = 1
 MIN_ROUNDS = 5  # fewer rounds give no usable spread (and no significance test in compare)
 # A call of half a second or more (a loop of a thousand commits) averages a thousand statements;
 # at s its rounds varied by 6.8% (median coefficient of variation, p90 14%); the median of three
@@ -47,6 +53,7 @@ class LastRound:
     speeds: list[float] = field(default_factory=list)
     """The machine's speed (`ormbench.worker.speed`) just before each round, outside its timing."""
     measure_speed: bool = True  # measure it (not for counted calls: instructions need no speed)
+    warmup: int = 0  # calls before the timed rounds: no speed is measured for them
 
     def __post_init__(self) -> None:
         self._stack = contextlib.ExitStack()
@@ -64,7 +71,7 @@ class LastRound:
             self._stack.enter_context(connection.execute_wrapper(self.executed))
             self.executed.counting = True
         # With few rounds no median smooths a reference an interrupt hit: take three there.
-        if self.measure_speed:
+        if self.measure_speed and self._calls > self.warmup:
             self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
 
     def teardown(self, *_args: Any, **_kwargs: Any) -> None:
