@@ -12,6 +12,7 @@ read replica's usually is: a read there may not see the newest commit
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -183,14 +184,15 @@ def replica_of(backend: Backend, primary: Database) -> Iterator[Database]:
         own = ["--server-id=2", "--skip-log-bin", "--read-only=1", f"--relay-log={folder}/relay"]
         with _serving(server, folder, password, own, "MariaDB replica") as (proc, port):
             _follow(port, password, int(primary.django["PORT"]))
-            yield Database(
+            yield dataclasses.replace(  # the primary's credentials, on the replica's port
+                primary,
                 name="mysql-replica",
-                vendor="mysql",
-                django=backend.settings(DATABASE_NAME, "127.0.0.1", port, "root", password),
+                django={**primary.django, "PORT": str(port)},
                 origin=f"replica of {primary.display}",
                 display=f"mysql://root@127.0.0.1:{port}/{DATABASE_NAME} (replica)",
                 startup_seconds=time.monotonic() - started,
                 extra={"server_pid": proc.pid, "folder": str(folder)},
+                setup={},
             )
 
 
