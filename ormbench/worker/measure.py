@@ -341,8 +341,7 @@ class Harness:
         A variant that caches its result (or skips its writes) after the first call passes
         the first check and times at almost nothing: its last round shows it.
         """
-        scenario, n = case.scenario, case.n
-        policy = self.policy
+        scenario, n, policy = case.scenario, case.n, self.policy
         rounds = policy.rounds or rounds_for(
             check.seconds, policy.target_seconds, policy.min_rounds
         )
