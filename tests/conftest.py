@@ -25,6 +25,11 @@ import pytest
 
 from ormbench.servers import Database, provide
 
+pytest.register_assert_rewrite("tests.faults")
+from tests.faults import heard  # noqa: E402
+
+pytest_plugins = ["tests.faults"]
+
 ROOT = Path(__file__).resolve().parents[1]
 # A real run (fk_access, counter_race, inserts, upsert_ignore at xs on all three databases),
 # committed so that the report, compare and results tests run without servers.
@@ -42,33 +47,6 @@ SERVER_FIXTURES = {
 }  # fmt: skip
 
 
-# The fault suite: each of these tests injects a fault (a kill at some phase, a full disk, a
-# read-only or look-alike folder, a dead server, EMFILE, two runs at once, a killed parent) or
-# a bad or hostile input, and asserts that nothing is lost, nothing is left behind, and the user
-# gets one line, not a traceback. Their tally closes every test session (the CI log's figures).
-FAULT_MODULES = {
-    "test_reliability", "test_user_folders", "test_hostile_input", "test_store", "test_clean",
-    "test_credentials", "test_argv", "test_cli", "test_project", "test_docker",
-}  # fmt: skip
-FAULTS: dict[str, int] = {"tried": 0, "held": 0, "failed": 0, "skipped": 0}
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    module = report.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
-    if module in FAULT_MODULES and (report.when == "call" or report.skipped):
-        FAULTS["tried"] += 1
-        FAULTS["held" if report.passed else "skipped" if report.skipped else "failed"] += 1
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if FAULTS["tried"]:
-        terminalreporter.write_line(
-            f"fault suite: {FAULTS['tried']} faults and bad inputs tried, {FAULTS['held']} held "
-            "(each: nothing lost or left behind, one line, no traceback, as it asserts), "
-            f"{FAULTS['failed']} failed, {FAULTS['skipped']} skipped"
-        )
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -79,7 +57,7 @@ def bench(
     *args: str, results: Path, timeout: float = 900, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`python -m ormbench run ...` as a user runs it; output captured as text."""
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "ormbench", "run", "--results", str(results), *args],
         cwd=ROOT,
         capture_output=True,
@@ -87,6 +65,8 @@ def bench(
         timeout=timeout,
         env={**os.environ, **env},
     )
+    heard(done.stdout + done.stderr)
+    return done
 
 
 def in_process(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,6 +82,7 @@ def in_process(*args: str) -> subprocess.CompletedProcess[str]:
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+    heard(out.getvalue() + err.getvalue())
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
@@ -159,13 +140,15 @@ def compare(
     *args: str, cwd: Path = ROOT, results: Path, timeout: float = 1200
 ) -> subprocess.CompletedProcess[str]:
     """`python -m ormbench compare ...` as a user runs it."""
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "ormbench", "compare", *args, "--results", str(results)],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+    heard(done.stdout + done.stderr)
+    return done
 
 
 def newest_run(results: Path) -> dict[str, Any]:
@@ -316,4 +299,5 @@ class BenchProcess:
     def finish(self, timeout: float = 300) -> int:
         code = self.proc.wait(timeout)
         self._reader.join(10)
+        heard(self.output)
         return code

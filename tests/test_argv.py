@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ormbench.cli import _without_secrets
 from tests.conftest import ROOT
 
 SECRET = "Argv5ecretPw"
 
 
+@pytest.mark.fault
 def test_urls_leave_argv_for_the_environment() -> None:
     kept, env = _without_secrets(
         ["run", "--db-url", f"postgresql://u:{SECRET}@h/d", "--db=sqlite",
@@ -32,6 +35,7 @@ def test_urls_leave_argv_for_the_environment() -> None:
     assert _without_secrets(["run", "--db", "sqlite"]) == (["run", "--db", "sqlite"], {})
 
 
+@pytest.mark.fault
 def test_a_running_command_shows_no_password_in_ps(tmp_path: Path) -> None:
     with socket.socket() as silent:  # a "server" that accepts and never answers: the run waits
         silent.bind(("127.0.0.1", 0))

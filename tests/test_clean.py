@@ -41,6 +41,7 @@ def _running(pid: str) -> bool:
     return state != "Z"
 
 
+@pytest.mark.fault
 def test_clean_removes_what_a_killed_run_left_and_nothing_of_the_users(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,6 +102,7 @@ with own_database(parse(os.environ["ORMBENCH_TEST_URL"])) as db:
 """
 
 
+@pytest.mark.fault
 def test_databases_a_killed_run_made_on_a_users_server_are_dropped_and_no_others(
     postgresql_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,6 +174,7 @@ djangos._venv("django-5.2", Path(sys.executable), ["django==5.2"])
 """
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("stall", ["venv", "pip"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_django_venv_build_cut_short_is_never_reused_and_clean_removes_it(
@@ -202,6 +205,7 @@ def test_a_django_venv_build_cut_short_is_never_reused_and_clean_removes_it(
     assert djangos.reap_unfinished() == []
 
 
+@pytest.mark.fault
 def test_the_next_build_rebuilds_a_venv_whose_builder_was_killed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
 def test_bad_input_is_one_clear_line(case: str, tmp_path: Path) -> None:
     args, expected = BAD_INPUTS[case]
@@ -66,6 +67,7 @@ COMPARE_MISTAKES = {
 }
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case", COMPARE_MISTAKES, ids=list(COMPARE_MISTAKES))
 def test_a_compare_mistake_is_one_line(case: str, tmp_path: Path) -> None:
     args, expected = COMPARE_MISTAKES[case]

@@ -38,6 +38,7 @@ def _client(name: str) -> str:
     return found
 
 
+@pytest.mark.fault
 def test_another_account_cannot_log_in_to_the_throwaway_postgresql(
     postgresql_server: Database,
 ) -> None:
@@ -53,6 +54,7 @@ def test_another_account_cannot_log_in_to_the_throwaway_postgresql(
     assert through_socket.returncode != 0
 
 
+@pytest.mark.fault
 def test_another_account_cannot_log_in_to_the_throwaway_mariadb(mysql_server: Database) -> None:
     entry = mysql_server.django
     login = [_client("mariadb"), "-h", "127.0.0.1", "-P", str(entry["PORT"]), "-u", "root"]
@@ -62,6 +64,7 @@ def test_another_account_cannot_log_in_to_the_throwaway_mariadb(mysql_server: Da
     assert _as_other(login, MYSQL_PWD=entry["PASSWORD"]).returncode == 0
 
 
+@pytest.mark.fault
 def test_a_throwaway_server_inherits_none_of_the_runs_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

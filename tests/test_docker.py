@@ -46,6 +46,7 @@ def _dead_pid() -> int:
     return ended.pid
 
 
+@pytest.mark.fault
 def test_a_container_gets_a_password_of_its_own_in_composes_environment_only(
     fake_docker: Path,
 ) -> None:
@@ -61,6 +62,7 @@ def test_a_container_gets_a_password_of_its_own_in_composes_environment_only(
         assert again.django["PASSWORD"] != password
 
 
+@pytest.mark.fault
 def test_clean_removes_the_containers_of_this_hosts_dead_runs_only(
     fake_docker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

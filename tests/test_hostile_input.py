@@ -18,6 +18,7 @@ from tests import factory
 from tests.conftest import in_process
 
 
+@pytest.mark.bad_input
 def test_a_commit_range_that_is_an_option_is_refused_before_git_sees_it(tmp_path: Path) -> None:
     written = tmp_path / "x"
     done = in_process("run", f"--commits=--output={written}..HEAD", "--db", "sqlite")
@@ -25,6 +26,7 @@ def test_a_commit_range_that_is_an_option_is_refused_before_git_sees_it(tmp_path
     assert not written.exists() and not list(tmp_path.iterdir())
 
 
+@pytest.mark.bad_input
 def test_the_suggested_bisect_command_quotes_every_word_from_a_run_file() -> None:
     hostile = "fk_access; touch /tmp/owned #"
     series = Series(
@@ -36,6 +38,7 @@ def test_the_suggested_bisect_command_quotes_every_word_from_a_run_file() -> Non
     assert words[-2:] == ["-k", "fk_access; touch /tmp/owned # and select_related $(id)"]
 
 
+@pytest.mark.bad_input
 def test_a_store_url_of_any_case_is_a_server_never_a_local_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,6 +55,7 @@ def test_a_store_url_of_any_case_is_a_server_never_a_local_folder(
     assert list(tmp_path.iterdir()) == [], "no folder named after the URL"
 
 
+@pytest.mark.bad_input
 def test_an_applications_sqlite_file_is_not_taken_for_a_history_store(tmp_path: Path) -> None:
     from ormbench.analysis.history.index import open_index
 
@@ -68,6 +72,7 @@ def test_an_applications_sqlite_file_is_not_taken_for_a_history_store(tmp_path: 
     open_index(str(tmp_path / "history.sqlite3"), tmp_path).close()  # and again
 
 
+@pytest.mark.bad_input
 def test_a_db_url_query_reaches_the_driver() -> None:
     from ormbench.servers.url import parse
 
@@ -86,6 +91,7 @@ HOSTILE_RUNS = {
 }
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case", HOSTILE_RUNS, ids=list(HOSTILE_RUNS))
 def test_a_hostile_run_file_is_refused_in_one_line(case: str, tmp_path: Path) -> None:
     overrides, said = HOSTILE_RUNS[case]
@@ -97,6 +103,7 @@ def test_a_hostile_run_file_is_refused_in_one_line(case: str, tmp_path: Path) ->
         store.load_run(path)
 
 
+@pytest.mark.bad_input
 def test_the_history_skips_hostile_run_files_and_goes_on(tmp_path: Path) -> None:
     runs = store.runs_dir(tmp_path)
     runs.mkdir(parents=True)
@@ -116,6 +123,7 @@ def test_the_history_skips_hostile_run_files_and_goes_on(tmp_path: Path) -> None
     assert all(tmp_path in p.parents for p in written)
 
 
+@pytest.mark.bad_input
 def test_a_run_holding_one_benchmark_twice_is_refused() -> None:
     from ormbench.results import Run
 

@@ -23,6 +23,7 @@ def _folder(tmp_path: Path, table: str) -> Path:
     return tmp_path
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
@@ -75,6 +76,7 @@ def test_a_folder_without_the_table_is_the_bundled_catalogue(tmp_path: Path) -> 
     assert project.read(tmp_path / "nowhere") == (project.Project(), {})
 
 
+@pytest.mark.bad_input
 def test_a_data_hook_that_is_not_there_is_one_line() -> None:
     from ormbench.errors import BenchError
 
@@ -145,6 +147,7 @@ def test_a_project_unknown_to_the_suite_runs_without_a_data_hook(tmp_path: Path)
     assert "create_products" in run.read_text()
 
 
+@pytest.mark.bad_input
 def test_a_scenario_declared_wrong_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,19 +20,9 @@ from tests.conftest import (
     ormbench_folders,
     ormbench_processes,
 )
+from tests.faults import left_behind
 
 SECRET = "Pw9sEcReT"
-
-
-def left_behind(processes: set[str], folders: set[Path]) -> tuple[set[str], set[Path]]:
-    """Server processes and /tmp/ormbench-* folders that were not there before."""
-    deadline = time.monotonic() + 10  # a server's last child process may take a moment to exit
-    while time.monotonic() < deadline:
-        extra = (set(ormbench_processes()) - processes, set(ormbench_folders()) - folders)
-        if extra == (set(), set()):
-            break
-        time.sleep(0.2)
-    return extra
 
 
 def new_folder(kind: str, before: set[Path], timeout: float = 60) -> Path:
@@ -52,6 +42,7 @@ def run_files(results: Path) -> list[Path]:
     return sorted((results / "runs").glob("*")) if (results / "runs").exists() else []
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("phase", "how"),
     [
@@ -93,6 +84,7 @@ def test_interrupt_stops_servers_and_writes_nothing_half(
     assert run_files(tmp_path) == [], "an interrupted run stores nothing"
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 def test_after_sigkill_the_next_run_removes_what_the_dead_run_left(tmp_path: Path) -> None:
     folders = set(ormbench_folders())
@@ -121,6 +113,7 @@ def test_after_sigkill_the_next_run_removes_what_the_dead_run_left(tmp_path: Pat
     assert not any(str(orphan) in p for p in ormbench_processes())
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 def test_a_server_dying_mid_run_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
     processes, folders = set(ormbench_processes()), set(ormbench_folders())
@@ -155,6 +148,7 @@ def test_a_server_dying_mid_run_is_reported_and_the_rest_still_runs(tmp_path: Pa
     assert left_behind(processes, folders) == (set(), set())
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
     args = (
@@ -203,6 +197,7 @@ def everything_written(results: Path) -> str:
     )
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 @pytest.mark.parametrize("given", ["--db-url", "environment"])
 def test_a_password_never_reaches_output_results_or_report(
@@ -221,6 +216,7 @@ def test_a_password_never_reaches_output_results_or_report(
     assert SECRET not in everything_written(tmp_path)
 
 
+@pytest.mark.bad_input
 def test_a_wrong_password_is_one_line_without_the_password(mysql_user: str, tmp_path: Path) -> None:
     done = bench(
         "--db-url", f"mysql://bench:{SECRET}x@{mysql_user}/", "--scale", "xs", results=tmp_path
@@ -231,6 +227,7 @@ def test_a_wrong_password_is_one_line_without_the_password(mysql_user: str, tmp_
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.fault
 def test_missing_server_binaries_name_what_to_install(tmp_path: Path) -> None:
     done = in_process("run", "--db", "mysql", "--server", "embedded", f"--results={tmp_path}")
     assert done.returncode == 1
@@ -238,6 +235,7 @@ def test_missing_server_binaries_name_what_to_install(tmp_path: Path) -> None:
     assert "nothing was measured" in done.stderr
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     "content",
     ["{broken", json.dumps({"benchmarks": [], "ormbench": {"schema_version": 99}})],
@@ -252,6 +250,7 @@ def test_report_of_a_bad_results_file_is_one_line(content: str, tmp_path: Path) 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.fault
 def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -265,6 +264,7 @@ def test_unwritable_results_folder_fails_before_any_server_starts(tmp_path: Path
 REPLICA_PIDFILE = {"postgresql": "data/postmaster.pid", "mysql": "mysqld.pid"}
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 @pytest.mark.parametrize(
     ("database", "ending"),
@@ -328,6 +328,7 @@ SIGKILL_PHASES = {
 }
 
 
+@pytest.mark.fault
 @pytest.mark.servers
 @pytest.mark.parametrize("phase", list(SIGKILL_PHASES))
 def test_sigkill_at_every_phase_loses_nothing_and_clean_leaves_nothing(

@@ -23,6 +23,7 @@ def test_saved_run_round_trips(tmp_path: Path) -> None:
     assert store.load_run(path) == minimal_run()
 
 
+@pytest.mark.fault
 def test_two_saves_in_the_same_second_never_overwrite(tmp_path: Path) -> None:
     first = store.save_run(minimal_run(), tmp_path)
     marked = minimal_run()
@@ -34,6 +35,7 @@ def test_two_saves_in_the_same_second_never_overwrite(tmp_path: Path) -> None:
     assert not list((tmp_path / "runs").glob(".*.tmp")), "no temporary file is left behind"
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("content", ["{not json", '{"benchmarks": []}', "[]", ""])
 def test_corrupt_or_foreign_file_is_refused_in_one_line(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.json"
@@ -43,6 +45,7 @@ def test_corrupt_or_foreign_file_is_refused_in_one_line(tmp_path: Path, content:
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
 
 
+@pytest.mark.bad_input
 def test_unknown_schema_is_refused(tmp_path: Path) -> None:
     doc = minimal_run().as_dict()
     doc["ormbench"]["schema_version"] = 999
@@ -52,6 +55,7 @@ def test_unknown_schema_is_refused(tmp_path: Path) -> None:
         store.load_run(path)
 
 
+@pytest.mark.fault
 def test_unwritable_results_folder_is_refused_before_any_work(tmp_path: Path) -> None:
     blocker = tmp_path / "results"
     blocker.write_text("a file where the folder should be")
@@ -59,6 +63,7 @@ def test_unwritable_results_folder_is_refused_before_any_work(tmp_path: Path) ->
         store.ensure_writable(blocker)
 
 
+@pytest.mark.fault
 def test_half_written_results_of_dead_processes_are_reaped_and_nothing_else(
     tmp_path: Path,
 ) -> None:

@@ -22,6 +22,7 @@ def _aged(folder: Path, seconds: float = 3600) -> Path:
     return folder
 
 
+@pytest.mark.fault
 def test_only_an_empty_folder_of_the_suites_own_name_is_reaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -39,6 +40,7 @@ def test_only_an_empty_folder_of_the_suites_own_name_is_reaped(
     assert not left.exists()
 
 
+@pytest.mark.fault
 def test_a_report_folder_the_suite_did_not_build_is_refused_and_kept(tmp_path: Path) -> None:
     target = tmp_path / "report"
     target.mkdir()
@@ -69,6 +71,7 @@ def test_a_report_the_suite_built_is_replaced(tmp_path: Path) -> None:
     assert not (target / "a.png").exists()
 
 
+@pytest.mark.fault
 def test_a_run_is_kept_where_the_filesystem_has_no_hard_links(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,6 +89,7 @@ def test_a_run_is_kept_where_the_filesystem_has_no_hard_links(
     )  # no temporary file left
 
 
+@pytest.mark.fault
 def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,6 +106,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
     assert list(store.runs_dir(tmp_path).iterdir()) == []
 
 
+@pytest.mark.fault
 def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answer(tmp_path: Path) -> None:
     from ormbench.protocol import WorkerAnswer
 
@@ -120,6 +125,7 @@ def test_a_password_a_driver_quoted_is_scrubbed_from_the_workers_answer(tmp_path
     assert back.benchmarks == {"error": "x *** y"}
 
 
+@pytest.mark.fault
 def test_two_builds_finishing_at_once_take_turns(tmp_path: Path) -> None:
     import threading
 
@@ -146,6 +152,7 @@ def test_two_builds_finishing_at_once_take_turns(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
 
+@pytest.mark.fault
 def test_a_comparisons_worktree_leaves_the_users_own_stale_worktrees_alone(tmp_path: Path) -> None:
     import shutil
     import subprocess
