@@ -132,6 +132,7 @@ class WorkerFigures(TypedDict, total=False):
     effect_check_seconds: float
     restore_seconds: float
     snapshot_seconds: float
+    profile_seconds: dict[str, float]  # where the worker's time went (worker.probes.profile)
     quiet: dict[str, Any]
 
 

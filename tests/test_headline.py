@@ -112,12 +112,13 @@ def test_a_race_figure_over_several_calls_reads_as_its_median_and_range() -> Non
 
 
 def test_a_variant_that_loses_an_update_in_one_call_of_five_is_invalid() -> None:
-    from ormbench.worker.measure import RECORD_SAMPLES, _unsteady
+    from ormbench.worker.check import unsteady
+    from ormbench.worker.measure import RECORD_SAMPLES
 
     steady = [{"lost_updates": 0}] * RECORD_SAMPLES
-    assert _unsteady(steady, {"lost_updates": 0}) == []
+    assert unsteady(steady, {"lost_updates": 0}) == []
     once = [*steady[:3], {"lost_updates": 1}, steady[4]]
-    (problem,) = _unsteady(once, {"lost_updates": 0})
+    (problem,) = unsteady(once, {"lost_updates": 0})
     assert problem.startswith(
         f"recorded figures of call 4 of {RECORD_SAMPLES}: {{'lost_updates': 1}}"
     )

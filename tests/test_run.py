@@ -117,6 +117,29 @@ def test_progress_is_lines_a_person_reads_not_pytest_dots(xs_run: dict[str, Any]
     assert "biggest wins" in out
 
 
+def test_each_database_says_where_its_time_went(xs_run: dict[str, Any]) -> None:
+    """The profile's timed work is the rounds pytest-benchmark timed, to the last digit, and
+    the effect checks' and restores' figures are the profile's phases."""
+    from ormbench.worker.probes import profile
+
+    doc = xs_run["doc"]
+    for database in DATABASES:
+        info = doc["ormbench"]["databases"][database]
+        spent = info["profile_seconds"]
+        timed = [b for b in doc["benchmarks"] if b["extra_info"]["database"] == database]
+        assert spent[profile.TIMED] == pytest.approx(sum(b["stats"]["total"] for b in timed))
+        assert spent[profile.EFFECTS] == info["effect_check_seconds"] > 0
+        assert spent[profile.RESTORES] == info["restore_seconds"] > 0
+        assert spent[profile.CHECK] > 0 and spent[profile.LOAD] > 0
+        assert min(spent.values()) >= 0, spent
+        line = re.search(
+            rf"^  {database}: (server start .*; )?worker .*$", xs_run["proc"].stdout, re.M
+        )
+        assert line and "timed work " in line[0] and "checked call " in line[0], database
+    assert "where the time went (the run took " in xs_run["proc"].stdout
+    assert re.search(r"^report: .* \(built in [\d.]+ m?s\)$", xs_run["proc"].stdout, re.M)
+
+
 def test_run_leaves_no_server_and_no_folder(xs_run: dict[str, Any]) -> None:
     assert xs_run["processes_after"] <= xs_run["processes_before"]
     assert xs_run["folders_after"] <= xs_run["folders_before"]

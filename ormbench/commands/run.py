@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from ormbench import store
 from ormbench.commands.options import add_run_options, request_from
 from ormbench.declare import catalogue
 from ormbench.parent import run
 from ormbench.parent.request import RunRequest
-from ormbench.present import exports, summary, table
+from ormbench.present import exports, numbers, summary, table
 from ormbench.present.report.build import build
 
 
@@ -51,7 +52,9 @@ def main(request: RunRequest, report: bool = True) -> int:
     if path is not None:
         print(f"\nresults: {path}")
         if report:
-            print(f"report:  {build(path, request.results)}")
+            began = time.perf_counter()
+            page = build(path, request.results)
+            print(f"report:  {page} (built in {numbers.seconds(time.perf_counter() - began)})")
         if store.append_job_summary(exports.run_summary(measured)):
             print("job summary: $GITHUB_STEP_SUMMARY")
     if path is None:

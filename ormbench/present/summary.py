@@ -31,7 +31,35 @@ def render(run: Run) -> str:
     steadiness = machine_steadiness(run)
     if steadiness:
         lines.append(steadiness)
+    lines += where_the_time_went(run)
     return "\n".join(lines)
+
+
+SHOWN_SHARE = 0.005  # phases under half a percent of a worker's time are summed as "others"
+
+
+def where_the_time_went(run: Run) -> list[str]:
+    """Per database, its server's start and where its worker's time went, phase by phase
+    (the worker's own profile, `ormbench.worker.probes.profile`): what a cut must aim at."""
+    lines = []
+    for database, info in run.meta.databases.items():
+        spent: dict[str, float] = info.get("profile_seconds") or {}
+        total = sum(spent.values())
+        if not total:
+            continue
+        ranked = sorted(spent.items(), key=lambda item: item[1], reverse=True)
+        shown = [(name, s) for name, s in ranked if s >= SHOWN_SHARE * total]
+        others = total - sum(s for _, s in shown)
+        if others > 0:
+            shown.append(("others", others))
+        phases = ", ".join(f"{name} {numbers.seconds(s)} ({s / total:.0%})" for name, s in shown)
+        start = info.get("startup_seconds")
+        server = f"server start {numbers.seconds(start)}; " if start else ""
+        lines.append(f"  {database}: {server}worker {numbers.seconds(total)}: {phases}")
+    if lines:
+        took = numbers.seconds(run.meta.wall_seconds or 0.0)
+        lines.insert(0, f"where the time went (the run took {took}):")
+    return lines
 
 
 def machine_steadiness(run: Run) -> str:

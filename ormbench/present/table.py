@@ -72,18 +72,6 @@ def _problems(meta: RunMeta) -> list[str]:
             "callgrind (Python, Django, the driver, and SQLite's engine; not a server's CPU), "
             "with the naive variant's count over this one's"
         )
-    wall = numbers.seconds(meta.wall_seconds or 0.0)
-    for figure, what in (
-        ("effect_check_seconds", f"whole-database effect checks took {{}} of {wall}"),
-        ("restore_seconds", "restoring committed writes after each round took {}"),
-    ):
-        spent = [
-            f"{name} {numbers.seconds(info[figure])}"
-            for name, info in meta.databases.items()
-            if figure in info
-        ]
-        if spent:
-            lines.append(what.format(", ".join(spent)))
     for name, info in meta.databases.items():
         if "skipped" in info:
             lines.append(f"SKIPPED {name}: {info['skipped']}")

@@ -43,3 +43,24 @@ class Check:
     def evidence(self) -> tuple[Any, ...]:
         """Everything the check compares: if it is the same at every n, nothing can fail."""
         return (plain(self.result), sorted(self.effect.items()), plain(self.recorded))
+
+
+def observed_now(figures: dict[str, Any]) -> dict[str, Any]:
+    """An `Observed` call's figures, those given as functions read now: after the call and its
+    probes, in the checked call only (a replica's lag, polled until it shows the last write)."""
+    return {name: value() if callable(value) else value for name, value in figures.items()}
+
+
+def as_timed(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures a timed round measured of itself; those given as functions stay the checked
+    call's (read after it: after a timed round, its writes are already undone)."""
+    return {name: value for name, value in figures.items() if not callable(value)}
+
+
+def unsteady(samples: list[dict[str, Any]], reference: dict[str, Any]) -> list[str]:
+    """A correct variant's figures are the reference's in every call (no lost update, ever)."""
+    for i, recorded in enumerate(samples, 1):
+        if recorded != reference:
+            return [f"recorded figures of call {i} of {len(samples)}: {recorded}, the "
+                    f"reference's: {reference}"]  # fmt: skip
+    return []

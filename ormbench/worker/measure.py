@@ -23,9 +23,9 @@ from ormbench.protocol import THREADS, Policy
 from ormbench.results import Figures
 from ormbench.servers import registry
 from ormbench.worker import speed
-from ormbench.worker.check import Check
+from ormbench.worker.check import Check, as_timed, observed_now, unsteady
 from ormbench.worker.counting import Counter
-from ormbench.worker.probes import cometrics, heaviest
+from ormbench.worker.probes import cometrics, heaviest, profile
 from ormbench.worker.probes.call import (
     Clock,
     Probe,
@@ -42,6 +42,7 @@ from ormbench.worker.probes.effect import (
     logging_sql,
 )
 from ormbench.worker.probes.equivalence import refuse_lazy
+from ormbench.worker.probes.profile import PROFILE
 from ormbench.worker.probes.roundtrips import RoundTrips
 from ormbench.worker.reference import References
 from ormbench.worker.rounds import WARMUP_ROUNDS, LastRound, nothing, rounds_for, then
@@ -55,27 +56,6 @@ REPLICA_WAIT = 60.0  # seconds a replica may take to replay what the primary has
 # is an anecdote. Five give a median and a range, and five chances for a variant that is wrong
 # only now and then to show it. Only the first process of a run pays them, outside the timing.
 RECORD_SAMPLES = 5
-
-
-def _read(figures: dict[str, Any]) -> dict[str, Any]:
-    """An `Observed` call's figures, those given as functions read now: after the call and its
-    probes, in the checked call only (a replica's lag, polled until it shows the last write)."""
-    return {name: value() if callable(value) else value for name, value in figures.items()}
-
-
-def _as_timed(figures: dict[str, Any]) -> dict[str, Any]:
-    """The figures a timed round measured of itself; those given as functions stay the checked
-    call's (read after it: after a timed round, its writes are already undone)."""
-    return {name: value for name, value in figures.items() if not callable(value)}
-
-
-def _unsteady(samples: list[dict[str, Any]], reference: dict[str, Any]) -> list[str]:
-    """A correct variant's figures are the reference's in every call (no lost update, ever)."""
-    for i, recorded in enumerate(samples, 1):
-        if recorded != reference:
-            return [f"recorded figures of call {i} of {len(samples)}: {recorded}, the "
-                    f"reference's: {reference}"]  # fmt: skip
-    return []
 
 
 @dataclass
@@ -155,7 +135,7 @@ class Harness:
             problems += self.references.differences(case, check)
         samples = self._samples(case) if full and scenario.correct.record is not None else None
         if samples and (is_reference or self.references.compared(case)):
-            problems += _unsteady(samples, self.references.of(case).recorded)
+            problems += unsteady(samples, self.references.of(case).recorded)
         benchmark.group = f"{self.database}: {case.family} n={n}"
         figures = Figures(
             scenario=case.family,
@@ -180,11 +160,13 @@ class Harness:
             **check.exact,
         )
         if full and scenario.explain is not None and variant.role == "naive":
-            figures.explain = scenario.explain(n).explain()
+            with PROFILE.phase(profile.PLANS):
+                figures.explain = scenario.explain(n).explain()
         benchmark.extra_info.update(figures.as_extra_info())  # kept if a timed round raises
         self._written.update(check.dirty)
         with self.prepared(case, variant.fn):
             problems += self._time(benchmark, case, check, figures)
+        PROFILE.move(profile.ROUNDS, profile.TIMED, sum(benchmark.stats.stats.data))
         figures.valid, figures.error = not problems, "; ".join(problems)
         benchmark.extra_info.update(figures.as_extra_info())
         if scenario.writes and self._written:
@@ -197,6 +179,7 @@ class Harness:
         if problems:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
+    @PROFILE.phase(profile.SAMPLES)
     def _samples(self, case: Case) -> list[dict[str, Any]]:
         """A correctness figure (lost updates, claims twice, stale reads) of a race is one
         outcome among many: RECORD_SAMPLES calls give it a spread. Each call is restored,
@@ -210,6 +193,7 @@ class Harness:
             for _ in range(RECORD_SAMPLES)
         ]
 
+    @PROFILE.phase(profile.CHECK)
     def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
         """One call of `fn`, under every probe (`ormbench.worker.probes.call`), its writes
         digested and undone: what it returned and showed."""
@@ -235,7 +219,7 @@ class Harness:
                         probing.enter_context(probe)
                     result = call(n)
                 refuse_lazy(scenario.name, fn, result)
-                observed = _read(result.figures) if isinstance(result, Observed) else {}
+                observed = observed_now(result.figures) if isinstance(result, Observed) else {}
                 result = result.result if isinstance(result, Observed) else result
                 state = correct.state(n) if correct.state is not None else None
                 recorded = correct.record(n, result) if correct.record is not None else {}
@@ -258,6 +242,7 @@ class Harness:
             **figures,
         )
 
+    @PROFILE.phase(profile.PLANS)
     def _exact(
         self, recorder: cometrics.Recorder, statements: list[str], writes: bool
     ) -> dict[str, Any]:
@@ -271,6 +256,7 @@ class Harness:
             "heaviest_plan": heaviest.plan(self.dialect, statements, not writes),
         }
 
+    @PROFILE.phase(profile.MEMORY)
     def peak_memory(self, case: Case) -> int:
         """Peak Python heap during one call (tracemalloc), outside the timed rounds."""
         with self.undone(case), self.prepared(case, case.variant.fn):
@@ -310,6 +296,7 @@ class Harness:
         if counters:  # after the restore's transaction: on MySQL this is DDL, which commits
             self.effects.reset_sequences(dirty)
 
+    @PROFILE.phase(profile.EFFECTS)
     def assert_isolated(self, family: str) -> None:
         """Every scenario must leave the dataset exactly as it found it (row counts included),
         and the schema too."""
@@ -335,6 +322,7 @@ class Harness:
                 stack.enter_context(around())
             yield started.count
 
+    @PROFILE.phase(profile.ROUNDS)
     def _time(self, benchmark: Any, case: Case, check: Check, figures: Figures) -> list[str]:
         """Time the case; hold its last timed round to the same checks as its first call.
 
@@ -379,7 +367,7 @@ class Harness:
                 warmup_rounds=warmup,
             )
             if isinstance(result, Observed):  # the last round ran as timed: no probe, no proxy
-                figures.observed = {**(figures.observed or {}), **_as_timed(result.figures)}
+                figures.observed = {**(figures.observed or {}), **as_timed(result.figures)}
                 result = result.result
         finally:
             if counter is not None:

@@ -18,6 +18,8 @@ from ormbench.errors import ScenarioMismatch
 from ormbench.present.progress import Progress
 from ormbench.protocol import CaseOutcome, WorkerAnswer
 from ormbench.worker.measure import Harness
+from ormbench.worker.probes import profile
+from ormbench.worker.probes.profile import PROFILE
 
 _HARNESS_KEY = pytest.StashKey[Harness]()
 _CASES_KEY = pytest.StashKey[list[Case]]()
@@ -106,8 +108,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     figures = session.config.stash[_ANSWER_KEY].figures
     figures["peak_rss_bytes"] = scales.peak_rss()
     harness = session.config.stash[_HARNESS_KEY]
-    figures["effect_check_seconds"] = harness.effects.seconds
+    spent = PROFILE.seconds
+    figures["effect_check_seconds"] = spent.get(profile.EFFECTS, 0.0)
     figures["quiet"] = harness.quiet.record()
     if harness.snapshots is not None:
-        figures["restore_seconds"] = harness.snapshots.seconds
-        figures["snapshot_seconds"] = harness.snapshots.setup_seconds
+        figures["restore_seconds"] = spent.get(profile.RESTORES, 0.0)
+        figures["snapshot_seconds"] = spent.get(profile.SNAPSHOTS, 0.0)
+    figures["profile_seconds"] = PROFILE.total()

@@ -89,12 +89,15 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
     from ormbench.declare.scenario import cases, discover
     from ormbench.servers.registry import describe
     from ormbench.worker.measure import Harness
+    from ormbench.worker.probes import profile
     from ormbench.worker.state import isolation
 
     size = scales.scale(spec.scale)
-    call_command("migrate", verbosity=0)
-    loading = _load(size, spec.seed)
-    checksum = isolation.checksum()
+    with profile.PROFILE.phase(profile.SETUP):
+        call_command("migrate", verbosity=0)
+    with profile.PROFILE.phase(profile.LOAD):
+        loading = _load(size, spec.seed)
+        checksum = isolation.checksum()
     scenarios = discover(spec.packages)
     answer.found = {
         "database": spec.database,

@@ -15,6 +15,7 @@ from ormbench.worker.check import Check
 from ormbench.worker.probes.call import StatementCounter
 from ormbench.worker.probes.effect import Effects
 from ormbench.worker.probes.equivalence import first_difference
+from ormbench.worker.probes.profile import PROFILE, SPEED
 
 # One warm-up round in a run, untimed, on the connection the rounds use: the checked call before
 # it runs through the round-trip proxy on another connection, and then come the correctness
@@ -72,7 +73,8 @@ class LastRound:
             self.executed.counting = True
         # With few rounds no median smooths a reference an interrupt hit: take three there.
         if self.measure_speed and self._calls > self.warmup:
-            self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
+            with PROFILE.phase(SPEED):
+                self.speeds.append(speed.reference_seconds(repeats=3 if self.calls <= 10 else 1))
 
     def teardown(self, *_args: Any, **_kwargs: Any) -> None:
         if self._calls == self.calls:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ormbench.servers import registry
+from ormbench.worker.probes.profile import EFFECTS, PROFILE
 
 SNAPSHOT_PREFIX = "ormbench_snapshot_"  # the restore's copies (state.restore): not the dataset's
 BUCKET_ROWS = 1024  # rows per bucket when narrowing a differing table down to its first row
@@ -108,7 +108,6 @@ class Effects:
     def __init__(self) -> None:
         from django.db import connection
 
-        self.seconds = 0.0  # spent in the database on digests and counter resets: the checks' cost
         self.vendor = connection.vendor
         self.dialect = registry.by_vendor(self.vendor).dialect
         with connection.cursor() as cursor:
@@ -212,14 +211,12 @@ class Effects:
         """
         from django.db import connection
 
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
+        with PROFILE.phase(EFFECTS), connection.cursor() as cursor:
             for table in tables:
                 pk = self._pk[table]
                 if pk is None:
                     continue
                 cursor.execute(*self.dialect.key_counter_reset(table, pk, self._q))
-        self.seconds += time.perf_counter() - started
 
     def _hashed_columns(self, table: str) -> list[str]:
         """Every column; the key only of rows that were there before (see the class)."""
@@ -265,12 +262,9 @@ class Effects:
     def _all(self, sql: str) -> list[tuple[Any, ...]]:
         from django.db import connection
 
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
+        with PROFILE.phase(EFFECTS), connection.cursor() as cursor:
             cursor.execute(sql)
-            found = list(cursor.fetchall())
-        self.seconds += time.perf_counter() - started
-        return found
+            return list(cursor.fetchall())
 
 
 def key_ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:

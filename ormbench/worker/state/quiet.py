@@ -20,12 +20,12 @@ Each action, and whatever could not be done and why, is recorded in the run.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ormbench.servers.backend import Dialect
+from ormbench.worker.probes.profile import PROFILE, SETTLING
 
 
 @dataclass
@@ -36,23 +36,20 @@ class Quiet:
     shared: bool = False  # a user's server: nothing server-wide
     done: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
 
     def before_timing(self, tables: Iterable[str]) -> None:
-        started = time.perf_counter()
-        self.dialect.quiet_before_timing(self, list(tables), _q)
-        self.seconds += time.perf_counter() - started
+        with PROFILE.phase(SETTLING):
+            self.dialect.quiet_before_timing(self, list(tables), _q)
 
     def after_writes(self, tables: Iterable[str]) -> None:
-        started = time.perf_counter()
-        self.dialect.quiet_after_writes(self, list(tables), _q)
-        self.seconds += time.perf_counter() - started
+        with PROFILE.phase(SETTLING):
+            self.dialect.quiet_after_writes(self, list(tables), _q)
 
     def record(self) -> dict[str, Any]:
         return {
             "applied": sorted(set(self.done)),
             "not_applied": self.refused,
-            "seconds": self.seconds,
+            "seconds": PROFILE.seconds.get(SETTLING, 0.0),
         }
 
     def attempt(self, action: str, sql: str, fetch: bool = False) -> None:

@@ -5,7 +5,7 @@ database holds the pristine dataset. After a call, only the key ranges whose buc
 moved (`Effects.dirty_buckets`) are repaired from the snapshot, in one transaction: rows above
 the dataset's highest key are deleted (children first), changed rows are updated back and
 deleted rows inserted back (parents first). Three statements per written table, whatever its
-size (`seconds` adds their time up for the run). The restore commits durably, outside the
+size (the profile's "restores" adds their time up). The restore commits durably, outside the
 timing: a restore that skipped its fsync (synchronous_commit off) left its WAL for the next
 timed commit to flush, which charged the restore to the next round of a fast bulk variant.
 The dataset checksum after each scenario proves the restore complete. The snapshot tables live
@@ -15,11 +15,11 @@ run's own too), so they are never dropped one by one: a dead server could not dr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ormbench.worker.probes.effect import SNAPSHOT_PREFIX, Effects, key_ranges
+from ormbench.worker.probes.profile import PROFILE, RESTORES, SNAPSHOTS
 
 
 class Snapshots:
@@ -28,21 +28,17 @@ class Snapshots:
     def __init__(self, effects: Effects, order: Sequence[str]) -> None:
         """`order`: table names, parents before children; tables not in it come last."""
         self.effects = effects
-        self.seconds = 0.0
         rank = {table: i for i, table in enumerate(order)}
         self.tables = sorted(effects.tables, key=lambda t: (rank.get(t, len(rank)), t))
-        started = time.perf_counter()
-        for table in self.tables:
-            self._execute(f"DROP TABLE IF EXISTS {self._q(SNAPSHOT_PREFIX + table)}")
-            self._execute(
-                f"CREATE TABLE {self._q(SNAPSHOT_PREFIX + table)} AS SELECT * FROM {self._q(table)}"
-            )
-            pk = effects.primary_key(table)
-            if pk is not None:
-                index = self._q(f"{SNAPSHOT_PREFIX}{table}_pk"[:60])
+        with PROFILE.phase(SNAPSHOTS):
+            for table in self.tables:
                 snapshot = self._q(SNAPSHOT_PREFIX + table)
-                self._execute(f"CREATE UNIQUE INDEX {index} ON {snapshot} ({self._q(pk)})")
-        self.setup_seconds = time.perf_counter() - started
+                self._execute(f"DROP TABLE IF EXISTS {snapshot}")
+                self._execute(f"CREATE TABLE {snapshot} AS SELECT * FROM {self._q(table)}")
+                pk = effects.primary_key(table)
+                if pk is not None:
+                    index = self._q(f"{SNAPSHOT_PREFIX}{table}_pk"[:60])
+                    self._execute(f"CREATE UNIQUE INDEX {index} ON {snapshot} ({self._q(pk)})")
 
     def restore(self, dirty: Mapping[str, Iterable[int]]) -> None:
         """Repair the given buckets of each table (see `Effects.dirty_buckets`)."""
@@ -51,15 +47,13 @@ class Snapshots:
         buckets = {t: list(b) for t, b in dirty.items() if b}
         if not buckets:
             return
-        started = time.perf_counter()
-        with transaction.atomic():
+        with PROFILE.phase(RESTORES), transaction.atomic():
             for table in reversed(self.tables):
                 if table in buckets:
                     self._drop_inserted(table)
             for table in self.tables:
                 if table in buckets:
                     self._put_back(table, buckets[table])
-        self.seconds += time.perf_counter() - started
 
     def _drop_inserted(self, table: str) -> None:
         pk, top = self.effects.primary_key(table), self.effects.top(table)
