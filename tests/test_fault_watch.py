@@ -1,0 +1,56 @@
+"""The fault suite's watch (`tests/faults.py`) sees what a fault test leaves: a new server folder,
+a dead process's half-written file, a half-written run file. A watch that could not see them
+would let every fault test pass."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ormbench.servers.base import WORKSPACE_PREFIX, WORKSPACE_ROOT
+from tests import faults
+
+
+def test_a_new_server_folder_is_a_leftover_and_an_old_one_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(faults, "LEFTOVER_GRACE", 0.2)
+    before = faults.servers_and_folders()
+    left = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}watch-", dir=WORKSPACE_ROOT))
+    try:
+        assert faults.left_behind(*before) == (set(), {left})
+        assert faults.left_behind(*faults.servers_and_folders()) == (set(), set())
+    finally:
+        shutil.rmtree(left)
+
+
+def test_a_dead_writers_staging_file_is_half_written_a_live_ones_and_the_users_are_not(
+    tmp_path: Path,
+) -> None:
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    (tmp_path / "runs").mkdir()
+    dead = tmp_path / "runs" / f".20261207T010945Z_bb049680_xs-{ended.pid}-abcdef01.tmp"
+    cache = tmp_path / f".s-v6.pickle.{ended.pid}.tmp"
+    for path in (
+        dead,
+        cache,
+        tmp_path / f".report-{os.getpid()}-0011aabb",  # a build still going on
+        tmp_path / ".gitignore",
+    ):
+        path.write_text("x")
+    assert sorted(faults.half_written(tmp_path)) == sorted([dead, cache])
+
+
+def test_run_files_are_counted_whole_or_half_and_the_users_own_left_out(tmp_path: Path) -> None:
+    runs = tmp_path / "results" / "runs"
+    runs.mkdir(parents=True)
+    (runs / "20261207T010945Z_bb049680_xs.json").write_text('{"ormbench": {}, "benchmarks": []}')
+    (runs / "20261207T011000Z_bb049680_xs.json").write_text('{"ormbench": {"sca')
+    (runs / "mine.json").write_text("not a run")
+    assert faults.run_files(tmp_path) == (1, 1)
