@@ -160,3 +160,30 @@ def test_connections_a_call_opened_show_beside_its_queries() -> None:
     lazy = [r for r in rows(run) if r.variant == "lazy_loop" and r.database == "sqlite"]
     shown = html._table("fk_access", lazy)
     assert "<th scope='col'>connects</th>" in shown and "<td>7</td>" in shown
+
+
+def test_each_scenarios_chart_has_its_own_title_variants_colours_and_databases() -> None:
+    """Charts are filled into a template built once per shape: no scenario's figures, names or
+    colours may reach another's chart, whatever order they are built in."""
+    import dataclasses
+
+    from ormbench.present import web
+    from ormbench.present.report import specs
+    from ormbench.present.rows import rows
+
+    found = rows(Run.read(json.loads(FIXTURE_RUN.read_text())))
+    one = [r for r in found if r.scenario == "fk_access"]
+    other = [dataclasses.replace(r, scenario="other", variant=f"{r.variant}_b") for r in one]
+    first = specs.scenario("fk_access", one, ["sqlite", "mysql"])
+    second = specs.scenario("other", other, ["postgresql"])
+    again = specs.scenario("fk_access", one, ["sqlite", "mysql"])
+    assert first == again and first != second
+    assert (first["title"], second["title"]) == ("fk_access", "other")
+    assert first["facet"]["column"]["sort"] == ["sqlite", "mysql"]
+    assert second["facet"]["column"]["sort"] == ["postgresql"]
+    scale = second["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    naive = next(r.variant for r in other if r.role == "naive")
+    assert set(scale["domain"]) == {r.variant for r in other} and scale["domain"][0] == naive
+    assert len(scale["range"]) == len(scale["domain"]) and scale["range"][0] == web.NAIVE_COLOR
+    names = {p["name"] for p in second["datasets"][web.DATA]}
+    assert names and all("/other/" in name for name in names)
