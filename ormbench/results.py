@@ -23,8 +23,9 @@ SCHEMA_VERSION history:
      RunMeta: started, wall_seconds, merged_from, measure ("time" or "instructions"),
        instructions_machine (ormbench.parent.callgrind.identity), machine_label (--machine);
        per database setup {no_fsync, data_filesystem, buffers[, journal]}, restore_seconds,
-       snapshot_seconds, quiet, settings.session_isolation; per scenario mode, effect_from and
-       reference.
+       snapshot_seconds, quiet, settings.session_isolation, profile_seconds (where the worker's
+       time went, by phase: ormbench.worker.probes.profile; absent in older runs); per scenario
+       mode, effect_from and reference.
 """
 
 from __future__ import annotations
