@@ -65,7 +65,6 @@ class Harness:
     database: str
     vendor: str
     scale: str
-    baseline_checksum: str
     policy: Policy = Policy()  # as the parent decided it
     latency_ms: float | None = None  # round trip added by the proxy; None: direct connection
     shared: bool = False  # a user's server (`WorkerSpec.shared`)
@@ -74,6 +73,7 @@ class Harness:
     def __post_init__(self) -> None:
         self._scenario_ends: set[str] = set()
         self.effects = Effects()  # now, while the database holds the pristine dataset
+        self.baseline_digests = isolation.digests(self.effects)
         self.references = References(self.check, self.inside, self.effects)
         self.baseline_schema = isolation.schema_fingerprint()
         self.snapshots: Snapshots | None = None
@@ -296,11 +296,13 @@ class Harness:
         if counters:  # after the restore's transaction: on MySQL this is DDL, which commits
             self.effects.reset_sequences(dirty)
 
-    @PROFILE.phase(profile.EFFECTS)
+    @PROFILE.phase(profile.ISOLATION)
     def assert_isolated(self, family: str) -> None:
         """Every scenario must leave the dataset exactly as it found it (row counts included),
         and the schema too."""
-        isolation.verify(family, self.database, self.baseline_checksum, self.baseline_schema)
+        isolation.verify(
+            family, self.database, self.effects, self.baseline_digests, self.baseline_schema
+        )
 
     def inside(self, case: Case, fn: Callable[[int], Any], probe: Callable[[Any], Any]) -> Any:
         """Run `fn(n)`, read `probe(what it returned)` before its writes are undone, undo them."""

@@ -123,7 +123,6 @@ def prepare(spec: WorkerSpec, answer: WorkerAnswer) -> tuple[Harness, list[Case]
         spec.database,
         connection.vendor,
         size.name,
-        checksum,
         spec.policy,
         spec.latency_ms,
         spec.shared,

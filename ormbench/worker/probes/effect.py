@@ -182,6 +182,11 @@ class Effects:
             raise RuntimeError(f"no baseline of {table}: call note_baseline() before any write")
         return self._baseline[table]
 
+    def digest(self, table: str) -> Digest:
+        """The whole table's digest in one aggregate: `total(self.buckets(table))`."""
+        ((count, hashed),) = self._all(f"SELECT COUNT(*), {self._sum(table)} FROM {self._q(table)}")
+        return int(count), int(hashed)
+
     def buckets(self, table: str) -> dict[int, Digest]:
         """Digests per range of BUCKET_ROWS keys; inserted rows share bucket -1."""
         bucket = self._bucket(table)

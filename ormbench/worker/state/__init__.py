@@ -1,5 +1,5 @@
 """The database as found: restoring committed writes after each round, a quiet server before
-timing, and the checksum that proves a scenario left every row and the schema as it found them.
+timing, and the digests that prove a scenario left every row and the schema as it found them.
 
 May import: ormbench (errors), ormbench.dataset, ormbench.servers (the dialect),
 ormbench.worker.probes.

@@ -8,7 +8,7 @@ deleted rows inserted back (parents first). Three statements per written table, 
 size (the profile's "restores" adds their time up). The restore commits durably, outside the
 timing: a restore that skipped its fsync (synchronous_commit off) left its WAL for the next
 timed commit to flush, which charged the restore to the next round of a fast bulk variant.
-The dataset checksum after each scenario proves the restore complete. The snapshot tables live
+The dataset's digests after each scenario prove the restore complete. The snapshot tables live
 in the run's own database, which is removed with it (a `--db-url` server gets a database of the
 run's own too), so they are never dropped one by one: a dead server could not drop them anyway.
 """
