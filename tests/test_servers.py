@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ormbench.servers import ServerUnavailable, docker, provide, registry
+from ormbench.servers import Database, ServerUnavailable, docker, provide, registry
 from ormbench.servers.url import parse
 from tests.conftest import ROOT, ormbench_folders, ormbench_processes
 
@@ -227,3 +228,41 @@ def test_mariadb_servers_started_at_once_each_keep_their_temporary_files_apart()
         started = list(pool.map(lambda _: start(), range(3)))
     for folder, tmpdir in started:
         assert Path(tmpdir).parent == Path(folder)
+
+
+def test_mariadbs_schema_text_sees_an_index_or_a_check_left_behind_and_not_the_next_key(
+    mysql_server: Database,
+) -> None:
+    """The isolation check's schema fingerprint on MariaDB is one SHOW CREATE TABLE a table:
+    an index or a dropped check shows in it; rows inserted, deleted and the counter put back
+    (what a writing scenario's restore does) do not."""
+    import MySQLdb
+
+    from ormbench.servers import registry
+
+    entry = mysql_server.django
+    conn = MySQLdb.connect(
+        host=entry["HOST"], port=int(entry["PORT"]), user=entry["USER"],
+        password=entry["PASSWORD"], database=entry["NAME"], autocommit=True,
+    )  # fmt: skip
+    text = functools.partial(registry.by_vendor("mysql").dialect.schema_text, conn.cursor())
+    cursor = conn.cursor()
+    try:
+        cursor.execute("CREATE TABLE fingerprint_t (id bigint AUTO_INCREMENT PRIMARY KEY, "
+                       "v int NOT NULL, CONSTRAINT v_small CHECK (v < 10))")  # fmt: skip
+        cursor.execute("INSERT INTO fingerprint_t (v) VALUES (1), (2)")
+        found = text("fingerprint_t")
+        assert "v_small" in found and "PRIMARY KEY" in found
+        cursor.execute("INSERT INTO fingerprint_t (v) VALUES (3)")
+        cursor.execute("DELETE FROM fingerprint_t WHERE v = 3")
+        cursor.execute("ALTER TABLE fingerprint_t AUTO_INCREMENT = 1")
+        assert text("fingerprint_t") == found
+        cursor.execute("CREATE INDEX v_idx ON fingerprint_t (v)")
+        assert text("fingerprint_t") != found
+        cursor.execute("DROP INDEX v_idx ON fingerprint_t")
+        assert text("fingerprint_t") == found
+        cursor.execute("ALTER TABLE fingerprint_t DROP CONSTRAINT v_small")
+        assert text("fingerprint_t") != found
+    finally:
+        cursor.execute("DROP TABLE IF EXISTS fingerprint_t")
+        conn.close()

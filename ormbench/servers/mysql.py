@@ -4,6 +4,7 @@ starts are in `mysql_servers`."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager as ContextManager
@@ -38,6 +39,7 @@ SESSION_COUNTERS = (
 )
 PURGE_WAIT_SECONDS = 30.0
 PURGE_DONE = 64  # InnoDB's history list length that counts as caught up (it rarely hits 0)
+NEXT_KEY = re.compile(r" AUTO_INCREMENT=\d+")
 
 
 class MySQLDialect(Dialect):
@@ -53,6 +55,14 @@ class MySQLDialect(Dialect):
 
     def key_counter_reset(self, table: str, pk: str, quote: Quote) -> tuple[str, list[Any]]:
         return f"ALTER TABLE {quote(table)} AUTO_INCREMENT = 1", []
+
+    def schema_text(self, cursor: Any, table: str) -> str | None:
+        # Columns, indexes, foreign keys and checks in one read; Django's introspection asked
+        # information_schema table by table: 0.21 s at every scenario's end. The counter's next
+        # value (" AUTO_INCREMENT=N" among the table options) is data, not schema.
+        quoted = table.replace("`", "``")
+        cursor.execute(f"SHOW CREATE TABLE `{quoted}`")
+        return NEXT_KEY.sub("", cursor.fetchone()[1])
 
     def on_delete_pairs(self, query: Query, tables: Sequence[str], quote: Quote) -> list[Any]:
         return query(
