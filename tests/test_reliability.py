@@ -29,7 +29,7 @@ def new_folder(kind: str, before: set[Path], timeout: float = 60) -> Path:
     """The new folder of a `kind` server: "postgresql" is the primary's, never its replica's
     ("ormbench-postgresql-replica-..."), which may not have started its server yet."""
     deadline = time.monotonic() + timeout
-    name = re.compile(rf"ormbench-{kind}-[a-z0-9_]{{8}}")
+    name = re.compile(rf"ormbench-{kind}-\d+-[a-z0-9_]{{8}}")
     while time.monotonic() < deadline:
         fresh = [f for f in set(ormbench_folders()) - before if name.fullmatch(f.name)]
         if fresh:

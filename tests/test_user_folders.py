@@ -4,6 +4,7 @@ report/ or history/ folder the suite did not build."""
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -38,6 +39,31 @@ def test_only_an_empty_folder_of_the_suites_own_name_is_reaped(
     assert base.reap_orphans() == [left]
     assert users.exists() and cache.exists() and full.exists() and fresh.exists()
     assert not left.exists()
+
+
+@pytest.mark.fault
+def test_a_folder_whose_maker_died_before_its_owner_file_was_whole_is_reaped_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILLed between making a server's folder and writing its owner file, a run left the
+    folder with an empty owner file: never reaped (rmdir of a folder holding a file), and
+    young enough at the next run's start to be taken for a live run's. Its name names its
+    maker."""
+    monkeypatch.setattr(base, "WORKSPACE_ROOT", tmp_path)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    dead = tmp_path / f"ormbench-postgresql-replica-{ended.pid}-ab12cd34"
+    dead.mkdir()
+    (dead / base.OWNER_FILE).write_text("")
+    live = tmp_path / f"ormbench-postgresql-{os.getpid()}-ab12cd34"
+    live.mkdir()
+    users = tmp_path / f"ormbench-results-{ended.pid}-ab12cd34"  # a look-alike with files
+    users.mkdir()
+    (users / "notes.txt").write_text("mine")
+    assert base.reap_orphans() == [dead]
+    assert not dead.exists() and live.exists() and (users / "notes.txt").exists()
+    with base.workspace("sqlite") as made:
+        assert base.MAKER.search(made.name)["pid"] == str(os.getpid())
 
 
 @pytest.mark.fault

@@ -152,7 +152,9 @@ def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Pat
     deferred = signals_deferred()
     deferred.__enter__()
     try:
-        path = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{kind}-", dir=WORKSPACE_ROOT))
+        # the maker's pid in the name: a kill before the owner file is whole leaves it known
+        prefix = f"{WORKSPACE_PREFIX}{kind}-{os.getpid()}-"
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=WORKSPACE_ROOT))
     except BaseException:
         deferred.__exit__(None, None, None)
         raise
@@ -187,8 +189,10 @@ def signals_deferred() -> Iterator[None]:
 
 
 OWNERLESS_SECONDS = 60
-# What `workspace` names a folder: the prefix, a kind, and mkdtemp's eight characters.
+# What `workspace` names a folder: the prefix, a kind, the maker's pid (since 2026-12-07) and
+# mkdtemp's eight characters.
 OWN_NAME = re.compile(re.escape(WORKSPACE_PREFIX) + r"[a-z0-9_-]+-[a-z0-9_]{8}")
+MAKER = re.compile(r"-(?P<pid>\d+)-[a-z0-9_]{8}$")
 
 
 def reap_orphans() -> list[Path]:
@@ -198,17 +202,8 @@ def reap_orphans() -> list[Path]:
         try:
             owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
         except (OSError, ValueError, KeyError):
-            # The owner file is written right after the folder is made: an empty folder of the
-            # suite's own name, still without one a minute later, belongs to a process that
-            # died in between. Anything else is not ours to remove (a user's
-            # --results /tmp/ormbench-results, say): rmdir removes only an empty folder.
-            with contextlib.suppress(OSError):  # another run may be removing it right now
-                if (
-                    OWN_NAME.fullmatch(folder.name)
-                    and time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS
-                ):
-                    folder.rmdir()
-                    reaped.append(folder)
+            if _made_and_abandoned(folder):
+                reaped.append(folder)
             continue
         if alive(owner):
             continue
@@ -217,6 +212,24 @@ def reap_orphans() -> list[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         reaped.append(folder)
     return reaped
+
+
+def _made_and_abandoned(folder: Path) -> bool:
+    """Remove a folder of the suite's own name whose maker died before its owner file was whole
+    (empty, or holding that file alone, empty or cut short): its maker is named in it, or (an
+    older name) it is still without an owner a minute later. Anything else is not ours to
+    remove (a user's --results /tmp/ormbench-results, say): rmdir removes only an empty folder."""
+    maker = MAKER.search(folder.name)
+    with contextlib.suppress(OSError):  # another run may be removing it right now
+        abandoned = not alive(int(maker["pid"])) if maker else (
+            time.time() - folder.stat().st_mtime > OWNERLESS_SECONDS
+        )  # fmt: skip
+        if OWN_NAME.fullmatch(folder.name) and abandoned:
+            if [p.name for p in folder.iterdir()] == [OWNER_FILE]:
+                (folder / OWNER_FILE).unlink()
+            folder.rmdir()
+            return True
+    return False
 
 
 def alive(pid: int) -> bool:
