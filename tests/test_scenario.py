@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+from typing import Any
 
 import pytest
 
@@ -201,3 +202,37 @@ def test_clients_are_up_before_the_calls_and_the_same_threads_serve_each() -> No
             at_once(where, where, lambda: (_ for _ in ()).throw(ValueError("refused")))
     assert block.count == 0
     assert not [t for t in threading.enumerate() if t.name.startswith("ormbench-client")]
+
+
+def test_a_check_that_cannot_fail_is_judged_over_every_size_of_the_scale_only() -> None:
+    """A reference giving one result at every size of the scale is a check that cannot fail,
+    said in each of its cases; two sizes of a selection agreeing prove nothing (trap_ordering's
+    genres are the same among 100 and 1 000 books, not among 10), and are not flagged."""
+    from django.conf import settings
+
+    from ormbench.settings import configure
+
+    if not settings.configured:
+        configure({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
+    from ormbench.catalogue.scenarios.traps import trap_ordering as module
+    from ormbench.declare.scenario import cases
+    from ormbench.worker.check import Check
+    from ormbench.worker.reference import References
+
+    scenario = module.trap_ordering
+
+    def judged(selected: list[Any], genres: dict[int, list[str]]) -> list[str]:
+        def check(case: Any, fn: Any) -> Check:
+            return Check(genres[case.n], 1, 1, 0.001, {}, {})
+
+        references = References(check, lambda *_: None, None)  # type: ignore[arg-type]
+        references.note_sizes(selected, "s")
+        return references.problems_of(selected[0])
+
+    every = cases({"trap_ordering": scenario}, "s")
+    assert {c.n for c in every} == set(scenario.sizes_at("s")) and len(scenario.sizes_at("s")) > 2
+    constant = {n: ["fantasy", "poetry"] for n in scenario.sizes_at("s")}
+    assert "gives the same result at every n" in judged(every, constant)[0]
+    assert judged(every, {**constant, min(constant): ["poetry"]}) == []
+    two_sizes = [c for c in every if c.n != min(constant)]
+    assert judged(two_sizes, constant) == []

@@ -89,10 +89,7 @@ class Harness:
             next(c for c in reversed(selected) if c.family == family).id
             for family in {c.family for c in selected}
         }
-        for case in selected:
-            sizes = self.references.sizes.setdefault(case.family, [])
-            if case.n not in sizes:
-                sizes.append(case.n)
+        self.references.note_sizes(selected, self.scale)
         if any(c.scenario.writes for c in selected) and self.snapshots is None:
             self.effects.note_baseline()
             order = [m._meta.db_table for m in dataset.models_in_load_order().values()]
