@@ -12,6 +12,7 @@ from ormbench.analysis.stats import DEFAULT_THRESHOLD
 from ormbench.cli import COMMANDS, build_parser
 from ormbench.commands import compare
 from ormbench.dataset import scales, tables
+from ormbench.protocol import Policy
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -88,7 +89,9 @@ def test_commands_sessions_and_defaults_named_in_the_docs_exist() -> None:
     running = (ROOT / "docs" / "running.md").read_text()
     assert (
         f"calibrated, {rounds.SLOW_MIN_ROUNDS} to {rounds.MAX_ROUNDS}: at least "
-        f"{rounds.MIN_ROUNDS}, or {rounds.SLOW_MIN_ROUNDS} for a call of half a second or more"
+        f"{rounds.MIN_ROUNDS}, or {rounds.SLOW_MIN_ROUNDS} for a call of half a second or more; "
+        f"{Policy().target_seconds} s of timed work, or fewer rounds once the median is known to "
+        f"±{rounds.PRECISION:.0%})"
     ) in running and rounds.SLOW_CALL_SECONDS == 0.5
     comparing = (ROOT / "docs" / "comparing.md").read_text()
     assert f"(`--alternations N` pairs, default {compare.DEFAULT_ALTERNATIONS})" in comparing

@@ -9,6 +9,7 @@ so the run exits non-zero; the timing is still stored so the report can show wha
 from __future__ import annotations
 
 import contextlib
+import functools
 import statistics
 import tracemalloc
 from collections import deque
@@ -22,6 +23,7 @@ from ormbench.errors import ScenarioMismatch
 from ormbench.protocol import THREADS, Policy
 from ormbench.results import Figures
 from ormbench.servers import registry
+from ormbench.worker import rounds as timing
 from ormbench.worker import speed
 from ormbench.worker.check import Check, as_timed, observed_now, unsteady
 from ormbench.worker.counting import Counter
@@ -45,7 +47,7 @@ from ormbench.worker.probes.equivalence import refuse_lazy
 from ormbench.worker.probes.profile import PROFILE
 from ormbench.worker.probes.roundtrips import RoundTrips
 from ormbench.worker.reference import References
-from ormbench.worker.rounds import WARMUP_ROUNDS, LastRound, nothing, rounds_for, then
+from ormbench.worker.rounds import LastRound, rounds_for
 from ormbench.worker.state import isolation
 from ormbench.worker.state.quiet import Quiet
 from ormbench.worker.state.restore import Snapshots
@@ -130,9 +132,6 @@ class Harness:
             problems.append(f"issued {check.queries} queries, declares {expected}")
         if full and self.references.compared(case):
             problems += self.references.differences(case, check)
-        samples = self._samples(case) if full and scenario.correct.record is not None else None
-        if samples and (is_reference or self.references.compared(case)):
-            problems += unsteady(samples, self.references.of(case).recorded)
         benchmark.group = f"{self.database}: {case.family} n={n}"
         figures = Figures(
             scenario=case.family,
@@ -148,8 +147,7 @@ class Harness:
             connects=check.connects or None,
             expected_queries=expected,
             peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
-            recorded=samples[0] if samples else check.recorded,
-            recorded_samples=samples,
+            recorded=check.recorded,
             observed=check.observed or None,
             latency_ms=self.latency_ms,
             cpu_share=check.cpu_share,
@@ -164,6 +162,8 @@ class Harness:
         with self.prepared(case, variant.fn):
             problems += self._time(benchmark, case, check, figures)
         PROFILE.move(profile.ROUNDS, profile.TIMED, sum(benchmark.stats.stats.data))
+        if full and scenario.correct.record is not None:
+            problems += self._samples(case, figures, is_reference)
         figures.valid, figures.error = not problems, "; ".join(problems)
         benchmark.extra_info.update(figures.as_extra_info())
         if scenario.writes and self._written:
@@ -177,18 +177,25 @@ class Harness:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
 
     @PROFILE.phase(profile.SAMPLES)
-    def _samples(self, case: Case) -> list[dict[str, Any]]:
+    def _samples(self, case: Case, figures: Figures, is_reference: bool) -> list[str]:
         """A correctness figure (lost updates, claims twice, stale reads) of a race is one
-        outcome among many: RECORD_SAMPLES calls give it a spread. Each call is restored,
-        outside any timing, and runs as the timed rounds do, on the direct connection: through
-        the round-trip proxy of the checked call, a write reached the server later, which gave
-        a replica more time to catch up and made fewer reads stale."""
+        outcome among many: RECORD_SAMPLES calls give it a spread, and a variant wrong only
+        now and then as many chances to show it. The timed rounds' calls gave them
+        (`LastRound.record`); where they were fewer, more calls here, each restored, outside
+        any timing, on the direct connection as the rounds: through the round-trip proxy of
+        the checked call, a write reached the server later, which gave a replica more time to
+        catch up and made fewer reads stale."""
         record = case.scenario.correct.record
         assert record is not None
-        return [
+        taken = figures.recorded_samples or []
+        samples = taken + [
             self.inside(case, case.variant.fn, lambda result: record(case.n, result))
-            for _ in range(RECORD_SAMPLES)
+            for _ in range(RECORD_SAMPLES - len(taken))
         ]
+        figures.recorded, figures.recorded_samples = samples[0], samples
+        if is_reference or self.references.compared(case):
+            return unsteady(samples, self.references.of(case).recorded)
+        return []
 
     @PROFILE.phase(profile.CHECK)
     def check(self, case: Case, fn: Callable[[int], Any]) -> Check:
@@ -321,6 +328,15 @@ class Harness:
                 stack.enter_context(around())
             yield started.count
 
+    def _undo(self, case: Case, check: Check) -> Callable[[], None]:
+        """What each timed round puts back: the checked call's key buckets, its schema change."""
+        undo = timing.nothing
+        if case.scenario.writes:
+            undo = functools.partial(self.put_back, check.dirty, counters=False)
+        if case.scenario.undo_schema is not None:
+            undo = timing.then(undo, case.scenario.undo_schema)
+        return undo
+
     @PROFILE.phase(profile.ROUNDS)
     def _time(self, benchmark: Any, case: Case, check: Check, figures: Figures) -> list[str]:
         """Time the case; hold its last timed round to the same checks as its first call.
@@ -336,35 +352,30 @@ class Harness:
             # A process of a comparison: as many writes (and restores) whatever the timing, so
             # both sides leave their tables in the same physical state and later plans agree.
             rounds = policy.min_rounds
-        undo = (lambda: self.put_back(check.dirty, counters=False)) if scenario.writes else nothing
-        if scenario.undo_schema is not None:
-            undo = then(undo, scenario.undo_schema)
         call, counter = case.call(), self.counter
-        warmup = WARMUP_ROUNDS if policy.min_rounds is None else 0  # a run's, not a comparison's
+        warmup = timing.WARMUP_ROUNDS if policy.min_rounds is None else 0  # a run's only
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
             warmup, rounds = counter.schedule(case.id)
             call = counter.wrap(call, warmup, rounds)
+        record = scenario.correct.record if counter is None and not policy.timing_only else None
         last = LastRound(
             scenario,
             n,
             rounds + warmup,
             self.effects,
             tuple(check.effect),
-            undo,
+            self._undo(case, check),
             measure_speed=self.counter is None,
             warmup=warmup,
+            record=functools.partial(record, n) if record is not None else None,
+            samples=RECORD_SAMPLES,
         )
+        early = counter is None and policy.rounds is None and policy.min_rounds is None  # a run
         try:
-            result = benchmark.pedantic(
-                call,
-                args=(n,),
-                setup=last.setup,
-                teardown=last.teardown,
-                rounds=rounds,
-                warmup_rounds=warmup,
-            )
+            least = timing.least_rounds(check.seconds) if early else None
+            result = last.run(benchmark, call, rounds, least)
             if isinstance(result, Observed):  # the last round ran as timed: no probe, no proxy
                 figures.observed = {**(figures.observed or {}), **as_timed(result.figures)}
                 result = result.result
@@ -379,6 +390,7 @@ class Harness:
         figures.speed_normalized_median = speed.normalized_median(
             list(benchmark.stats.stats.data), last.speeds
         )
+        figures.recorded_samples = last.recorded or None
         if case.wrong_by_design:
             return []  # its figures vary from call to call
         return last.unlike(check, result)
