@@ -41,12 +41,17 @@ class Clock:
 
 
 class Rows:
-    """What `LastRound` asks of the effects: nothing is written here."""
+    """What `LastRound` asks of the effects, noting the call each time: only the last round
+    resets the key counters (before it) and counts the rows (after it)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.reset_before, self.counted_after = clock, [], []
 
     def reset_sequences(self, tables: Any) -> None:
-        pass
+        self.reset_before.append(self.clock.calls + 1)
 
     def row_counts(self, tables: Any) -> dict[str, int]:
+        self.counted_after.append(self.clock.calls)
         return {}
 
 
@@ -63,7 +68,7 @@ def timed(
         disabled=False, cprofile=False, cprofile_loops=None, cprofile_dump=False,
     )  # fmt: skip
     scenario = SimpleNamespace(correct=SimpleNamespace(state=None))
-    last = LastRound(scenario, 7, most + 1, Rows(), (), rounds.nothing, warmup=1, **last_round)  # type: ignore[arg-type]
+    last = LastRound(scenario, 7, most + 1, Rows(clock), (), rounds.nothing, warmup=1, **last_round)  # type: ignore[arg-type]
     result = last.run(benchmark, clock.call, most, least)
     return result, last, clock
 
@@ -82,7 +87,7 @@ def test_rounds_whose_median_is_known_stop_after_the_least_and_one_last_round() 
     result, last, clock = timed([0.002], most=40, least=5)
     assert len(last.speeds) == 6 and clock.calls == 1 + 6  # the warm-up, five, the last
     assert result == (("n", 7), ("call", 7)), "what the last round returned"
-    assert last.executed.counting is False and last._ended
+    assert last.effects.reset_before == last.effects.counted_after == [7], "only the last was"
 
 
 def test_rounds_whose_median_stays_uncertain_run_to_their_count() -> None:
@@ -91,6 +96,7 @@ def test_rounds_whose_median_stays_uncertain_run_to_their_count() -> None:
     for least in (5, None):
         result, last, clock = timed([0.001, 0.003], most=40, least=least)
         assert clock.calls == 1 + 40 and result[1] == ("call", 41) and len(last.speeds) == 40
+        assert last.effects.counted_after == [41]  # type: ignore[attr-defined]
 
 
 def test_precision_reached_late_stops_there() -> None:
