@@ -7,8 +7,11 @@ variants are asserted with wide margins, and say why each margin holds."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +24,15 @@ from ormbench.parent import callgrind
 from ormbench.parent.counted import attach, count_plan
 from ormbench.parent.workers import Piece
 from ormbench.protocol import SPEC_BLOCK, THREADS, Policy, WorkerAnswer, WorkerSpec
-from ormbench.results import Run, attach_counts
+from ormbench.results import Figures, Run, attach_counts
 from ormbench.worker import counting
 from ormbench.worker.counting import (
     COUNTED_CALLS,
     LONG_WARMUP,
+    REWARM_CALLS,
     SHORT_WARMUP,
+    Counter,
+    Deferred,
     schedule,
 )
 from ormbench.worker.probes.call import threads_started
@@ -164,6 +170,78 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
     assert schedule(0.005) == (LONG_WARMUP, COUNTED_CALLS)
     assert schedule(1.0) == (LONG_WARMUP, 1)
     assert schedule(None) == (SHORT_WARMUP, COUNTED_CALLS)  # not timed: taken as short
+
+
+class Callgrind:
+    """What the helper's client requests did, in order; each count is the next of `counts`."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log, self.counts = log, iter(range(1000, 100_000, 1000))
+
+    def ormbench_instrument(self) -> None:
+        self.log.append("on")
+
+    def ormbench_uninstrument(self) -> None:
+        self.log.append("off")
+
+    def ormbench_status(self) -> None:
+        self.log.append("status")
+
+
+class FakeCounter(Counter):
+    """A Counter whose callgrind is `Callgrind`: the windows' logic without valgrind."""
+
+    def __post_init__(self) -> None:
+        self.log: list[str] = []
+        self._lib = Callgrind(self.log)
+        self._deferred = []
+
+    def _read(self) -> None:
+        self.instructions.append(next(self._lib.counts))
+
+
+def test_a_scenarios_cases_are_counted_in_one_window_after_their_warm_ups() -> None:
+    """Switching instrumentation flushes valgrind's translations (0.5-0.8 s each time): the
+    cases of one scenario share one window, each case's calls re-warmed in it, undone after
+    each; a case whose call raises is said, and the next is still counted."""
+    counter = FakeCounter(helper="", out="")
+    log = counter.log
+
+    def case(family: str, name: str, calls: int, fails: bool = False) -> Deferred:
+        def call() -> None:
+            log.append(f"call {name}")
+            if fails:
+                raise ValueError("gone")
+
+        @contextlib.contextmanager
+        def around() -> Iterator[None]:
+            log.append(f"enter {name}")
+            yield
+
+        figures = Figures.read(factory.benchmark(name, scenario=family)["extra_info"])
+        undo = functools.partial(log.append, f"undo {name}")
+        return Deferred(family, call, undo, calls, around, figures, {"variant": name})
+
+    short, long, broken = case("a", "short", 3), case("a", "long", 1), case("a", "broken", 3, True)
+    for deferred in (short, broken, long):
+        counter.defer(deferred)
+    assert log == []  # nothing counted while the scenario's cases are still coming
+    counter.defer(case("b", "other", 3))  # another scenario: the first one's window runs
+    assert log.count("on") == 1 and log.count("off") == 1
+    assert log[0] == "on" and log[-1] == "off"
+    shorts = log[log.index("enter short") + 1 : log.index("enter broken")]
+    assert shorts == ["call short", "undo short"] * REWARM_CALLS + [
+        "status", "call short", "status", "undo short"
+    ] * COUNTED_CALLS  # fmt: skip
+    longs = log[log.index("enter long") + 1 : -1]
+    assert longs == ["status", "call long", "status", "undo long"]  # long: no re-warm, one call
+    assert short.figures.call_instructions == [1000, 2000, 3000]
+    assert short.extra["instructions"] == 1000 and long.extra["instructions"] == 4000
+    assert broken.figures.instructions is None
+    assert broken.extra["instructions_error"] == "a counted call raised ValueError('gone')"
+    assert log.count("undo broken") == 1  # the call that raised was undone too
+    counter.flush()
+    assert log.count("on") == 2 and "enter other" in log
 
 
 def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:

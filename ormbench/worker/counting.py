@@ -1,31 +1,37 @@
 """The worker's side of `--measure instructions`: callgrind counts one call at a time.
 
 The worker runs under callgrind with instrumentation off (`ormbench.parent.callgrind.argv`). The
-timed rounds of pytest-benchmark become counted calls, after uncounted warm-ups: Python 3.11
-specialises its bytecode on the first calls, and the first call after a restore fills caches the
-next ones find. Switching instrumentation on or off flushes every translation valgrind made (a
-quarter of a second each time in a Django process), so one window holds all counted calls of a
-benchmark: garbage collected and the survivors frozen before it, then collected again before each
-call (a collection that one call's garbage triggers in the next is not that call's work; frozen, the
+timed rounds of pytest-benchmark become uncounted warm-ups: Python 3.11 specialises its bytecode
+on the first calls, and the first call after a restore fills caches the next ones find. Their
+counted calls wait for the end of their scenario (`Counter.defer`, `Counter.flush`): switching
+instrumentation on or off flushes every translation valgrind made, and the first calls after it
+translate their code again (0.5-0.8 s per switch in a Django process, more than most counted
+calls cost), so one window holds the counted calls of every case of a scenario. Garbage is
+collected and the survivors frozen before it, then collected again before each call (a
+collection that one call's garbage triggers in the next is not that call's work; frozen, the
 heap is not scanned again). A call's count is the difference of callgrind's running totals read
-just before and just after it, through its `status internal` monitor command, whose answer goes to
-valgrind's log. Not a dump: a dump (and a zero) walks every cost centre the process ever made, and
-grew from 0.1 s to 0.4 s over a catalogue, more than most calls cost. The restores between the calls
-run inside the window but outside any count; calls after the last counted one run with the window
-closed.
+just before and just after it, through its `status internal` monitor command, whose answer goes
+to valgrind's log. Not a dump: a dump (and a zero) walks every cost centre the process ever made,
+and grew from 0.1 s to 0.4 s over a catalogue. The restores between the calls run inside the
+window but outside any count.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ormbench.errors import BenchError
+from ormbench.results import Figures
+from ormbench.worker.probes import profile
+from ormbench.worker.probes.profile import PROFILE
 
 # Estimated cycles as iai-callgrind and CodSpeed weigh callgrind's cache simulation: an L1 hit
 # costs 1, a last-level hit 5, a trip to memory 35.
@@ -46,6 +52,12 @@ LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.c
 # queries), so it needs no more than a couple.
 SHORT_WARMUP, LONG_WARMUP = 20, 2
 SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
+# Calls of a case in its scenario's window before the counted ones, uncounted: there they come
+# after the other cases' warm-ups, and Python specialises again what those changed. Without them
+# one process's counted calls of a case spread 0.55% (median; 3.7% at the 90th percentile) in an
+# A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%) when
+# each case had a window of its own. A long call repeats its code within itself: none.
+REWARM_CALLS = 2
 
 
 def schedule(seconds: float | None) -> tuple[int, int]:
@@ -57,9 +69,23 @@ def schedule(seconds: float | None) -> tuple[int, int]:
     return warmup, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A case whose counted calls wait for its scenario's window (`Counter.flush`)."""
+
+    family: str  # its scenario: a case of another one flushes the window before it
+    call: Callable[[], Any]  # one call of the variant at its n
+    undo: Callable[[], None]  # after every call: its writes and keys put back
+    calls: int  # counted calls (`schedule`)
+    around: Callable[[], AbstractContextManager[Any]]  # what the variant's call needs around it
+    figures: Figures  # where its counts go (or why it has none)
+    extra: dict[str, Any]  # its benchmark's `extra_info`, written already: updated with them
+
+
 @dataclass
 class Counter:
-    """Counts the calls it wraps; `instructions` and `cycles` hold one figure per call."""
+    """Counts the calls of the cases deferred to it (`defer`), a scenario's in one window;
+    `instructions` and `cycles` hold one figure per counted call of the case being counted."""
 
     helper: str  # the compiled helper (ormbench.parent.callgrind.helper)
     out: str  # the folder of valgrind's log (`--log-file=<out>/valgrind.<pid>.log`)
@@ -73,7 +99,7 @@ class Counter:
             raise RuntimeError("--measure instructions: this worker is not running under valgrind")
         self._log = open(Path(self.out) / f"valgrind.{os.getpid()}.log", "rb")  # noqa: SIM115
         self._log.seek(0, os.SEEK_END)
-        self._open = False
+        self._deferred: list[Deferred] = []
 
     def schedule(self, case: str) -> tuple[int, int]:
         """(warm-up calls, counted calls) of a case, by the plan both sides share."""
@@ -83,44 +109,57 @@ class Counter:
         """Whether the case is run at all: not if its call started threads when timed."""
         return case not in self.plan.get("threads", {})
 
-    def wrap(self, call: Callable[[int], Any], warmup: int, calls: int) -> Callable[[int], Any]:
-        """`call`, counted from its `warmup + 1`-th call to its `warmup + calls`-th."""
-        self.instructions, self.cycles = [], []
-        made = 0
+    def defer(self, case: Deferred) -> None:
+        """Count `case` in its scenario's window; a case of another scenario closes the last."""
+        self.flush_unless(case.family)
+        self._deferred.append(case)
 
-        def counted(n: int) -> Any:
-            nonlocal made
-            made += 1
-            if made <= warmup or len(self.instructions) == calls:
-                return call(n)
-            if not self._open:
-                self._begin()
+    def flush_unless(self, family: str) -> None:
+        """Count what is deferred unless it belongs to `family` (whose window is still open)."""
+        if self._deferred and self._deferred[-1].family != family:
+            self.flush()
+
+    def flush(self) -> None:
+        """Count every deferred case in one window, in the order they came; a case whose call
+        raised gets the reason instead of a count, and the others are still counted."""
+        deferred, self._deferred = self._deferred, []
+        if not deferred:
+            return
+        with PROFILE.phase(profile.COUNTED), self._window():
+            for case in deferred:
+                self.instructions, self.cycles = [], []
+                try:
+                    with case.around():
+                        self._calls(case)
+                    case.figures.count(self.instructions, self.cycles)
+                except Exception as exc:  # noqa: BLE001 - one case's failure, said in its figures
+                    case.figures.instructions_error = f"a counted call raised {exc!r}"
+                case.extra.update(case.figures.as_extra_info())
+
+    def _calls(self, case: Deferred) -> None:
+        rewarm = REWARM_CALLS if case.calls > 1 else 0
+        for i in range(rewarm + case.calls):
             try:
-                return self._count(call, n)
+                case.call() if i < rewarm else self._count(case.call)
             finally:
-                if len(self.instructions) == calls:
-                    self.close()
+                case.undo()
 
-        return counted
-
-    def close(self) -> None:
-        """End the window (after the last counted call, or a call that raised)."""
-        if self._open:
-            self._lib.ormbench_uninstrument()
-            gc.unfreeze()
-            self._open = False
-
-    def _begin(self) -> None:
+    @contextlib.contextmanager
+    def _window(self) -> Iterator[None]:
         gc.collect()
         gc.freeze()  # the collections before each call then scan only what the calls left
-        self._open = True
         self._lib.ormbench_instrument()
+        try:
+            yield
+        finally:
+            self._lib.ormbench_uninstrument()
+            gc.unfreeze()
 
-    def _count(self, call: Callable[[int], Any], n: int) -> Any:
+    def _count(self, call: Callable[[], Any]) -> None:
         gc.collect()  # every call starts with no garbage and the same collection counters
         self._lib.ormbench_status()  # read after the call: reading it now would count the read
         try:
-            return call(n)
+            call()
         finally:
             self._lib.ormbench_status()
             self._read()

@@ -26,7 +26,7 @@ from ormbench.servers import registry
 from ormbench.worker import rounds as timing
 from ormbench.worker import speed
 from ormbench.worker.check import Check, as_timed, observed_now, unsteady
-from ormbench.worker.counting import Counter
+from ormbench.worker.counting import Counter, Deferred
 from ormbench.worker.probes import cometrics, heaviest, profile
 from ormbench.worker.probes.call import (
     Clock,
@@ -37,12 +37,7 @@ from ormbench.worker.probes.call import (
     Wire,
     threads_started,
 )
-from ormbench.worker.probes.effect import (
-    CallEffect,
-    Effects,
-    SqlLog,
-    logging_sql,
-)
+from ormbench.worker.probes.effect import CallEffect, Effects, SqlLog, logging_sql
 from ormbench.worker.probes.equivalence import refuse_lazy
 from ormbench.worker.probes.profile import PROFILE
 from ormbench.worker.probes.roundtrips import RoundTrips
@@ -120,6 +115,8 @@ class Harness:
     def measure(self, benchmark: Any, case: Case) -> None:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
+        if self.counter is not None:
+            self.counter.flush_unless(case.family)  # a scenario whose last case did not run
         if variant.applies.replica:
             self.replica_caught_up(case)
         expected = variant.expected_queries(n, self.vendor, case.mode)
@@ -161,6 +158,8 @@ class Harness:
         self._written.update(check.dirty)
         with self.prepared(case, variant.fn):
             problems += self._time(benchmark, case, check, figures)
+        if self.counter is not None and case.id in self._scenario_ends:
+            self.counter.flush()  # its scenario's counted calls, before its isolation check
         PROFILE.move(profile.ROUNDS, profile.TIMED, sum(benchmark.stats.stats.data))
         if full and scenario.correct.record is not None:
             problems += self._samples(case, figures, is_reference)
@@ -356,9 +355,14 @@ class Harness:
         warmup = timing.WARMUP_ROUNDS if policy.min_rounds is None else 0  # a run's only
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
-        elif counter is not None:  # the rounds are counted calls, after uncounted warm-ups
-            warmup, rounds = counter.schedule(case.id)
-            call = counter.wrap(call, warmup, rounds)
+        elif counter is not None:  # the rounds are uncounted warm-ups; counted calls come later
+            (rounds, calls), warmup = counter.schedule(case.id), 0
+            reset = functools.partial(self.effects.reset_sequences, check.dirty)
+            around = functools.partial(self.prepared, case, case.variant.fn)
+            later = functools.partial(call, n), timing.then(self._undo(case, check), reset)
+            counter.defer(
+                Deferred(case.family, *later, calls, around, figures, benchmark.extra_info)
+            )
         record = scenario.correct.record if counter is None and not policy.timing_only else None
         last = LastRound(
             scenario,
@@ -380,12 +384,8 @@ class Harness:
                 figures.observed = {**(figures.observed or {}), **as_timed(result.figures)}
                 result = result.result
         finally:
-            if counter is not None:
-                counter.close()
             last.close()  # a round that raised skipped pytest-benchmark's teardown: undo here
             self.effects.reset_sequences(check.dirty)
-        if counter is not None:
-            figures.count(counter.instructions, counter.cycles)
         figures.speed_reference_seconds = statistics.median(last.speeds) if last.speeds else None
         figures.speed_normalized_median = speed.normalized_median(
             list(benchmark.stats.stats.data), last.speeds

@@ -101,8 +101,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         answer.failed.append({**entry, "phase": report.when, "error": message.splitlines()[0]})
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The worker's own figures into its answer."""
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Any:
+    """The worker's own figures into its answer. First, cases still waiting for their counted
+    calls (their scenario's last case did not run) are counted: before pytest-benchmark writes
+    the benchmarks, in its own wrapper of this hook."""
+    harness = session.config.stash.get(_HARNESS_KEY, None)
+    if harness is not None and harness.counter is not None:
+        harness.counter.flush()
+    yield
     if _ANSWER_KEY not in session.config.stash:
         return
     figures = session.config.stash[_ANSWER_KEY].figures
