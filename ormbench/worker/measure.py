@@ -130,27 +130,7 @@ class Harness:
         if full and self.references.compared(case):
             problems += self.references.differences(case, check)
         benchmark.group = f"{self.database}: {case.family} n={n}"
-        figures = Figures(
-            scenario=case.family,
-            mode=case.mode,
-            variant=variant.name,
-            role=variant.role,
-            database=self.database,
-            vendor=self.vendor,
-            scale=self.scale,
-            n=n,
-            queries=check.queries,
-            round_trips=check.round_trips,
-            connects=check.connects or None,
-            expected_queries=expected,
-            peak_memory_bytes=self.peak_memory(case) if scenario.memory and full else None,
-            recorded=check.recorded,
-            observed=check.observed or None,
-            latency_ms=self.latency_ms,
-            cpu_share=check.cpu_share,
-            threads=check.threads or None,
-            **check.exact,
-        )
+        figures = self._figures(case, check, expected, full)
         if full and scenario.explain is not None and variant.role == "naive":
             with PROFILE.phase(profile.PLANS):
                 figures.explain = scenario.explain(n).explain()
@@ -174,6 +154,30 @@ class Harness:
             self.assert_isolated(case.family)
         if problems:
             raise ScenarioMismatch(case.family, variant.name, self.database, "; ".join(problems))
+
+    def _figures(self, case: Case, check: Check, expected: int, full: bool) -> Figures:
+        """What the checked call showed, as the benchmark's figures (its memory measured now)."""
+        return Figures(
+            scenario=case.family,
+            mode=case.mode,
+            variant=case.variant.name,
+            role=case.variant.role,
+            database=self.database,
+            vendor=self.vendor,
+            scale=self.scale,
+            n=case.n,
+            queries=check.queries,
+            round_trips=check.round_trips,
+            connects=check.connects or None,
+            expected_queries=expected,
+            peak_memory_bytes=self.peak_memory(case) if case.scenario.memory and full else None,
+            recorded=check.recorded,
+            observed=check.observed or None,
+            latency_ms=self.latency_ms,
+            cpu_share=check.cpu_share,
+            threads=check.threads or None,
+            **check.exact,
+        )
 
     @PROFILE.phase(profile.SAMPLES)
     def _samples(self, case: Case, figures: Figures, is_reference: bool) -> list[str]:
