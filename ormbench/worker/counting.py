@@ -115,7 +115,7 @@ class Counter:
         self._deferred.append(case)
 
     def flush_unless(self, family: str) -> None:
-        """Count what is deferred unless it belongs to `family` (whose window is still open)."""
+        """Count what is deferred unless it belongs to `family` (whose cases are still coming)."""
         if self._deferred and self._deferred[-1].family != family:
             self.flush()
 
