@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -148,3 +151,29 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize("counting", [False, True])
+def test_only_a_timed_process_checks_its_cases_through_the_round_trip_proxy(
+    monkeypatch: pytest.MonkeyPatch, counting: bool
+) -> None:
+    """The proxy's relay thread runs beside every checked call: a counting process, whose
+    round trips nobody reads, checks on the direct connection as it counts."""
+    from ormbench.worker import process
+    from ormbench.worker.probes import roundtrips
+
+    harness = SimpleNamespace(counter=object() if counting else None, round_trips=None)
+    relay = object()
+    seen: list[object] = []
+
+    @contextlib.contextmanager
+    def counted(entry: dict[str, object]) -> Iterator[object]:
+        yield relay
+
+    monkeypatch.setattr(roundtrips, "counted", counted)
+    monkeypatch.setattr(process, "prepare", lambda spec, answer: (harness, []))
+    monkeypatch.setattr(process, "run_cases", lambda *a: seen.append(harness.round_trips) or 0)
+    monkeypatch.setattr(process.signal, "signal", lambda *args: None)  # pytest keeps its Ctrl-C
+    spec = WorkerSpec("time", "postgresql", {"ENGINE": "x"}, "xs", "/nowhere")
+    assert process._answer(spec, WorkerAnswer("postgresql")) == 0
+    assert seen == [None if counting else relay]
