@@ -296,7 +296,8 @@ def test_a_dropped_index_is_reported_as_a_plan_change_in_its_own_database(tmp_pa
 def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
     """One run under Django 4.2 (its own venv, built by the suite), one under the suite's own:
     the stored runs record each, and comparing them names both and warns."""
-    args = ["--db", "sqlite", "--scale", "xs", "-k", "fk_access or prefetch", "--no-report"]
+    args = ["--db", "sqlite", "--scale", "xs", "--rounds", "1", "-k", "fk_access or prefetch"]
+    args.append("--no-report")
     old = bench(*args, "--django", "4.2", results=tmp_path / "results", timeout=900)
     assert old.returncode == 0, old.stdout[-2000:] + old.stderr[-2000:]
     new = bench(*args, results=tmp_path / "results")
@@ -417,7 +418,7 @@ def test_two_django_commits_compare_on_two_databases(tmp_path: Path) -> None:
     done = compare(
         "--django", f"{repo}@{first}", "--django", f"{repo}@{second}",
         "--db", "sqlite", "--db", "postgresql", "--scale", "xs", "-k", "fk_access",
-        "--alternations", "5", "--budget", "0", "--report-only",
+        "--alternations", "2", "--budget", "0", "--report-only",
         results=tmp_path / "results",
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -427,7 +428,7 @@ def test_two_django_commits_compare_on_two_databases(tmp_path: Path) -> None:
     assert {line.split("/")[0] for line in table} == {"sqlite", "postgresql"}
     runs = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").glob("*.json")]
     assert {r["ormbench"]["environment"]["django_commit"] for r in runs} == {first, second}
-    assert {r["ormbench"]["merged_from"] for r in runs} == {5}
+    assert {r["ormbench"]["merged_from"] for r in runs} == {2}
 
 
 def test_a_step_far_beyond_the_processes_spread_is_judged_despite_it() -> None:
