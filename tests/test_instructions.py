@@ -368,7 +368,7 @@ def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path
         "--scale",
         "xs",
         "-k",
-        "fk_access or async_gather",
+        "fk_access or async_gather or upsert and not ignore and not n100",
         "--measure",
         "instructions",
         "--no-report",
@@ -401,3 +401,7 @@ def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path
     # up (here 0.05% to 0.3%), never by 2%
     assert all(spread(c) < 0.02 for c in calls.values())
     assert "==" in done.stdout and "instructions counted" in done.stdout
+    # upsert's last case at n=10 is MariaDB's alone, skipped here: the scenario, the last of
+    # the selection, never reaches its end, and its cases are counted as the session ends
+    upserts = [b.figures for b in run.benchmarks if b.figures.scenario == "upsert"]
+    assert len(upserts) >= 2 and all(f.instructions for f in upserts)
