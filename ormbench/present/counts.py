@@ -22,9 +22,10 @@ def header(o: Outcome) -> list[str]:
         "instructions = executed by the client process in one call, counted under valgrind's "
         "callgrind (the least of its counted calls, the median over processes): the Python, "
         "Django and driver side, and SQLite's engine; not a server's CPU nor time spent waiting. "
-        f"A change needs every counted call of B beyond every one of A's and a ratio beyond "
-        f"{MARGIN:g} noise floors, each floor measured in this comparison (the sides' spread "
-        f"of calls; at least the database's typical one: median {numbers.percent(typical)}). "
+        "A change needs the least counted call of one side beyond the two least of the other "
+        f"and a ratio beyond {MARGIN:g} noise floors, each floor measured in this comparison "
+        "(the gap between a side's two least calls, which its count reads; at least the "
+        f"database's typical spread of calls: median {numbers.percent(typical)}). "
         "These verdicts gate; time is context. cycles = estimated cycles (L1 + 5 LL + 35 RAM "
         "of the cache simulation)."
     ]
