@@ -26,6 +26,7 @@ from ormbench.declare.scenario import case_id
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind, workers
 from ormbench.parent.workers import Piece
+from ormbench.present import summary
 from ormbench.protocol import THREADS
 from ormbench.results import Run, attach_counts
 from ormbench.servers.base import Database
@@ -146,9 +147,11 @@ class Counting:
                 self._live.discard(proc)
             piece = workers.answer(self.request, target, spec, code)
             took = time.monotonic() - self._began
+            spent = piece.answer.figures.get("profile_seconds") if piece.answer else None
             print(
                 f"== {name}: instructions counted, process {i + 1} of {len(self.counting)}"
-                f"{f' ({process.label})' if process.label else ''}, {took:.0f} s in",
+                f"{f' ({process.label})' if process.label else ''}, {took:.0f} s in"
+                f"{f'; {summary.worker_phases(spent)}' if spent else ''}",
                 flush=True,
             )
             return piece

@@ -44,22 +44,27 @@ def where_the_time_went(run: Run) -> list[str]:
     lines = []
     for database, info in run.meta.databases.items():
         spent: dict[str, float] = info.get("profile_seconds") or {}
-        total = sum(spent.values())
-        if not total:
+        if not sum(spent.values()):
             continue
-        ranked = sorted(spent.items(), key=lambda item: item[1], reverse=True)
-        shown = [(name, s) for name, s in ranked if s >= SHOWN_SHARE * total]
-        others = total - sum(s for _, s in shown)
-        if others > 0:
-            shown.append(("others", others))
-        phases = ", ".join(f"{name} {numbers.seconds(s)} ({s / total:.0%})" for name, s in shown)
         start = info.get("startup_seconds")
         server = f"server start {numbers.seconds(start)}; " if start else ""
-        lines.append(f"  {database}: {server}worker {numbers.seconds(total)}: {phases}")
+        lines.append(f"  {database}: {server}{worker_phases(spent)}")
     if lines:
         took = numbers.seconds(run.meta.wall_seconds or 0.0)
         lines.insert(0, f"where the time went (the run took {took}):")
     return lines
+
+
+def worker_phases(spent: dict[str, float]) -> str:
+    """ "worker 40 s: timed work 20 s (50%), ...": one worker's profile, largest phase first."""
+    total = sum(spent.values())
+    ranked = sorted(spent.items(), key=lambda item: item[1], reverse=True)
+    shown = [(name, s) for name, s in ranked if s >= SHOWN_SHARE * total]
+    others = total - sum(s for _, s in shown)
+    if others > 0:
+        shown.append(("others", others))
+    phases = ", ".join(f"{name} {numbers.seconds(s)} ({s / total:.0%})" for name, s in shown)
+    return f"worker {numbers.seconds(total)}: {phases}"
 
 
 def machine_steadiness(run: Run) -> str:
