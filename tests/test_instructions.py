@@ -183,10 +183,10 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
     with threads_started() as none:
         sum(range(10))
     assert none.count == 0
-    assert schedule(0.001) == (SHORT_WARMUP, COUNTED_CALLS)
-    assert schedule(0.005) == (LONG_WARMUP, COUNTED_CALLS)
-    assert schedule(1.0) == (LONG_WARMUP, 1)
-    assert schedule(None) == (SHORT_WARMUP, COUNTED_CALLS)  # not timed: taken as short
+    assert schedule(0.001) == (SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
+    assert schedule(0.005) == (LONG_WARMUP, 0, COUNTED_CALLS)  # repeats its code: no re-warm
+    assert schedule(1.0) == (LONG_WARMUP, 0, 1)
+    assert schedule(None) == (SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)  # not timed: short
 
 
 class Callgrind:
@@ -224,7 +224,7 @@ def test_a_scenarios_cases_are_counted_in_one_window_after_their_warm_ups() -> N
     counter = FakeCounter(helper="", out="")
     log = counter.log
 
-    def case(family: str, name: str, calls: int, fails: bool = False) -> Deferred:
+    def case(family: str, name: str, seconds: float, fails: bool = False) -> Deferred:
         def call() -> None:
             log.append(f"call {name}")
             if fails:
@@ -237,23 +237,27 @@ def test_a_scenarios_cases_are_counted_in_one_window_after_their_warm_ups() -> N
 
         figures = Figures.read(factory.benchmark(name, scenario=family)["extra_info"])
         undo = functools.partial(log.append, f"undo {name}")
-        return Deferred(family, call, undo, calls, around, figures, {"variant": name})
+        plan = schedule(seconds)
+        return Deferred(family, call, undo, plan, around, figures, {"variant": name})
 
-    short, long, broken = case("a", "short", 3), case("a", "long", 1), case("a", "broken", 3, True)
-    for deferred in (short, broken, long):
+    short, medium = case("a", "short", 0.001), case("a", "medium", 0.005)
+    long, broken = case("a", "long", 1.0), case("a", "broken", 0.001, True)
+    for deferred in (short, broken, medium, long):
         counter.defer(deferred)
     assert log == []  # nothing counted while the scenario's cases are still coming
-    counter.defer(case("b", "other", 3))  # another scenario: the first one's window runs
+    counter.defer(case("b", "other", 0.001))  # another scenario: the first one's window runs
     assert log.count("on") == 1 and log.count("off") == 1
     assert log[0] == "on" and log[-1] == "off"
     shorts = log[log.index("enter short") + 1 : log.index("enter broken")]
     assert shorts == ["call short", "undo short"] * REWARM_CALLS + [
         "status", "call short", "status", "undo short"
     ] * COUNTED_CALLS  # fmt: skip
+    mediums = log[log.index("enter medium") + 1 : log.index("enter long")]
+    assert mediums == ["status", "call medium", "status", "undo medium"] * COUNTED_CALLS
     longs = log[log.index("enter long") + 1 : -1]
     assert longs == ["status", "call long", "status", "undo long"]  # long: no re-warm, one call
     assert short.figures.call_instructions == [1000, 2000, 3000]
-    assert short.extra["instructions"] == 1000 and long.extra["instructions"] == 4000
+    assert short.extra["instructions"] == 1000 and long.extra["instructions"] == 7000
     assert broken.figures.instructions is None
     assert broken.extra["instructions_error"] == "a counted call raised ValueError('gone')"
     assert log.count("undo broken") == 1  # the call that raised was undone too

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ormbench.errors import BenchError
 from ormbench.results import Figures
@@ -52,21 +52,32 @@ LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.c
 # queries), so it needs no more than a couple.
 SHORT_WARMUP, LONG_WARMUP = 20, 2
 SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
-# Calls of a case in its scenario's window before the counted ones, uncounted: there they come
-# after the other cases' warm-ups, and Python specialises again what those changed. Without them
-# one process's counted calls of a case spread 0.55% (median; 3.7% at the 90th percentile) in an
-# A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%) when
-# each case had a window of its own. A long call repeats its code within itself: none.
+# Calls of a short case in its scenario's window before the counted ones, uncounted: there they
+# come after the other cases' warm-ups, and Python specialises again what those changed. Without
+# them one process's counted calls of a case spread 0.55% (median; 3.7% at the 90th percentile)
+# in an A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%)
+# when each case had a window of its own. A call of 3 ms or more repeats its code within itself:
+# after two re-warm calls its first counted call stood a median 0.02-0.05% above its next two
+# (an A/A of the catalogue), and a count reads the least two; re-warming them was 15% of what a
+# counting process ran instrumented.
 REWARM_CALLS = 2
 
 
-def schedule(seconds: float | None) -> tuple[int, int]:
-    """(uncounted warm-up calls, counted calls) of a call that took `seconds` in the timed
-    processes; a call they did not time (None) is taken as short."""
-    if seconds is None:
-        return SHORT_WARMUP, COUNTED_CALLS
-    warmup = SHORT_WARMUP if seconds < SHORT_CALL_SECONDS else LONG_WARMUP
-    return warmup, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS
+class Plan(NamedTuple):
+    """How a case is counted: uncounted calls before its scenario's window and in it, then the
+    counted ones."""
+
+    warmup: int
+    rewarm: int
+    counted: int
+
+
+def schedule(seconds: float | None) -> Plan:
+    """The plan of a call that took `seconds` in the timed processes; a call they did not time
+    (None) is taken as short."""
+    if seconds is None or seconds < SHORT_CALL_SECONDS:
+        return Plan(SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
+    return Plan(LONG_WARMUP, 0, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS)
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class Deferred:
     family: str  # its scenario: a case of another one flushes the window before it
     call: Callable[[], Any]  # one call of the variant at its n
     undo: Callable[[], None]  # after every call: its writes and keys put back
-    calls: int  # counted calls (`schedule`)
+    plan: Plan  # its re-warm and counted calls (`schedule`)
     around: Callable[[], AbstractContextManager[Any]]  # what the variant's call needs around it
     figures: Figures  # where its counts go (or why it has none)
     extra: dict[str, Any]  # its benchmark's `extra_info`, written already: updated with them
@@ -101,8 +112,8 @@ class Counter:
         self._log.seek(0, os.SEEK_END)
         self._deferred: list[Deferred] = []
 
-    def schedule(self, case: str) -> tuple[int, int]:
-        """(warm-up calls, counted calls) of a case, by the plan both sides share."""
+    def schedule(self, case: str) -> Plan:
+        """How a case is counted, by the plan both sides share."""
         return schedule(self.plan.get(case))
 
     def counts(self, case: str) -> bool:
@@ -137,10 +148,9 @@ class Counter:
                 case.extra.update(case.figures.as_extra_info())
 
     def _calls(self, case: Deferred) -> None:
-        rewarm = REWARM_CALLS if case.calls > 1 else 0
-        for i in range(rewarm + case.calls):
+        for i in range(case.plan.rewarm + case.plan.counted):
             try:
-                case.call() if i < rewarm else self._count(case.call)
+                case.call() if i < case.plan.rewarm else self._count(case.call)
             finally:
                 case.undo()
 
