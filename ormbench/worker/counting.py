@@ -57,9 +57,10 @@ SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 # them one process's counted calls of a case spread 0.55% (median; 3.7% at the 90th percentile)
 # in an A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%)
 # when each case had a window of its own. A call of 3 ms or more repeats its code within itself:
-# after two re-warm calls its first counted call stood a median 0.02-0.05% above its next two
-# (an A/A of the catalogue), and a count reads the least two; re-warming them was 15% of what a
-# counting process ran instrumented.
+# re-warming it was 15% of what a counting process ran instrumented. After two re-warm calls its
+# first counted call stood a median 0.02-0.05% above its next two (an A/A of the catalogue);
+# without them 0.06-0.08%, and 3.6% at the 90th percentile on SQLite, which a count leaves out:
+# it reads the two least calls, which stayed a median 0.05-0.08% apart.
 REWARM_CALLS = 2
 
 
