@@ -306,7 +306,7 @@ def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
         "fk_id-follow_relation-n10": 0.004,
         "threads": {"counter_race-f_update-n10": 4},
     }
-    assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 1)
+    assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 0, 1)
 
 
 def test_counting_processes_run_glibc_without_its_caches_after_the_users_tunables(
