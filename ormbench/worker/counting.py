@@ -48,20 +48,24 @@ COUNTED_CALLS = 3
 LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.counted`)
 # Python 3.11 quickens a code object after 8 calls and specialises, deoptimises and specialises
 # again for a while after: one query's count fell 16% over its first six calls after 3 warm-up
-# calls, and varied 0.2% after 30. A long call runs its code many times over (a loop of
-# queries), so it needs no more than a couple.
-SHORT_WARMUP, LONG_WARMUP = 20, 2
+# calls, and varied 0.2% after 30. Ten (after the checked call), and the re-warm below: in an A/A
+# of 53 benchmarks per database, one process's two least calls of a case stood a median 0.07-0.08%
+# apart (p90 0.48-0.54%) against 0.09-0.12% (0.42-0.68%) after twenty warm-ups and two re-warms,
+# for 12-17% less work per counting process. A long call runs its code many times over (a loop
+# of queries): one warm-up after its checked call.
+SHORT_WARMUP, LONG_WARMUP = 10, 1
 SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 # Calls of a short case in its scenario's window before the counted ones, uncounted: there they
 # come after the other cases' warm-ups, and Python specialises again what those changed. Without
 # them one process's counted calls of a case spread 0.55% (median; 3.7% at the 90th percentile)
 # in an A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%)
-# when each case had a window of its own. A call of 3 ms or more repeats its code within itself:
-# re-warming it was 15% of what a counting process ran instrumented. After two re-warm calls its
+# when each case had a window of its own; one does as well (above) at three fifths of the
+# calls. A call of 3 ms or more repeats its code within itself: re-warming it was 15% of what a
+# counting process ran instrumented. After two re-warm calls its
 # first counted call stood a median 0.02-0.05% above its next two (an A/A of the catalogue);
 # without them 0.06-0.08%, and 3.6% at the 90th percentile on SQLite, which a count leaves out:
 # it reads the two least calls, which stayed a median 0.05-0.08% apart.
-REWARM_CALLS = 2
+REWARM_CALLS = 1
 
 
 class Plan(NamedTuple):
