@@ -6,7 +6,9 @@ on the first calls, and the first call after a restore fills caches the next one
 counted calls wait for the end of their scenario (`Counter.defer`, `Counter.flush`): switching
 instrumentation on or off flushes every translation valgrind made, and the first calls after it
 translate their code again (0.5-0.8 s per switch in a Django process, more than most counted
-calls cost), so one window holds the counted calls of every case of a scenario. Garbage is
+calls cost), so one window holds the counted calls of every case of a scenario, and of the
+read-only scenarios that follow a read-only one: their calls leave nothing to put back, and the
+isolation check at a scenario's end has nothing of theirs to see. Garbage is
 collected and the survivors frozen before it, then collected again before each call (a
 collection that one call's garbage triggers in the next is not that call's work; frozen, the
 heap is not scanned again). A call's count is the difference of callgrind's running totals read
@@ -89,7 +91,8 @@ def schedule(seconds: float | None) -> Plan:
 class Deferred:
     """A case whose counted calls wait for its scenario's window (`Counter.flush`)."""
 
-    family: str  # its scenario: a case of another one flushes the window before it
+    family: str  # its scenario: a case of another one flushes the window before it...
+    read_only: bool  # ...unless both scenarios are read-only (`Counter.flush_unless`)
     call: Callable[[], Any]  # one call of the variant at its n
     undo: Callable[[], None]  # after every call: its writes and keys put back
     plan: Plan  # its re-warm and counted calls (`schedule`)
@@ -126,13 +129,22 @@ class Counter:
         return case not in self.plan.get("threads", {})
 
     def defer(self, case: Deferred) -> None:
-        """Count `case` in its scenario's window; a case of another scenario closes the last."""
-        self.flush_unless(case.family)
+        """Count `case` in its scenario's window; a case of another scenario closes the last,
+        unless both are read-only."""
+        self.flush_unless(case.family, case.read_only)
         self._deferred.append(case)
 
-    def flush_unless(self, family: str) -> None:
-        """Count what is deferred unless it belongs to `family` (whose cases are still coming)."""
-        if self._deferred and self._deferred[-1].family != family:
+    def flush_unless(self, family: str, read_only: bool) -> None:
+        """Count what is deferred unless a case of `family` may join its window: one of the
+        same scenario, or of a read-only one after read-only ones."""
+        last = self._deferred[-1] if self._deferred else None
+        if last and last.family != family and not (read_only and last.read_only):
+            self.flush()
+
+    def scenario_done(self) -> None:
+        """At a scenario's last case, before its isolation check: its window is counted,
+        unless it only reads, when it stays open for the next read-only scenario's cases."""
+        if self._deferred and not self._deferred[-1].read_only:
             self.flush()
 
     def flush(self) -> None:

@@ -116,7 +116,7 @@ class Harness:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
         if self.counter is not None:
-            self.counter.flush_unless(case.family)  # a scenario whose last case did not run
+            self.counter.flush_unless(case.family, case.scenario.read_only)
         if variant.applies.replica:
             self.replica_caught_up(case)
         expected = variant.expected_queries(n, self.vendor, case.mode)
@@ -139,7 +139,7 @@ class Harness:
         with self.prepared(case, variant.fn):
             problems += self._time(benchmark, case, check, figures)
         if self.counter is not None and case.id in self._scenario_ends:
-            self.counter.flush()  # its scenario's counted calls, before its isolation check
+            self.counter.scenario_done()  # before its isolation check, unless read-only
         PROFILE.move(profile.ROUNDS, profile.TIMED, sum(benchmark.stats.stats.data))
         if full and scenario.correct.record is not None:
             problems += self._samples(case, figures, is_reference)
@@ -364,9 +364,8 @@ class Harness:
             reset = functools.partial(self.effects.reset_sequences, check.dirty)
             around = functools.partial(self.prepared, case, case.variant.fn)
             later = functools.partial(call, n), timing.then(self._undo(case, check), reset)
-            counter.defer(
-                Deferred(case.family, *later, plan, around, figures, benchmark.extra_info)
-            )
+            where = case.family, scenario.read_only
+            counter.defer(Deferred(*where, *later, plan, around, figures, benchmark.extra_info))
         record = scenario.correct.record if counter is None and not policy.timing_only else None
         last = LastRound(
             scenario,
