@@ -70,7 +70,7 @@ SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 REWARM_CALLS = 1
 
 
-class Plan(NamedTuple):
+class CaseCalls(NamedTuple):
     """How a case is counted: uncounted calls before its scenario's window and in it, then the
     counted ones."""
 
@@ -79,12 +79,12 @@ class Plan(NamedTuple):
     counted: int
 
 
-def schedule(seconds: float | None) -> Plan:
-    """The plan of a call that took `seconds` in the timed processes; a call they did not time
+def schedule(seconds: float | None) -> CaseCalls:
+    """The calls of a case that took `seconds` in the timed processes; a call they did not time
     (None) is taken as short."""
     if seconds is None or seconds < SHORT_CALL_SECONDS:
-        return Plan(SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
-    return Plan(LONG_WARMUP, 0, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS)
+        return CaseCalls(SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
+    return CaseCalls(LONG_WARMUP, 0, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Deferred:
     read_only: bool  # ...unless both scenarios are read-only (`Counter.flush_unless`)
     call: Callable[[], Any]  # one call of the variant at its n
     undo: Callable[[], None]  # after every call: its writes and keys put back
-    plan: Plan  # its re-warm and counted calls (`schedule`)
+    calls: CaseCalls  # its warm-up, re-warm and counted calls (`schedule`)
     around: Callable[[], AbstractContextManager[Any]]  # what the variant's call needs around it
     figures: Figures  # where its counts go (or why it has none)
     extra: dict[str, Any]  # its benchmark's `extra_info`, written already: updated with them
@@ -120,7 +120,7 @@ class Counter:
         self._log.seek(0, os.SEEK_END)
         self._deferred: list[Deferred] = []
 
-    def schedule(self, case: str) -> Plan:
+    def schedule(self, case: str) -> CaseCalls:
         """How a case is counted, by the plan both sides share."""
         return schedule(self.plan.get(case))
 
@@ -165,9 +165,9 @@ class Counter:
                 case.extra.update(case.figures.as_extra_info())
 
     def _calls(self, case: Deferred) -> None:
-        for i in range(case.plan.rewarm + case.plan.counted):
+        for i in range(case.calls.rewarm + case.calls.counted):
             try:
-                case.call() if i < case.plan.rewarm else self._count(case.call)
+                case.call() if i < case.calls.rewarm else self._count(case.call)
             finally:
                 case.undo()
 

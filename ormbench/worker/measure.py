@@ -360,12 +360,12 @@ class Harness:
         if counter is not None and check.threads:
             rounds, figures.instructions_error, counter = 1, THREADS.format(check.threads), None
         elif counter is not None:  # the rounds are uncounted warm-ups; counted calls come later
-            rounds, warmup = (plan := counter.schedule(case.id)).warmup, 0
+            rounds, warmup = (calls := counter.schedule(case.id)).warmup, 0
             reset = functools.partial(self.effects.reset_sequences, check.dirty)
             around = functools.partial(self.prepared, case, case.variant.fn)
             later = functools.partial(call, n), timing.then(self._undo(case, check), reset)
             where = case.family, scenario.read_only
-            counter.defer(Deferred(*where, *later, plan, around, figures, benchmark.extra_info))
+            counter.defer(Deferred(*where, *later, calls, around, figures, benchmark.extra_info))
         record = scenario.correct.record if counter is None and not policy.timing_only else None
         last = LastRound(
             scenario,
