@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ormbench.analysis.compare import outcome
-from ormbench.analysis.compare_counts import MARGIN, compare_counts, spread
+from ormbench.analysis.compare_counts import MARGIN, compare_counts, count_spread, spread
 from ormbench.analysis.exact import exact_changes
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind
@@ -29,6 +29,7 @@ from ormbench.worker import counting
 from ormbench.worker.counting import (
     COUNTED_CALLS,
     LONG_WARMUP,
+    ONCE_WARMUP,
     REWARM_CALLS,
     SHORT_WARMUP,
     Counter,
@@ -185,7 +186,7 @@ def test_a_call_that_starts_threads_is_seen_and_a_long_call_is_warmed_up_less() 
     assert none.count == 0
     assert schedule(0.001) == (SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
     assert schedule(0.005) == (LONG_WARMUP, 0, COUNTED_CALLS)  # repeats its code: no re-warm
-    assert schedule(1.0) == (LONG_WARMUP, 0, 1)
+    assert schedule(1.0) == (ONCE_WARMUP, 0, 1)  # counted once: warmed once
     assert schedule(None) == (SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)  # not timed: short
 
 
@@ -338,7 +339,7 @@ def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:
         "fk_id-follow_relation-n10": 0.004,
         "threads": {"counter_race-f_update-n10": 4},
     }
-    assert schedule(plan["fk_access-lazy_loop-n100"]) == (LONG_WARMUP, 0, 1)
+    assert schedule(plan["fk_access-lazy_loop-n100"]) == (ONCE_WARMUP, 0, 1)
 
 
 def test_counting_processes_run_glibc_without_its_caches_after_the_users_tunables(
@@ -450,9 +451,11 @@ def test_a_run_counts_every_benchmark_and_the_counts_order_the_variants(tmp_path
     # instructions, against 1 M for one query)
     calls = {key: f.call_instructions or [] for key, f in counts.items()}
     assert len(calls["lazy_loop", 100]) == 1 and len(calls["select_related", 10]) == 3
-    # and they agree: a query's count repeats to within a few tenths of a percent once warmed
-    # up (here 0.05% to 0.3%), never by 2%
-    assert all(spread(c) < 0.02 for c in calls.values())
+    # and the two least, which a count reads, agree: a query's count repeats to within a few
+    # tenths of a percent once warmed up (here 0.01% to 0.5%), never by 2%. The first of a
+    # call of 3-8 ms, not re-warmed in its window, may stand a few percent above them (2.4%
+    # when lazy_loop at n=10 was timed at 7.7 ms under load; 2.6 ms quiet)
+    assert all(count_spread(c) < 0.02 for c in calls.values())
     assert "==" in done.stdout and "instructions counted" in done.stdout
     # upsert's last case at n=10 is MariaDB's alone, skipped here: the scenario, the last of
     # the selection, never reaches its end, and its cases are counted as the session ends

@@ -54,8 +54,11 @@ LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.c
 # of 53 benchmarks per database, one process's two least calls of a case stood a median 0.07-0.08%
 # apart (p90 0.48-0.54%) against 0.09-0.12% (0.42-0.68%) after twenty warm-ups and two re-warms,
 # for 12-17% less work per counting process. A long call runs its code many times over (a loop
-# of queries): one warm-up after its checked call.
-SHORT_WARMUP, LONG_WARMUP = 10, 1
+# of queries): two warm-ups after its checked call, one if it is counted once (8 ms or more:
+# half of a counting process's warm-up work). With one, the first of three counted calls of 3-8
+# ms stood a median 0.23% above the next two on SQLite (0.06-0.08% with two), which the
+# database's typical floor (a median of whole ranges) reads.
+SHORT_WARMUP, LONG_WARMUP, ONCE_WARMUP = 10, 2, 1
 SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 # Calls of a short case in its scenario's window before the counted ones, uncounted: there they
 # come after the other cases' warm-ups, and Python specialises again what those changed. Without
@@ -63,10 +66,10 @@ SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 # in an A/A of 58 benchmarks on SQLite; with two, 0.18-0.23% (0.53-0.62%), against 0.32% (0.78%)
 # when each case had a window of its own; one does as well (above) at three fifths of the
 # calls. A call of 3 ms or more repeats its code within itself: re-warming it was 15% of what a
-# counting process ran instrumented. After two re-warm calls its
-# first counted call stood a median 0.02-0.05% above its next two (an A/A of the catalogue);
-# without them 0.06-0.08%, and 3.6% at the 90th percentile on SQLite, which a count leaves out:
-# it reads the two least calls, which stayed a median 0.05-0.08% apart.
+# counting process ran instrumented. After two re-warm calls its first counted call stood a
+# median 0.02-0.05% above its next two (an A/A of the catalogue); without them 0.06-0.08%, and
+# 3.6% at the 90th percentile on SQLite, which a count leaves out: it reads the two least
+# calls, which stayed a median 0.05-0.08% apart.
 REWARM_CALLS = 1
 
 
@@ -84,7 +87,9 @@ def schedule(seconds: float | None) -> CaseCalls:
     (None) is taken as short."""
     if seconds is None or seconds < SHORT_CALL_SECONDS:
         return CaseCalls(SHORT_WARMUP, REWARM_CALLS, COUNTED_CALLS)
-    return CaseCalls(LONG_WARMUP, 0, 1 if seconds >= LONG_CALL_SECONDS else COUNTED_CALLS)
+    if seconds >= LONG_CALL_SECONDS:
+        return CaseCalls(ONCE_WARMUP, 0, 1)
+    return CaseCalls(LONG_WARMUP, 0, COUNTED_CALLS)
 
 
 @dataclass(frozen=True)
