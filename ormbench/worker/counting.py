@@ -55,9 +55,11 @@ LONG_CALL_SECONDS = 0.008  # a call's CPU time in the timed processes (`parent.c
 # apart (p90 0.48-0.54%) against 0.09-0.12% (0.42-0.68%) after twenty warm-ups and two re-warms,
 # for 12-17% less work per counting process. A long call runs its code many times over (a loop
 # of queries): two warm-ups after its checked call, one if it is counted once (8 ms or more:
-# half of a counting process's warm-up work). With one, the first of three counted calls of 3-8
-# ms stood a median 0.23% above the next two on SQLite (0.06-0.08% with two), which the
-# database's typical floor (a median of whole ranges) reads.
+# half of a counting process's warm-up work). The first of three counted calls of 3-8 ms, not
+# re-warmed, stood a median 0.23% above the next two on SQLite after one warm-up (0.06-0.08%
+# after two), and 1.2% (p90 3.6%) after two once read-only scenarios shared windows (its call
+# then comes after more scenarios' warm-ups): the count leaves it out, reading the two least
+# calls, which stayed a median 0.07% apart.
 SHORT_WARMUP, LONG_WARMUP, ONCE_WARMUP = 10, 2, 1
 SHORT_CALL_SECONDS = 0.003  # a call's CPU time in the timed processes
 # Calls of a short case in its scenario's window before the counted ones, uncounted: there they
