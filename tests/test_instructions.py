@@ -19,6 +19,7 @@ import pytest
 from ormbench.analysis.compare import outcome
 from ormbench.analysis.compare_counts import MARGIN, compare_counts, count_spread, spread
 from ormbench.analysis.exact import exact_changes
+from ormbench.declare import catalogue
 from ormbench.errors import BenchError
 from ormbench.parent import callgrind
 from ormbench.parent.counted import attach, count_plan
@@ -34,6 +35,7 @@ from ormbench.worker.counting import (
     SHORT_WARMUP,
     Counter,
     Deferred,
+    read_only,
     schedule,
 )
 from ormbench.worker.probes.call import threads_started
@@ -296,6 +298,10 @@ def test_read_only_scenarios_share_a_window_and_a_writing_one_has_its_own() -> N
     assert log.count("on") == 3 and "enter e" not in log
     counter.flush_unless("other", read_only=False)  # a writing scenario's case is next
     assert log.count("on") == 4 and "enter e" in log
+    # which of the catalogue's scenarios only read: not one that writes rows or the schema
+    every = catalogue.scenarios()
+    assert read_only(every["fk_access"]) and not read_only(every["deletes"])
+    assert every["schema_change"].undo_schema and not read_only(every["schema_change"])
 
 
 def test_both_sides_count_by_one_plan_taken_from_the_timed_processes() -> None:

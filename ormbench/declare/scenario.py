@@ -231,12 +231,6 @@ class Scenario:
         return self.modes if self.writes else (None,)
 
     @property
-    def read_only(self) -> bool:
-        """Whether its calls leave the database as they found it with nothing to undo: no rows
-        written, no schema changed."""
-        return not self.writes and self.undo_schema is None
-
-    @property
     def module(self) -> str:
         return self.variants[0].fn.__module__ if self.variants else ""
 

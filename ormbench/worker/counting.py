@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ormbench.declare.scenario import Scenario
 from ormbench.errors import BenchError
 from ormbench.results import Figures
 from ormbench.worker.probes import profile
@@ -92,6 +93,12 @@ def schedule(seconds: float | None) -> CaseCalls:
     if seconds >= LONG_CALL_SECONDS:
         return CaseCalls(ONCE_WARMUP, 0, 1)
     return CaseCalls(LONG_WARMUP, 0, COUNTED_CALLS)
+
+
+def read_only(scenario: Scenario) -> bool:
+    """Whether a scenario's calls leave the database as they found it, with nothing to put back
+    (no rows written, no schema changed): its counted calls may wait past its end."""
+    return not scenario.writes and scenario.undo_schema is None
 
 
 @dataclass(frozen=True)

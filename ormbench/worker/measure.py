@@ -26,7 +26,7 @@ from ormbench.servers import registry
 from ormbench.worker import rounds as timing
 from ormbench.worker import speed
 from ormbench.worker.check import Check, as_timed, observed_now, unsteady
-from ormbench.worker.counting import Counter, Deferred
+from ormbench.worker.counting import Counter, Deferred, read_only
 from ormbench.worker.probes import cometrics, heaviest, profile
 from ormbench.worker.probes.call import (
     Clock,
@@ -116,7 +116,7 @@ class Harness:
         """Check `case`, time it, record everything in `benchmark.extra_info`; raise on mismatch."""
         scenario, variant, n = case.scenario, case.variant, case.n
         if self.counter is not None:
-            self.counter.flush_unless(case.family, case.scenario.read_only)
+            self.counter.flush_unless(case.family, read_only(case.scenario))
         if variant.applies.replica:
             self.replica_caught_up(case)
         expected = variant.expected_queries(n, self.vendor, case.mode)
@@ -364,7 +364,7 @@ class Harness:
             reset = functools.partial(self.effects.reset_sequences, check.dirty)
             around = functools.partial(self.prepared, case, case.variant.fn)
             later = functools.partial(call, n), timing.then(self._undo(case, check), reset)
-            where = case.family, scenario.read_only
+            where = case.family, read_only(scenario)
             counter.defer(Deferred(*where, *later, calls, around, figures, benchmark.extra_info))
         record = scenario.correct.record if counter is None and not policy.timing_only else None
         last = LastRound(
