@@ -356,6 +356,58 @@ def test_a_budget_adds_whole_pairs_while_the_time_lasts() -> None:
     assert budget.process(10, 100.0) is None
 
 
+def test_processes_at_once_pair_the_sides_and_never_share_a_database() -> None:
+    from ormbench.parent.request import Process, Schedule
+
+    a, b = Process("a", database_suffix="_a"), Process("b", database_suffix="_b")
+    paired = Schedule([a, b, b, a], at_once=2)
+    assert [paired.batch(i, 0.0) for i in (0, 2, 4)] == [[a, b], [b, a], []]
+    assert Schedule([a, b]).batch(0, 0.0) == [a]  # one at a time unless asked
+    # a write's restore would show in the other process: the batch ends before a second "a"
+    same = Schedule([a, a, b], at_once=2)
+    assert same.batch(0, 0.0) == [a] and same.batch(1, 0.0) == [a, b]
+
+
+def test_a_batchs_workers_run_together_and_a_failed_start_stops_those_started(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from ormbench.errors import BenchError
+    from ormbench.parent import run, workers
+    from ormbench.parent.request import Process
+
+    events: list[str] = []
+    live: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: Any, **kwargs: Any) -> tuple[None, subprocess.Popen[bytes]]:
+        label = args[3].label
+        if label == "broken":
+            raise BenchError("cannot start")
+        live.append(subprocess.Popen(["sleep", "30"]))
+        events.append(f"start {label}")
+        return None, live[-1]
+
+    def finish(request: Any, db: Any, spec: Any, proc: subprocess.Popen[bytes]) -> workers.Piece:
+        events.append(f"finish, {sum(p.poll() is None for p in live)} running")
+        proc.terminate()
+        proc.wait()
+        return workers.Piece({"database": db.name})
+
+    monkeypatch.setattr(workers, "start", start)
+    monkeypatch.setattr(workers, "finish", finish)
+    db: Any = SimpleNamespace(name="sqlite")
+    runs = [(tmp_path / label, db, Process(label)) for label in ("a", "b")]
+    pieces = run._run_behind(None, runs, None)  # type: ignore[arg-type]
+    assert events == ["start a", "start b", "finish, 2 running", "finish, 1 running"]
+    assert [piece.meta for piece in pieces] == [{"database": "sqlite"}] * 2
+    live.clear()
+    with pytest.raises(BenchError):
+        run._run_behind(None, [runs[0], (tmp_path / "c", db, Process("broken"))], None)
+    [started] = live
+    assert started.wait(5) == -15  # stopped (SIGTERM), not left running
+
+
 def _side(medians: list[float], normalized: list[float], cpu_share: float) -> Run:
     entry = factory.benchmark(
         rounds=medians,

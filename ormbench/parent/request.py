@@ -122,6 +122,7 @@ class Schedule:
     first: Sequence[Process]
     more: Callable[[int], Process] | None = None
     budget_seconds: float = 0.0  # per database
+    at_once: int = 1  # processes started together (`batch`), each against its own database
 
     def expected(self, process_seconds: float | None) -> int:
         """How many processes a database will likely get, a process taking `process_seconds`
@@ -140,3 +141,14 @@ class Schedule:
         if i % 2 == 0 and elapsed + pair_seconds > self.budget_seconds:
             return None
         return self.more(i)
+
+    def batch(self, i: int, elapsed: float) -> list[Process]:
+        """The processes from the i-th that run together: up to `at_once`, each against a
+        database of its own; empty: stop."""
+        batch: list[Process] = []
+        while len(batch) < self.at_once:
+            process = self.process(i + len(batch), elapsed)
+            if process is None or process.database_suffix in {p.database_suffix for p in batch}:
+                break  # two processes never share a database: a write's restore would show
+            batch.append(process)
+        return batch

@@ -3,8 +3,9 @@
 Databases run one after another, each with its own throwaway server (or the user's), so that
 they do not compete for the two cores. A plain run is one worker process per database; a
 comparison runs many (`Process`), alternating between two checkouts, against the same server,
-which is started and loaded once. Whatever happens in a worker, the server is stopped and its
-folder removed before the next database starts.
+which is started and loaded once; one at a time, or a pair of them together where the time is
+context (`Schedule.at_once`). Whatever happens in a worker, the server is stopped and its folder
+removed before the next database starts.
 """
 
 from __future__ import annotations
@@ -130,24 +131,17 @@ def _one_database(
             latencies = request.latencies if registry.backend(db.name).served else (None,)
             out: list[list[Piece]] = []
             began = time.monotonic()
-            while (process := schedule.process(len(out), time.monotonic() - began)) is not None:
-                i = len(out)
-                count = len(schedule.first)
-                total = f"of {count}" if schedule.more is None else f"(at least {count})"
-                if count > 1:
-                    where = f"; {tally.line()}" if tally else ""
-                    print(f"== {name}: process {i + 1} {total}: {process.label}{where}", flush=True)
-                folder = scratch / f"p{i}"
-                folder.mkdir(exist_ok=True)
-                target = targets[process.database_suffix]
-                out.append(
-                    [
-                        _run_behind(request, target, lat, folder, process, replica)
-                        for lat in latencies
-                    ]
-                )
+            while batch := schedule.batch(len(out), time.monotonic() - began):
+                runs = [
+                    (scratch / f"p{len(out) + k}", targets[p.database_suffix], p)
+                    for k, p in enumerate(batch)
+                ]
+                for k, process in enumerate(batch):
+                    _announce(name, len(out) + k, process, schedule, tally)
+                by_latency = [_run_behind(request, runs, lat, replica) for lat in latencies]
+                out += [list(pieces) for pieces in zip(*by_latency, strict=True)]
                 if tally:
-                    tally.done += 1
+                    tally.done += len(batch)
             if keep is None or not any("error" not in p.meta for pieces in out for p in pieces):
                 return out, None
             keep.enter_context(siblings.pop_all())
@@ -171,27 +165,42 @@ def _replica(request: RunRequest, db: Database, stack: contextlib.ExitStack) -> 
     return replica
 
 
+def _announce(name: str, i: int, process: Process, schedule: Schedule, tally: Tally | None) -> None:
+    """The line that starts the i-th of several processes against a database."""
+    count = len(schedule.first)
+    if count > 1:
+        total = f"of {count}" if schedule.more is None else f"(at least {count})"
+        where = f"; {tally.line()}" if tally else ""
+        print(f"== {name}: process {i + 1} {total}: {process.label}{where}", flush=True)
+
+
 def _run_behind(
     request: RunRequest,
-    db: Database,
+    runs: Sequence[tuple[Path, Database, Process]],
     latency: float | None,
-    scratch: Path,
-    process: Process,
     replica: Database | None = None,
-) -> Piece:
-    """Run the worker straight at the server, or through a proxy adding `latency` per trip
-    (to the replica too: a read there crosses the same network)."""
-    if latency is None:
-        spec, proc = workers.start(request, db, scratch, process, replica=replica)
-        return workers.finish(request, db, spec, proc)
-    with contextlib.ExitStack() as relays:
-        label = f"{db.name}+{latency * 1e3:g}ms"
-        print(f"== {label}: through a proxy adding {latency * 1e3:g} ms per round trip", flush=True)
-        behind = _behind(db, latency, relays, name=label)
-        if replica is not None:
-            replica = _behind(replica, latency, relays, name=replica.name)
-        spec, proc = workers.start(request, behind, scratch, process, latency * 1e3, replica)
-        return workers.finish(request, behind, spec, proc)
+) -> list[Piece]:
+    """A worker for each (folder, database, process) of `runs`, started together, each straight
+    at its server or through a proxy adding `latency` per trip (to the replica too: a read there
+    crosses the same network); their pieces once every one has ended."""
+    with contextlib.ExitStack() as stack:
+        started = []
+        for folder, db, process in runs:
+            folder.mkdir(exist_ok=True)
+            behind, near, latency_ms = db, replica, None
+            if latency is not None:
+                label, latency_ms = f"{db.name}+{latency * 1e3:g}ms", latency * 1e3
+                print(
+                    f"== {label}: through a proxy adding {latency_ms:g} ms per round trip",
+                    flush=True,
+                )
+                behind = _behind(db, latency, stack, name=label)
+                if replica is not None:
+                    near = _behind(replica, latency, stack, name=replica.name)
+            spec, proc = workers.start(request, behind, folder, process, latency_ms, near)
+            stack.callback(workers.stop, proc)  # on every exit path, before its proxy closes
+            started.append((behind, spec, proc))
+        return [workers.finish(request, behind, spec, proc) for behind, spec, proc in started]
 
 
 def _behind(db: Database, latency: float, relays: contextlib.ExitStack, name: str) -> Database:
