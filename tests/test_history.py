@@ -356,6 +356,30 @@ def test_instruction_counts_of_two_host_names_form_one_series_and_find_the_step(
     assert "instructions" in found[0].line()
 
 
+def test_a_series_counted_once_does_not_lower_its_databases_floor() -> None:
+    # Two series counted three times a commit, their calls 0.4% apart, and three long calls
+    # counted once. One of those moves 0.5% at the third commit and stays there, as a call read
+    # from a socket moved between two processes of the same code: within twice the database's
+    # floor (0.4%), so no change. With the single calls' zero spreads in the median the floor
+    # was 0, and it was one.
+    def series(variant: str, counts: list[list[float]]) -> detect.Series:
+        key = ("x86_64-py3.11-abc", "5.2", "xs", "postgresql", "15", "fk_id", variant, 10)
+        commits = [detect.Commit(f"c{i}", f"t{i}", c, 1, 1, []) for i, c in enumerate(counts)]
+        return detect.Series(key, commits, in_machine_units=False)
+
+    repeated = [series(f"r{k}", [[1e6, 1.002e6, 1.004e6]] * 5) for k in range(2)]
+    once = [series(f"o{k}", [[1e7]] * 5) for k in range(2)]
+    moved = series("moved", [[1e7], [1e7], [1.005e7], [1.005e7], [1.005e7]])
+    assert count_steps.count_changes([*repeated, *once, moved]) == []
+    stepped = series("stepped", [[1e7], [1e7], [1.01e7], [1.01e7], [1.01e7]])  # 1%: beyond
+    [found] = count_steps.count_changes([*repeated, *once, stepped])
+    assert (found.series.name, found.at, found.verdict) == (
+        "postgresql/fk_id/stepped/n=10",
+        "c2",
+        "slower",
+    )
+
+
 def test_an_index_from_before_instruction_counts_opens_and_takes_them(tmp_path: Path) -> None:
     import sqlite3
 

@@ -64,11 +64,13 @@ def count_changes(all_series: Sequence[Series]) -> list[Change]:
     own = {s.key: _typical(s) for s in all_series}
     by_database: dict[str, list[float]] = defaultdict(list)
     for s in all_series:
-        by_database[s.key[3]].append(own[s.key])
+        typical = own[s.key]
+        if typical is not None:  # a series counted once has no spread to give
+            by_database[s.key[3]].append(typical)
     database_floor = {db: statistics.median(values) for db, values in by_database.items()}
     found = []
     for s in all_series:
-        floor = max(own[s.key], database_floor[s.key[3]])
+        floor = max(own[s.key] or 0.0, database_floor.get(s.key[3], 0.0))
         least = [min(c.figures) for c in s.commits]
         for i in range(1, len(least) - 1):
             step = math.log(least[i] / least[i - 1])
@@ -85,7 +87,9 @@ def count_changes(all_series: Sequence[Series]) -> list[Change]:
     return found
 
 
-def _typical(series: Series) -> float:
-    """The median spread of the series' commits counted more than once (0 when none was)."""
+def _typical(series: Series) -> float | None:
+    """The median spread of the series' commits counted more than once (None when none was:
+    a long call is counted once, and its zero spread would halve its database's floor, as
+    `ormbench.analysis.compare_counts` leaves such benchmarks out of it too)."""
     spreads = [spread([int(v) for v in c.figures]) for c in series.commits if len(c.figures) > 1]
-    return statistics.median(spreads) if spreads else 0.0
+    return statistics.median(spreads) if spreads else None
