@@ -89,7 +89,7 @@ def count_changes(all_series: Sequence[Series]) -> list[Change]:
 
 def _typical(series: Series) -> float | None:
     """The median spread of the series' commits counted more than once (None when none was:
-    a long call is counted once, and its zero spread would halve its database's floor, as
+    a long call is counted once, and its zero spread would lower its database's floor, as
     `ormbench.analysis.compare_counts` leaves such benchmarks out of it too)."""
     spreads = [spread([int(v) for v in c.figures]) for c in series.commits if len(c.figures) > 1]
     return statistics.median(spreads) if spreads else None
