@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from ormbench.servers import Database, provide
+from ormbench.servers.base import workspace_root
 
 pytest.register_assert_rewrite("tests.faults")
 from tests.faults import heard  # noqa: E402
@@ -165,12 +166,12 @@ def ormbench_processes() -> list[str]:
         line
         for line in out.splitlines()
         if ("postgres" in line or "mariadbd" in line or "mysqld" in line)
-        and "/tmp/ormbench-" in line
+        and f"{workspace_root()}/ormbench-" in line
     ]
 
 
 def ormbench_folders() -> list[Path]:
-    return sorted(Path("/tmp").glob("ormbench-*"))
+    return sorted(workspace_root().glob("ormbench-*"))
 
 
 def git_repo(repo: Path) -> list[str]:

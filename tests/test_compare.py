@@ -19,7 +19,7 @@ from ormbench.analysis import stats
 from ormbench.analysis.compare import compare_runs
 from ormbench.results import Run
 from tests import factory
-from tests.conftest import ROOT, bench, compare, in_process, scenario_module
+from tests.conftest import ROOT, bench, compare, in_process, ormbench_folders, scenario_module
 
 
 def processes(center: float, count: int, seed: int, sigma: float = 0.03) -> list[float]:
@@ -326,11 +326,11 @@ def test_runs_under_two_django_versions_compare(tmp_path: Path) -> None:
 def test_a_django_that_names_nothing_is_one_line_before_any_server(
     spec: str, said: str, tmp_path: Path
 ) -> None:
-    folders = set(Path("/tmp").glob("ormbench-*"))
+    folders = set(ormbench_folders())
     done = in_process("run", "--django", spec, "--db", "postgresql", f"--results={tmp_path}")
     assert done.returncode == 1
     assert said in done.stderr and done.stderr.count("\n") == 1
-    assert set(Path("/tmp").glob("ormbench-*")) == folders, "no server was started"
+    assert set(ormbench_folders()) == folders, "no server was started"
 
 
 def test_a_revision_that_does_not_exist_is_one_line(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ormbench.servers.base import WORKSPACE_PREFIX, WORKSPACE_ROOT
+from ormbench.servers.base import WORKSPACE_PREFIX, workspace_root
 from tests import faults
 
 
@@ -21,7 +21,7 @@ def test_a_new_server_folder_is_a_leftover_and_an_old_one_is_not(
 ) -> None:
     monkeypatch.setattr(faults, "LEFTOVER_GRACE", 0.2)
     before = faults.servers_and_folders()
-    left = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}watch-", dir=WORKSPACE_ROOT))
+    left = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}watch-", dir=workspace_root()))
     try:
         assert faults.left_behind(*before) == (set(), {left})
         assert faults.left_behind(*faults.servers_and_folders()) == (set(), set())

@@ -27,7 +27,7 @@ def _aged(folder: Path, seconds: float = 3600) -> Path:
 def test_only_an_empty_folder_of_the_suites_own_name_is_reaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(base, "WORKSPACE_ROOT", tmp_path)
+    monkeypatch.setattr(base, "workspace_root", lambda: tmp_path)
     users = _aged(tmp_path / "ormbench-results")
     (users / "runs").mkdir()
     cache = _aged(tmp_path / "ormbench-cache")
@@ -49,7 +49,7 @@ def test_a_folder_whose_maker_died_before_its_owner_file_was_whole_is_reaped_at_
     folder with an empty owner file: never reaped (rmdir of a folder holding a file), and
     young enough at the next run's start to be taken for a live run's. Its name names its
     maker."""
-    monkeypatch.setattr(base, "WORKSPACE_ROOT", tmp_path)
+    monkeypatch.setattr(base, "workspace_root", lambda: tmp_path)
     ended = subprocess.Popen(["true"])
     ended.wait()
     dead = tmp_path / f"ormbench-postgresql-replica-{ended.pid}-ab12cd34"

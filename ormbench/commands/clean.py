@@ -1,10 +1,10 @@
 """`clean`: remove what runs killed without a chance to clean up left behind, and only what
-carries the suite's own mark: servers and their folders (`/tmp/ormbench-*` with an owner file
-whose process is gone), git's records of the suite's worktrees in this repository, venvs whose
-build was cut short, cache files written half-way, Docker containers of this host's dead runs,
-and, given the server's URL, the databases the ledger records the suite making on a user's
-server (`ormbench.servers.url`), and in the results folder, reports and run files whose writing
-was cut short (`ormbench.store`)."""
+carries the suite's own mark: servers and their folders (`ormbench-*` in the temporary folder,
+with an owner file whose process is gone), git's records of the suite's worktrees in this
+repository, venvs whose build was cut short, cache files written half-way, Docker containers of
+this host's dead runs, and, given the server's URL, the databases the ledger records the suite
+making on a user's server (`ormbench.servers.url`), and in the results folder, reports and run
+files whose writing was cut short (`ormbench.store`)."""
 
 from __future__ import annotations
 

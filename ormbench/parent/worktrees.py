@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ormbench.errors import BenchError
-from ormbench.servers.base import OWN_NAME, WORKSPACE_ROOT, workspace
+from ormbench.servers.base import OWN_NAME, workspace, workspace_root
 
 
 @contextlib.contextmanager
@@ -67,7 +67,7 @@ def forget_orphans(repo: Path) -> list[Path]:
     killed before it removed them): removed; the user's own are left alone."""
     gone = []
     for record, tree in records(repo):
-        made_here = tree.parent.parent == WORKSPACE_ROOT and OWN_NAME.fullmatch(tree.parent.name)
+        made_here = tree.parent.parent == workspace_root() and OWN_NAME.fullmatch(tree.parent.name)
         if made_here and tree.name == "tree" and not tree.exists():
             shutil.rmtree(record, ignore_errors=True)
             gone.append(tree)

@@ -1,6 +1,7 @@
 """What every server path shares: the Database value, temporary folders, ports, processes.
 
-A throwaway server lives in a folder `/tmp/ormbench-*` that records its owner's pid. If a run
+A throwaway server lives in a folder `ormbench-*` under the temporary folder (`workspace_root`)
+that records its owner's pid. If a run
 dies without cleaning up (SIGKILL), the next run finds folders whose owner is gone, stops the
 server recorded there and removes the folder (`reap_orphans`).
 """
@@ -30,8 +31,9 @@ WORKSPACE_PREFIX = "ormbench-"
 OWNER_FILE = "owner.json"
 STOP_TIMEOUT = 30.0  # seconds a server has to stop before it is killed
 USERS_SERVER = "your server (--db-url)"  # the origin of a database on a server given by URL
-# Socket paths are limited to 107 bytes, so folders go right under /tmp, never a deep tmp path.
-WORKSPACE_ROOT = Path("/tmp")
+# Socket paths are limited to 107 bytes, and a server's socket lies in its folder (the longest,
+# `<root>/ormbench-postgresql-replica-<pid>-<8>/.s.PGSQL.<port>`, takes 61 of them beyond the root).
+SHORT_ROOT = 40
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,14 @@ def unprivileged_account() -> pwd.struct_passwd | None:
     raise BenchError("running as root and no 'postgres' or 'nobody' account exists to run servers")
 
 
+def workspace_root() -> Path:
+    """Where servers' folders go: the temporary folder ($TMPDIR, as Python's tempfile finds it)
+    where its path is short enough for their sockets, else /tmp (macOS's deep $TMPDIR, say).
+    Two runs with two $TMPDIRs never see, reap or clean each other's folders."""
+    found = Path(tempfile.gettempdir())
+    return found if len(str(found)) <= SHORT_ROOT else Path("/tmp")
+
+
 @contextlib.contextmanager
 def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Path]:
     """A fresh folder for one server, removed on every exit path."""
@@ -154,7 +164,7 @@ def workspace(kind: str, owner: pwd.struct_passwd | None = None) -> Iterator[Pat
     try:
         # the maker's pid in the name: a kill before the owner file is whole leaves it known
         prefix = f"{WORKSPACE_PREFIX}{kind}-{os.getpid()}-"
-        path = Path(tempfile.mkdtemp(prefix=prefix, dir=WORKSPACE_ROOT))
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=workspace_root()))
     except BaseException:
         deferred.__exit__(None, None, None)
         raise
@@ -198,7 +208,7 @@ MAKER = re.compile(r"-(?P<pid>\d+)-[a-z0-9_]{8}$")
 def reap_orphans() -> list[Path]:
     """Stop servers and remove folders left by runs that died without cleaning up."""
     reaped = []
-    for folder in WORKSPACE_ROOT.glob(f"{WORKSPACE_PREFIX}*"):
+    for folder in workspace_root().glob(f"{WORKSPACE_PREFIX}*"):
         try:
             owner = json.loads((folder / OWNER_FILE).read_text())["pid"]
         except (OSError, ValueError, KeyError):
