@@ -92,7 +92,11 @@ class WorkerSpec:
         import subprocess
 
         spec = dataclasses.replace(self, parent=os.getpid())
-        environment = {**(env if env is not None else os.environ), ENV_SPEC: spec.dumps()}
+        inherited = env if env is not None else os.environ
+        environment = {
+            **{name: value for name, value in inherited.items() if not _pytests(name)},
+            ENV_SPEC: spec.dumps(),
+        }
         argv = [*prefix, str(python or sys.executable), "-m", "ormbench.worker"]
         return subprocess.Popen(argv, env=environment, cwd=cwd, stdout=stdout)
 
@@ -193,3 +197,11 @@ class WorkerAnswer:
             return cls(database, error=f"the worker answered in another protocol than {PROTOCOL}")
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _pytests(name: str) -> bool:
+    """Whether an environment variable is what a pytest that started the run passes down, which
+    is not the timed pytest's: its options, and pytest-xdist's mark of a worker, with which
+    pytest-benchmark turns its timer off ("a parallelized environment"). The worker of any
+    revision under test gets an environment without them."""
+    return name == "PYTEST_ADDOPTS" or name.startswith("PYTEST_XDIST_")

@@ -80,6 +80,25 @@ def test_a_worker_on_sqlite_answers_in_one_file_with_its_cases(
     assert answer.failed == [] and answer.figures["peak_rss_bytes"] > 0
 
 
+def test_a_worker_started_under_pytest_xdist_still_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run started from a pytest-xdist worker (the suite's own tests, a user's `pytest -n`)
+    passes its environment down: pytest-benchmark reads PYTEST_XDIST_WORKER as "parallelized"
+    and times nothing, and PYTEST_ADDOPTS would hand the timed pytest options it lacks."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw7")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 4")
+    with provide("sqlite") as db:
+        spec = WorkerSpec(
+            "bench", "sqlite", db.django, "xs", str(tmp_path), keyword="fk_id and n10",
+            policy=Policy(rounds=2),
+        )  # fmt: skip
+        assert spec.start().wait() == 0
+    answer = WorkerAnswer.read(spec.answer_path, "sqlite")
+    assert answer.error is None and answer.benchmarks["benchmarks"]
+    assert {b["stats"]["rounds"] for b in answer.benchmarks["benchmarks"]} == {2}
+
+
 @pytest.mark.parametrize(
     ("policy", "last_call"), [(Policy(rounds=3), 5), (Policy(rounds=3, min_rounds=1), 4)]
 )
