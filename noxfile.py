@@ -144,10 +144,17 @@ def _without_urls(args: list[str], option: str = "--db-url") -> tuple[list[str],
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The suite's own tests, against real throwaway PostgreSQL, MariaDB and SQLite."""
+    """The suite's own tests, against real throwaway PostgreSQL, MariaDB and SQLite; options
+    after `--` go to one plain pytest instead (`-m "not servers"`: the fast layer)."""
     install(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", *session.posargs, **GRACE)
+    if session.posargs:
+        session.run("pytest", *session.posargs, **GRACE)
+        return
+    # Every core: pytest-xdist workers, each with its own servers and temporary folder; then the
+    # tests that judge the machine's times, with nothing else on it.
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", "-m", "not alone", **GRACE)
+    session.run("pytest", "-m", "alone", **GRACE)
 
 
 @nox.session

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from ormbench.servers.base import workspace_root
 pytest.register_assert_rewrite("tests.faults")
 from tests.faults import heard  # noqa: E402
 
-pytest_plugins = ["tests.faults"]
+pytest_plugins = ["tests.faults", "pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # A real run (fk_access, counter_race, inserts, upsert_ignore at xs on all three databases),
@@ -48,10 +49,57 @@ SERVER_FIXTURES = {
 }  # fmt: skip
 
 
+# Session fixtures of a minute or more: under pytest-xdist, the tests that take one run on one
+# worker (`--dist loadgroup`), so that it is built once.
+BUILT_ONCE = ("xs_run", "installed_wheel")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A pytest-xdist worker gets a temporary folder of its own ($TMPDIR), and with it its own
+    servers' folders (`workspace_root`): what a test finds left behind is its worker's alone."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        folder = Path(f"/tmp/ob-tests-{worker}")
+        folder.mkdir(exist_ok=True)
+        os.environ["TMPDIR"] = str(folder)
+        tempfile.tempdir = None  # found again from $TMPDIR
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The pytest-xdist group a test must share a worker with: that of an expensive session
+    fixture it takes, or its module's where it takes a module-scoped fixture."""
+    names = set(getattr(item, "fixturenames", ()))
+    built_once = [name for name in BUILT_ONCE if name in names]
+    if built_once:
+        return built_once[0]
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info else ()
+    if any(found[-1].scope == "module" for found in defs if found):
+        return str(item.module.__name__) if isinstance(item, pytest.Function) else None
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.servers)
+        group = _group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist named the groups
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    split = [
+        i.nodeid
+        for i in session.items
+        if i.get_closest_marker("xdist_group") and "@" not in i.nodeid
+    ]
+    if split:
+        raise pytest.UsageError(f"pytest-xdist did not group {split[0]} (see pyproject.toml)")
 
 
 def bench(

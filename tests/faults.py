@@ -6,7 +6,7 @@ the door); one marked `bad_input` tries a bad or hostile input. Each asserts wha
 user. Around each
 one this watch measures, the same way for all of them, what the issue's figures count:
 
-- leftovers: server processes and /tmp/ormbench-* folders that were not there before the test
+- leftovers: server processes and ormbench-* server folders that were not there before the test
   and are still there ten seconds after it, and half-written files of dead processes (the
   suite's own staging names) in the test's folder: each is a failure of that test;
 - run files: the whole and the half-written run files found in a fault test's folder afterwards
@@ -15,7 +15,8 @@ one this watch measures, the same way for all of them, what the issue's figures 
   (`bench`, `compare`, `in_process`, `BenchProcess`), which report it with `heard`: each is a
   failure of that test.
 
-The tally closes every test session, so the CI log carries the figures."""
+The tally closes every test session, so the CI log carries the figures; under pytest-xdist each
+test's figures travel to the controller with its teardown report."""
 
 from __future__ import annotations
 
@@ -33,8 +34,9 @@ LEFTOVER_GRACE = 10.0  # seconds: a server's last child process may take a momen
 # A dataset cache file being written: `.<name>.<pid>.tmp` (ormbench.dataset.cache).
 CACHE_STAGING = re.compile(r"\..+\.(?P<pid>\d+)\.tmp")
 
+WATCHED = "fault_watch"  # the name of the watch's figures among a test's user properties
 outcomes: dict[str, str] = {}  # test id -> "held", "failed" or "skipped"
-watched: dict[str, str] = {}  # test id -> its kind
+watched: dict[str, str] = {}  # test id -> its kind, as its reports arrive
 figures = {"leftovers": 0, "whole runs": 0, "half runs": 0, "outputs": 0, "tracebacks": 0}
 _heard: list[str] = []
 
@@ -51,7 +53,7 @@ def servers_and_folders() -> tuple[set[str], set[Path]]:
 
 
 def left_behind(processes: set[str], folders: set[Path]) -> tuple[set[str], set[Path]]:
-    """Server processes and /tmp/ormbench-* folders that were not there before."""
+    """Server processes and ormbench-* server folders that were not there before."""
     deadline = time.monotonic() + LEFTOVER_GRACE
     while True:
         now = servers_and_folders()
@@ -93,9 +95,16 @@ def run_files(folder: Path) -> tuple[int, int]:
     return whole, half
 
 
+def kind_of(keywords: Any) -> str | None:
+    """The test's kind, "fault" or "bad_input", from its markers (an item's or a report's
+    keywords); None for any other test."""
+    return next((kind for kind in KINDS if kind in keywords), None)
+
+
 @pytest.fixture(autouse=True)
 def fault_watch(request: pytest.FixtureRequest) -> Iterator[None]:
-    if request.node.nodeid not in watched:
+    kind = kind_of(request.node.keywords)
+    if kind is None:
         yield
         return
     folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
@@ -104,36 +113,35 @@ def fault_watch(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     processes, folders = left_behind(*before)
     staged = half_written(folder) if folder else []
-    if folder and watched[request.node.nodeid] == "fault":  # a bad input's file is planted
-        whole, half = run_files(folder)
-        figures["whole runs"] += whole
-        figures["half runs"] += half
+    # a bad input's corrupt file is planted, not written by the suite
+    whole, half = run_files(folder) if folder and kind == "fault" else (0, 0)
     said = _heard[first_output:]
     tracebacks = sum(text.count("Traceback (most recent call last)") for text in said)
-    figures["outputs"] += len(said)
-    figures["tracebacks"] += tracebacks
-    figures["leftovers"] += len(processes) + len(folders) + len(staged)
+    # Carried by the teardown's report: under pytest-xdist, to the process that tallies.
+    seen = {"leftovers": len(processes) + len(folders) + len(staged), "whole runs": whole,
+            "half runs": half, "outputs": len(said), "tracebacks": tracebacks}  # fmt: skip
+    request.node.user_properties.append((WATCHED, seen))
     problems = [*sorted(processes), *map(str, sorted(folders)), *map(str, staged)]
     assert not problems, f"left behind: {problems}"
     assert not tracebacks, "a command printed a traceback"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        kind = next((k for k in KINDS if item.get_closest_marker(k)), None)
-        if kind:
-            watched[item.nodeid] = kind
-
-
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.nodeid not in watched:
+    kind = kind_of(report.keywords)
+    if kind is None:
         return
+    watched[report.nodeid] = kind
     if report.failed:
         outcomes[report.nodeid] = "failed"
     elif report.skipped:
         outcomes[report.nodeid] = "skipped"
     elif report.when == "call":
         outcomes.setdefault(report.nodeid, "held")
+    if report.when == "teardown":
+        for name, seen in report.user_properties:
+            if name == WATCHED:
+                for figure, value in seen.items():
+                    figures[figure] += value
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -146,6 +154,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"{counts['held']} held, {counts['failed']} failed, {counts['skipped']} skipped; "
         f"run files found afterwards: {figures['whole runs']} whole, {figures['half runs']} "
         f"half-written; leftovers found: {figures['leftovers']} (server processes, "
-        f"/tmp/ormbench-* folders, staging files of dead processes); tracebacks: "
+        f"ormbench-* server folders, staging files of dead processes); tracebacks: "
         f"{figures['tracebacks']} in {figures['outputs']} command outputs read"
     )

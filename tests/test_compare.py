@@ -157,6 +157,7 @@ def test_a_planted_25_percent_slowdown_is_the_only_verdict_given_enough_processe
 
 
 @pytest.mark.servers
+@pytest.mark.alone  # a verdict on the machine's times
 def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
     done = compare(
         "HEAD",
@@ -186,6 +187,7 @@ def test_a_a_comparison_reports_no_significant_change(tmp_path: Path) -> None:
 
 
 @pytest.mark.servers
+@pytest.mark.alone  # a verdict on the machine's times
 def test_a_deliberate_slowdown_is_flagged_exactly_and_fails(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
