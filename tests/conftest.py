@@ -164,10 +164,13 @@ class Opened:
         return dict(json.loads(self.page.evaluate("document.body.dataset.filtered")))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium driven by Playwright (the system's Chromium: nothing downloaded);
-    skips where Chromium is not installed (`apt-get install chromium`; .ci/run does)."""
+    skips where Chromium is not installed (`apt-get install chromium`; .ci/run does). A
+    module's: Playwright's event loop runs in this thread while it is open, and Django refuses
+    a database call from an async context in the tests that follow (whatever a pytest-xdist
+    worker runs next)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install chromium): cannot render")
