@@ -13,7 +13,6 @@ from ormbench import store
 from ormbench.analysis.history import count_steps, detect, index
 from ormbench.analysis.stats import DEFAULT_THRESHOLD
 from ormbench.errors import BenchError
-from ormbench.present.history import site
 
 SHOWN = 20  # changes printed, newest first (the site lists more)
 
@@ -55,6 +54,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def main(results: Path, sources: Sequence[Path], store_url: str | None, threshold: float) -> int:
+    from ormbench.present.history import site  # matplotlib and altair: see commands.run
+
     history = index.open_index(store_url, results)
     try:
         added, known = _import(history, [store.runs_dir(results), *sources])

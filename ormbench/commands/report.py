@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ormbench import store
 from ormbench.errors import BenchError
-from ormbench.present.report.build import build
 
 
 def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,5 +28,7 @@ def main(run: Path | None, results: Path) -> int:
                 f"no stored run under {store.runs_dir(results)}: run `nox -s bench` first"
             )
         run = newest[0]
+    from ormbench.present.report.build import build  # its charting libraries: see commands.run
+
     print(f"report: {build(run, results)}")
     return 0

@@ -13,7 +13,6 @@ from ormbench.declare import catalogue
 from ormbench.parent import run
 from ormbench.parent.request import RunRequest
 from ormbench.present import exports, numbers, summary, table
-from ormbench.present.report.build import build
 
 
 def setup_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,6 +51,10 @@ def main(request: RunRequest, report: bool = True) -> int:
     if path is not None:
         print(f"\nresults: {path}")
         if report:
+            # Imported here: the report's charting libraries take a second or two to import,
+            # which `--help`, a refused option or a run with --no-report need not pay.
+            from ormbench.present.report.build import build
+
             began = time.perf_counter()
             page = build(path, request.results)
             print(f"report:  {page} (built in {numbers.seconds(time.perf_counter() - began)})")

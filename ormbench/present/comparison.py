@@ -7,8 +7,6 @@ import math
 from html import escape
 from typing import Any
 
-import altair as alt
-
 from ormbench.analysis.compare import Comparison, Outcome
 from ormbench.analysis.exact import ExactChange
 from ormbench.analysis.stats import ALPHA, UNSTABLE_SPREAD, processes_needed
@@ -170,6 +168,8 @@ def markdown(o: Outcome) -> str:
 def spec(comparisons: list[Comparison]) -> dict[str, Any]:
     """Forest plot as a Vega-Lite spec: ratio B/A with its 95% interval per benchmark, log axis,
     changes coloured (and shaped: colour is not the only cue)."""
+    import altair as alt  # a second of imports that only this drawing needs
+
     points = [
         {
             "name": c.key,
