@@ -54,15 +54,31 @@ SERVER_FIXTURES = {
 BUILT_ONCE = ("xs_run", "installed_wheel")
 
 
+def _worker_folder(config: pytest.Config) -> Path | None:
+    """A pytest-xdist worker's temporary folder, of this test session's (two sessions at once
+    never share one); None outside pytest-xdist. Short: the servers' sockets lie under it."""
+    given = getattr(config, "workerinput", {})
+    if "workerid" not in given:
+        return None
+    return Path(f"/tmp/ob-{given['testrunuid'][:8]}-{given['workerid']}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """A pytest-xdist worker gets a temporary folder of its own ($TMPDIR), and with it its own
     servers' folders (`workspace_root`): what a test finds left behind is its worker's alone."""
-    worker = getattr(config, "workerinput", {}).get("workerid")
-    if worker:
-        folder = Path(f"/tmp/ob-tests-{worker}")
+    folder = _worker_folder(config)
+    if folder:
         folder.mkdir(exist_ok=True)
         os.environ["TMPDIR"] = str(folder)
         tempfile.tempdir = None  # found again from $TMPDIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A worker's temporary folder goes with it, unless a server's folder is left in it (the
+    fault watch has named it then; it stays to be looked at)."""
+    folder = _worker_folder(config)
+    if folder and not list(folder.glob("ormbench-*")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _group(item: pytest.Item) -> str | None:
